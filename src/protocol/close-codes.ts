@@ -1,0 +1,32 @@
+import type { ErrorCode } from '../shared/errors';
+
+/**
+ * WebSocket close codes the collector uses when it rejects a probe connection (RFC 6455 leaves
+ * 4000-4999 to applications). The close reason is `LW_ERR_X: detail`, cut to the 123 bytes a
+ * close frame allows.
+ */
+export const CLOSE_CODES = {
+  LW_ERR_PROTOCOL_JSON: 4400,
+  LW_ERR_AUTH: 4401,
+  LW_ERR_PROTOCOL_VERSION: 4402,
+  LW_ERR_PROTOCOL_TYPE: 4403,
+  LW_ERR_PROTOCOL_ORDER: 4404,
+  LW_ERR_PROTOCOL_INVALID: 4405,
+  LW_ERR_PROTOCOL_TOO_BIG: 4413,
+  LW_ERR_STORE: 4500,
+} as const satisfies Partial<Record<ErrorCode, number>>;
+
+export type CloseErrorCode = keyof typeof CLOSE_CODES;
+
+/** Close codes after which a probe should not reconnect: resending would fail the same way. */
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CLOSE_CODES.LW_ERR_AUTH,
+  CLOSE_CODES.LW_ERR_PROTOCOL_VERSION,
+]);
+
+/** A close reason must fit in 123 bytes of UTF-8. */
+export function closeReason(code: string, detail: string): string {
+  let reason = `${code}: ${detail}`;
+  while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -2) + '…';
+  return reason;
+}

@@ -1,0 +1,201 @@
+import { LeakwatchError } from '../shared/errors';
+import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/types';
+import { CLOSE_CODES, type CloseErrorCode } from './close-codes';
+import {
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type AckMessage,
+  type BatchMessage,
+  type ByeMessage,
+  type HelloMessage,
+  type ProbeMessage,
+} from './messages';
+
+/** A message the collector cannot accept; `closeCode` is what the connection is closed with. */
+export class ProtocolError extends LeakwatchError {
+  readonly closeCode: number;
+  constructor(code: CloseErrorCode, message: string) {
+    super(code, message);
+    this.closeCode = CLOSE_CODES[code];
+  }
+}
+
+const SAMPLE_FIELDS = [
+  'ts', 'rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'heapLimit', 'totalAvailable',
+  'mallocedMemory', 'peakMallocedMemory', 'nativeContexts', 'detachedContexts', 'elP50Ms', 'elP99Ms', 'elMaxMs',
+] as const satisfies readonly (keyof Sample)[];
+const SPACE_NUMBER_FIELDS = ['ts', 'size', 'used', 'available', 'physical'] as const;
+const GC_KINDS: ReadonlySet<string> = new Set<GcKind>(['minor', 'major', 'incremental', 'weakcb', 'unknown']);
+/** Guards against absurd timestamps (before 2000 or after 2200) that would land in odd partitions. */
+const MIN_TS = 946_684_800_000;
+const MAX_TS = 7_258_118_400_000;
+const MAX_ROWS_PER_BATCH = 10_000;
+const MAX_STRING = 4096;
+
+function invalid(detail: string): never {
+  throw new ProtocolError('LW_ERR_PROTOCOL_INVALID', detail);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function num(obj: Record<string, unknown>, key: string, where: string): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) invalid(`${where}.${key} must be a non-negative number`);
+  return value;
+}
+
+function ts(obj: Record<string, unknown>, key: string, where: string): number {
+  const value = num(obj, key, where);
+  if (value < MIN_TS || value > MAX_TS) invalid(`${where}.${key} is not a plausible epoch-milliseconds time`);
+  return value;
+}
+
+function str(obj: Record<string, unknown>, key: string, where: string, max = MAX_STRING): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value.length > max) invalid(`${where}.${key} must be a string of at most ${max} characters`);
+  return value;
+}
+
+function id(obj: Record<string, unknown>, key: string): string {
+  const value = str(obj, key, 'message', 64);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) invalid(`message.${key} must be 1-64 characters of [A-Za-z0-9_.-]`);
+  return value;
+}
+
+function arr(obj: Record<string, unknown>, key: string, where: string): unknown[] {
+  const value = obj[key];
+  if (!Array.isArray(value) || value.length > MAX_ROWS_PER_BATCH) invalid(`${where}.${key} must be an array of at most ${MAX_ROWS_PER_BATCH} items`);
+  return value;
+}
+
+function labels(value: unknown): Record<string, string> {
+  if (!isRecord(value)) invalid('hello.labels must be an object of strings');
+  const out: Record<string, string> = {};
+  const entries = Object.entries(value);
+  if (entries.length > 64) invalid('hello.labels has more than 64 entries');
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string' || k.length > 128 || v.length > 1024) invalid(`hello.labels.${k.slice(0, 40)} must be a short string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function sample(raw: unknown, i: number): Sample {
+  const where = `samples[${i}]`;
+  if (!isRecord(raw)) invalid(`${where} must be an object`);
+  const out = {} as Record<(typeof SAMPLE_FIELDS)[number], number>;
+  for (const key of SAMPLE_FIELDS) out[key] = key === 'ts' ? ts(raw, key, where) : num(raw, key, where);
+  return out;
+}
+
+function space(raw: unknown, i: number): SpaceSample {
+  const where = `spaces[${i}]`;
+  if (!isRecord(raw)) invalid(`${where} must be an object`);
+  const out = { space: str(raw, 'space', where, 64) } as SpaceSample;
+  for (const key of SPACE_NUMBER_FIELDS) out[key] = key === 'ts' ? ts(raw, key, where) : num(raw, key, where);
+  return out;
+}
+
+function gc(raw: unknown, i: number): GcEvent {
+  const where = `gcs[${i}]`;
+  if (!isRecord(raw)) invalid(`${where} must be an object`);
+  const kind = raw.kind;
+  if (typeof kind !== 'string' || !GC_KINDS.has(kind)) invalid(`${where}.kind must be one of ${[...GC_KINDS].join(', ')}`);
+  const after = raw.heapUsedAfter;
+  if (after !== null && (typeof after !== 'number' || !Number.isFinite(after) || after < 0)) {
+    invalid(`${where}.heapUsedAfter must be null or a non-negative number`);
+  }
+  return { ts: ts(raw, 'ts', where), kind: kind as GcKind, durationMs: num(raw, 'durationMs', where), heapUsedAfter: after };
+}
+
+function gap(raw: unknown): Gap | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) invalid('batch.gap must be an object');
+  return {
+    droppedMessages: num(raw, 'droppedMessages', 'gap'),
+    droppedSamples: num(raw, 'droppedSamples', 'gap'),
+    fromTs: num(raw, 'fromTs', 'gap'),
+    toTs: num(raw, 'toTs', 'gap'),
+  };
+}
+
+/** Parses one frame and checks the envelope; throws ProtocolError with the matching close code. */
+function parseEnvelope(data: Buffer | string, isBinary: boolean): Record<string, unknown> {
+  if (isBinary) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'binary frames are not accepted on this endpoint');
+  const text = typeof data === 'string' ? data : data.toString('utf8');
+  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) throw new ProtocolError('LW_ERR_PROTOCOL_TOO_BIG', `frame larger than ${MAX_MESSAGE_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not valid JSON');
+  }
+  if (!isRecord(parsed)) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not a JSON object');
+  if (parsed.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError('LW_ERR_PROTOCOL_VERSION', `unsupported protocol version ${JSON.stringify(parsed.v)} (this collector speaks ${PROTOCOL_VERSION})`);
+  }
+  return parsed;
+}
+
+/**
+ * Decodes and validates a probe -> collector frame. Validation copies only known fields, so an
+ * accepted message has exactly the shape the store expects and nothing a probe made up.
+ */
+export function decodeProbeMessage(data: Buffer | string, isBinary = false): ProbeMessage {
+  const raw = parseEnvelope(data, isBinary);
+  const type = raw.type;
+  if (type !== 'hello' && type !== 'batch' && type !== 'bye') {
+    throw new ProtocolError('LW_ERR_PROTOCOL_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+  const base = { v: PROTOCOL_VERSION, run: id(raw, 'run'), boot: id(raw, 'boot'), seq: num(raw, 'seq', 'message') };
+  if (!Number.isSafeInteger(base.seq)) invalid('message.seq must be an integer');
+  if (type === 'hello') {
+    if (base.seq !== 0) invalid('hello.seq must be 0');
+    const argv = arr(raw, 'argv', 'hello');
+    if (argv.length > 256 || !argv.every((a) => typeof a === 'string' && a.length <= MAX_STRING)) invalid('hello.argv must be an array of strings');
+    const hello: HelloMessage = {
+      ...base,
+      type,
+      name: str(raw, 'name', 'hello', 256),
+      labels: labels(raw.labels),
+      pid: num(raw, 'pid', 'hello'),
+      host: str(raw, 'host', 'hello', 256),
+      node: str(raw, 'node', 'hello', 64),
+      argv: argv as string[],
+      startedAt: ts(raw, 'startedAt', 'hello'),
+      intervalMs: num(raw, 'intervalMs', 'hello'),
+      probeVersion: str(raw, 'probeVersion', 'hello', 64),
+    };
+    return hello;
+  }
+  if (base.seq < 1) invalid(`${type}.seq must be at least 1`);
+  if (type === 'batch') {
+    const batch: BatchMessage = {
+      ...base,
+      type,
+      samples: arr(raw, 'samples', 'batch').map(sample),
+      spaces: arr(raw, 'spaces', 'batch').map(space),
+      gcs: arr(raw, 'gcs', 'batch').map(gc),
+    };
+    const g = gap(raw.gap);
+    if (g) batch.gap = g;
+    return batch;
+  }
+  const bye: ByeMessage = { ...base, type, endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256) };
+  return bye;
+}
+
+/** Decodes a collector -> probe frame; returns null for anything the probe does not understand. */
+export function decodeCollectorMessage(data: Buffer | string): AckMessage | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isRecord(parsed) || parsed.v !== PROTOCOL_VERSION || parsed.type !== 'ack') return null;
+  if (typeof parsed.run !== 'string' || typeof parsed.boot !== 'string' || !Number.isSafeInteger(parsed.seq)) return null;
+  return { v: PROTOCOL_VERSION, type: 'ack', run: parsed.run, boot: parsed.boot, seq: parsed.seq as number };
+}

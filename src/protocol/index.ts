@@ -1,0 +1,4 @@
+export * from './messages';
+export * from './close-codes';
+export * from './decode';
+export * from './encode';

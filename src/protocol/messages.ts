@@ -1,0 +1,64 @@
+import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/types';
+
+/**
+ * Wire protocol, version 1. Every message is one JSON text frame. Every probe message carries
+ * (run, boot, seq): `run` is the run id (shared by all processes of one `leakwatch run`),
+ * `boot` is unique per probe start, `seq` increases by one per message within a boot
+ * (hello is always seq 0). The collector answers with `ack` once a message is durably stored,
+ * so a probe can resend exactly what is not acknowledged after a reconnect.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame either side accepts; the probe sends a batch a second, far below this. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Path of the probe endpoint on the collector. */
+export const INGEST_PATH = '/ingest';
+
+export interface Envelope {
+  v: number;
+  type: string;
+  run: string;
+  boot: string;
+  seq: number;
+}
+
+export interface HelloMessage extends Envelope {
+  type: 'hello';
+  name: string;
+  labels: Record<string, string>;
+  pid: number;
+  host: string;
+  node: string;
+  argv: string[];
+  startedAt: number;
+  intervalMs: number;
+  probeVersion: string;
+}
+
+export interface BatchMessage extends Envelope {
+  type: 'batch';
+  samples: Sample[];
+  spaces: SpaceSample[];
+  gcs: GcEvent[];
+  gap?: Gap;
+}
+
+export interface ByeMessage extends Envelope {
+  type: 'bye';
+  endedAt: number;
+  reason: string;
+}
+
+export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage;
+
+/** Collector -> probe: every message of this boot with seq <= `seq` is stored. */
+export interface AckMessage {
+  v: number;
+  type: 'ack';
+  run: string;
+  boot: string;
+  seq: number;
+}
+
+export type CollectorMessage = AckMessage;

@@ -1,0 +1,49 @@
+/**
+ * Stable error codes. A code never changes meaning once released: scripts and CI jobs match on it.
+ * User errors (bad flags, bad config, a busy data directory) are printed as one line
+ * `leakwatch: LW_ERR_X: message` without a stack; anything else is a bug and keeps its stack.
+ */
+export const ERROR_CODES = [
+  'LW_ERR_USAGE',
+  'LW_ERR_CONFIG',
+  'LW_ERR_NOT_FOUND',
+  'LW_ERR_BAD_REQUEST',
+  'LW_ERR_AUTH',
+  'LW_ERR_PROTOCOL_JSON',
+  'LW_ERR_PROTOCOL_VERSION',
+  'LW_ERR_PROTOCOL_TYPE',
+  'LW_ERR_PROTOCOL_ORDER',
+  'LW_ERR_PROTOCOL_INVALID',
+  'LW_ERR_PROTOCOL_TOO_BIG',
+  'LW_ERR_STORE',
+  'LW_ERR_STORE_LOCKED',
+  'LW_ERR_COLLECTOR_UNREACHABLE',
+  'LW_ERR_CHILD',
+  'LW_ERR_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class LeakwatchError extends Error {
+  readonly code: ErrorCode;
+  /** True when the error is the user's to fix: printed as one line, no stack. */
+  readonly userError: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; userError?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LeakwatchError';
+    this.code = code;
+    this.userError = options.userError ?? true;
+  }
+}
+
+export function isLeakwatchError(err: unknown): err is LeakwatchError {
+  return err instanceof LeakwatchError;
+}
+
+/** `LW_ERR_X: message` — the one-line form used on stderr, in close reasons and in API errors. */
+export function formatErrorLine(err: unknown): string {
+  if (isLeakwatchError(err)) return `${err.code}: ${err.message}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `LW_ERR_INTERNAL: ${message.split('\n')[0]}`;
+}

@@ -1,0 +1,39 @@
+import { LeakwatchError } from './errors';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses "500ms", "1s", "30m", "2h", "7d" or a bare number of milliseconds.
+ * `what` names the flag or variable in the error so the user knows which value to fix.
+ */
+export function parseDuration(input: string | number, what: string): number {
+  if (typeof input === 'number') {
+    if (Number.isFinite(input) && input >= 0) return input;
+  } else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(input);
+    if (match) return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']);
+  }
+  throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a duration such as 500ms, 1s, 30m or 2h, got "${input}"`);
+}
+
+/** Parses `k=v` pairs (from repeated `--label k=v` or a comma-separated `LEAKWATCH_LABELS`). */
+export function parseLabels(pairs: readonly string[], what: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const raw of pairs) {
+    const pair = raw.trim();
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected key=value, got "${pair}"`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+/** Parses a positive integer flag such as `--port` or `--retention-days`. */
+export function parseInteger(input: string, what: string, min: number, max: number): number {
+  const value = /^\s*\d+\s*$/.test(input) ? Number(input) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a whole number from ${min} to ${max}, got "${input}"`);
+  }
+  return value;
+}

@@ -1,0 +1,89 @@
+import type { HelloMessage } from '../protocol/messages';
+import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+
+/** Where the data lives: the embedded engine in a directory, or a ClickHouse server over HTTP. */
+export type StoreTarget =
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'server'; url: string; username?: string; password?: string; database?: string };
+
+export interface StoreOptions {
+  target: StoreTarget;
+  /** Rows older than this are dropped by ClickHouse TTL. */
+  retentionDays: number;
+}
+
+/** Every stored row names its run, the probe boot it came from and that message's seq. */
+export interface RowOrigin {
+  run: string;
+  boot: string;
+  seq: number;
+}
+export type SampleRow = Sample & RowOrigin;
+export type SpaceRow = SpaceSample & RowOrigin;
+/** `idx` numbers the GC events of one message so two GCs in the same millisecond stay distinct. */
+export type GcRow = GcEvent & RowOrigin & { idx: number };
+
+export interface RowBatch {
+  samples: SampleRow[];
+  spaces: SpaceRow[];
+  gcs: GcRow[];
+}
+
+/** A metric name of the series API: any numeric Sample field. */
+export type MetricName = Exclude<keyof Sample, 'ts'>;
+
+export interface RangeQuery {
+  /** Inclusive bounds in epoch ms; default: the run's first / last sample. */
+  from?: number;
+  to?: number;
+  /** At most this many buckets come back (1..5000). */
+  points: number;
+}
+
+export interface SeriesResult {
+  from: number;
+  to: number;
+  stepMs: number;
+  /** Bucket start times; only buckets that hold data are returned. */
+  t: number[];
+  series: Partial<Record<MetricName, { min: number[]; max: number[]; avg: number[] }>>;
+}
+
+export interface SpacesResult {
+  from: number;
+  to: number;
+  stepMs: number;
+  t: number[];
+  /** Average `used` bytes per space per bucket, aligned with `t` (0 where a space had no row). */
+  spaces: Record<string, number[]>;
+}
+
+export interface GcResult {
+  from: number;
+  to: number;
+  stepMs: number;
+  t: number[];
+  count: number[];
+  totalMs: number[];
+  maxMs: number[];
+  majorCount: number[];
+  /** Lowest heap used after a major GC in the bucket (null where the bucket had no major GC). */
+  floor: (number | null)[];
+  totals: { count: number; totalMs: number; maxMs: number };
+}
+
+export interface Store {
+  readonly description: string;
+  /** Creates or refreshes a run from a probe hello (idempotent: a reconnecting probe says hello again). */
+  upsertRun(hello: HelloMessage): Promise<void>;
+  /** Marks a run ended; `exitCode` is the child's when `leakwatch run` knows it. */
+  endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
+  /** One insert per non-empty table; resolves when ClickHouse has the rows. */
+  insertRows(batch: RowBatch): Promise<void>;
+  listRuns(now?: number): Promise<RunSummary[]>;
+  getRun(runId: string, now?: number): Promise<RunSummary | null>;
+  querySeries(runId: string, metrics: readonly MetricName[], range: RangeQuery): Promise<SeriesResult>;
+  querySpaces(runId: string, range: RangeQuery): Promise<SpacesResult>;
+  queryGc(runId: string, range: RangeQuery): Promise<GcResult>;
+  close(): Promise<void>;
+}
