@@ -183,7 +183,8 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
     if (g) batch.gap = g;
     return batch;
   }
-  const bye: ByeMessage = { ...base, type, endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256) };
+  if (raw.endsRun !== undefined && typeof raw.endsRun !== 'boolean') invalid('bye.endsRun must be a boolean');
+  const bye: ByeMessage = { ...base, type, endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256), endsRun: raw.endsRun !== false };
   return bye;
 }
 

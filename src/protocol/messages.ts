@@ -48,6 +48,11 @@ export interface ByeMessage extends Envelope {
   type: 'bye';
   endedAt: number;
   reason: string;
+  /**
+   * False when a launcher (`leakwatch run`) owns the run: several processes of one command can
+   * share a run, and the launcher ends it when the command exits.
+   */
+  endsRun: boolean;
 }
 
 export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage;

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+'use strict';
+// Builds everything `npm test` and `npx leakwatch` need:
+//  1. tsc: src/, test/, scripts/*.ts -> dist/ (CommonJS, so the probe works with both -r and --import)
+//  2. esbuild: the browser UI (ui/src/main.ts + chart.js) -> dist/ui/app.js, plus index.html/style.css
+//  3. esbuild: the self-contained probe (ws bundled in) -> dist/leakwatch-probe.cjs, for production
+//     images that attach with `node -r ./leakwatch-probe.cjs` without installing the collector.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+function tsc() {
+  // TypeScript 7 exports no subpath for its bin; its launcher is a plain node script.
+  const bin = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [bin, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [bin, '-p', path.join(root, 'ui', 'tsconfig.json')], { stdio: 'inherit' });
+}
+
+async function buildUi() {
+  const out = path.join(dist, 'ui');
+  fs.mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: [path.join(root, 'ui', 'src', 'main.ts')],
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    format: 'iife',
+    target: ['es2022'],
+    outfile: path.join(out, 'app.js'),
+    logLevel: 'warning',
+  });
+  for (const file of ['index.html', 'style.css']) fs.copyFileSync(path.join(root, 'ui', file), path.join(out, file));
+}
+
+async function buildProbeBundle() {
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src', 'probe', 'register.ts')],
+    bundle: true,
+    platform: 'node',
+    target: ['node20'],
+    format: 'cjs',
+    // ws loads these optional native speed-ups inside try/catch; the bundle does without them.
+    external: ['bufferutil', 'utf-8-validate'],
+    outfile: path.join(dist, 'leakwatch-probe.cjs'),
+    logLevel: 'warning',
+  });
+}
+
+(async () => {
+  tsc();
+  await Promise.all([buildUi(), buildProbeBundle()]);
+})().catch((err) => {
+  console.error(`build failed: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import { LeakwatchError } from '../shared/errors';
+
+/** GET/POST JSON against a collector's API, mapping failures to one-line LW_ERR_* errors. */
+export async function callCollector<T>(baseUrl: string, pathAndQuery: string, init?: { method: string; body?: unknown }): Promise<T> {
+  const url = new URL(pathAndQuery, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: init?.method ?? 'GET',
+      headers: init?.body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: init?.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `cannot reach the collector at ${baseUrl} (${(err as Error).cause ? String((err as Error & { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message})`);
+  }
+  const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+  if (!res.ok) {
+    const code = body?.error?.code;
+    const message = body?.error?.message ?? `HTTP ${res.status}`;
+    throw new LeakwatchError(code === 'LW_ERR_NOT_FOUND' ? 'LW_ERR_NOT_FOUND' : 'LW_ERR_COLLECTOR_UNREACHABLE', `collector at ${baseUrl}: ${code ? `${code}: ` : ''}${message}`);
+  }
+  return body as T;
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Command } from 'commander';
+import { LeakwatchError } from '../shared/errors';
+import { createLogger } from '../shared/log';
+import { PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
+import { parseDuration, parseInteger, parseLabels } from '../shared/units';
+import { callCollector } from './api-client';
+import { exitCodeOf, spawnWithProbe } from './child-command';
+import { readDataDirOwner } from './data-dir-owner';
+import { startCollectorProcess, type RunningCollector } from './start-collector-process';
+import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
+
+interface RunFlags extends StoreFlags {
+  name?: string;
+  label: string[];
+  interval: string;
+  duration?: string;
+  collector?: string;
+  host: string;
+  port: string;
+  token?: string;
+}
+
+/** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
+const CHILD_KILL_GRACE_MS = 5000;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * `leakwatch run -- <cmd…>`: the whole soak in one command. Starts an embedded collector unless
+ * --collector points at one (or one already owns the data directory), attaches the probe to the
+ * command through NODE_OPTIONS, stops it after --duration, marks the run ended and exits with
+ * the command's exit code (0 when leakwatch itself stopped it at the end of --duration).
+ */
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('run a command with the probe attached and an embedded collector + UI')
+    .argument('<cmd...>', 'the command to profile, after --, e.g. -- node server.js')
+    .option('--name <name>', 'run name (default: the script name)')
+    .option('--label <key=value>', 'label the run (repeatable)', collect, [])
+    .option('--interval <duration>', 'sampling interval', '1s')
+    .option('--duration <duration>', 'stop the command after this long (e.g. 30m)')
+    .option('--collector <url>', 'send to a running collector (http://host:port) instead of starting one')
+    .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
+    .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
+    .option('--token <token>', 'token the probe presents to the collector (or LEAKWATCH_TOKEN)')
+    .passThroughOptions();
+  addStoreFlags(command);
+  return command.action(async (cmd: string[], flags: RunFlags) => {
+    const log = createLogger('warn');
+    const labels = parseLabels(flags.label, '--label');
+    const intervalMs = parseDuration(flags.interval, '--interval');
+    if (intervalMs < 100) throw new LeakwatchError('LW_ERR_CONFIG', `--interval must be at least 100ms, got ${flags.interval}`);
+    const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
+    const port = parseInteger(flags.port, '--port', 0, 65_535);
+    const token = flags.token ?? process.env.LEAKWATCH_TOKEN;
+
+    let collectorUrl = flags.collector;
+    if (!collectorUrl && !flags.clickhouse) {
+      const owner = readDataDirOwner(path.resolve(flags.data));
+      if (owner) {
+        process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`);
+        collectorUrl = owner.url;
+      }
+    }
+    let embedded: RunningCollector | undefined;
+    if (!collectorUrl) {
+      embedded = await startCollectorProcess({
+        storeOptions: storeOptionsFrom(flags),
+        host: flags.host,
+        port,
+        allowPortFallback: flags.port === '7070',
+        token,
+        log,
+      });
+      collectorUrl = embedded.collector.url;
+    } else {
+      await callCollector(collectorUrl, 'api/health');
+    }
+
+    const runId = randomUUID();
+    process.stdout.write(`leakwatch UI: ${collectorUrl.replace(/\/$/, '')}/runs/${runId}\n`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      [PROBE_ENV.collector]: normaliseCollectorUrl(collectorUrl),
+      [PROBE_ENV.runId]: runId,
+      [PROBE_ENV.runName]: flags.name ?? path.basename(cmd[cmd.length - 1] ?? cmd[0]),
+      [PROBE_ENV.labels]: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+      [PROBE_ENV.interval]: `${intervalMs}`,
+      [PROBE_ENV.managed]: '1',
+    };
+    if (token) env[PROBE_ENV.token] = token;
+
+    let stoppedByUs = false;
+    let result;
+    try {
+      const { child, exited } = spawnWithProbe(cmd, env);
+      let killTimer: NodeJS.Timeout | undefined;
+      const durationTimer = durationMs === undefined ? undefined : setTimeout(() => {
+        stoppedByUs = true;
+        child.kill('SIGTERM');
+        killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+      }, durationMs);
+      try {
+        result = await exited;
+      } finally {
+        clearTimeout(durationTimer);
+        clearTimeout(killTimer);
+      }
+    } catch (err) {
+      await embedded?.close();
+      throw err;
+    }
+    const exitCode = exitCodeOf(result);
+    const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
+    try {
+      if (embedded) {
+        // The probe's last acked batches are already queued in the writer; close() stores them.
+        await embedded.store.endRun(runId, Date.now(), exitCode);
+        await embedded.close();
+      } else {
+        await callCollector(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
+      }
+    } catch (err) {
+      if (!(err instanceof LeakwatchError && err.code === 'LW_ERR_NOT_FOUND')) throw err;
+      process.stderr.write('leakwatch: the command ended before the probe sent anything (is it a Node.js program?)\n');
+    }
+    process.exitCode = reported;
+  });
+}

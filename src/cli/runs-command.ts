@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import type { RunSummary } from '../shared/types';
+import { openStore } from '../store/open-store';
+import { callCollector } from './api-client';
+import { readDataDirOwner } from './data-dir-owner';
+import { formatBytes, formatDuration, formatTime } from './format';
+import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
+
+interface RunsFlags extends StoreFlags {
+  json?: boolean;
+  collector?: string;
+}
+
+/**
+ * Lists runs from a collector's API (--collector, or the collector that owns the data
+ * directory) or straight from the store when nobody holds it.
+ */
+export async function loadRuns(flags: RunsFlags): Promise<RunSummary[]> {
+  let collectorUrl = flags.collector;
+  if (!collectorUrl && !flags.clickhouse) {
+    const owner = readDataDirOwner(path.resolve(flags.data));
+    if (owner) {
+      process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`);
+      collectorUrl = owner.url;
+    }
+  }
+  if (collectorUrl) return (await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs')).runs;
+  const store = await openStore(storeOptionsFrom(flags));
+  try {
+    return await store.listRuns();
+  } finally {
+    await store.close();
+  }
+}
+
+export function runsCommand(): Command {
+  const command = new Command('runs')
+    .description('list runs with their sample counts')
+    .option('--json', 'print JSON instead of a table')
+    .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory');
+  addStoreFlags(command);
+  return command.action(async (flags: RunsFlags) => {
+    const runs = await loadRuns(flags);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+      return;
+    }
+    if (runs.length === 0) {
+      process.stdout.write('no runs yet: start one with `leakwatch run -- node app.js`\n');
+      return;
+    }
+    const rows = runs.map((r) => [
+      r.id, r.name, r.status, formatTime(r.startedAt), formatDuration((r.endedAt ?? r.lastSampleAt ?? r.startedAt) - r.startedAt),
+      String(r.sampleCount), r.latestHeapUsed === null ? '-' : formatBytes(r.latestHeapUsed), `${r.host}/${r.pid}`,
+    ]);
+    const header = ['RUN', 'NAME', 'STATUS', 'STARTED', 'DURATION', 'SAMPLES', 'HEAP', 'HOST/PID'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+  });
+}

@@ -1,0 +1,69 @@
+import { startCollector, type Collector } from '../collector/collector';
+import { LeakwatchError } from '../shared/errors';
+import type { Logger } from '../shared/log';
+import { openStore } from '../store/open-store';
+import type { Store, StoreOptions } from '../store/types';
+import { clearDataDirOwner, readDataDirOwner, writeDataDirOwner } from './data-dir-owner';
+
+export interface RunningCollector {
+  collector: Collector;
+  store: Store;
+  /** Flushes, closes the store and releases the data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store and starts a collector on it: shared by `collect` and `run`. When `port` is
+ * the default and taken, `allowPortFallback` picks a free one rather than failing a user who
+ * simply has another collector running.
+ */
+export async function startCollectorProcess(options: {
+  storeOptions: StoreOptions;
+  host: string;
+  port: number;
+  allowPortFallback: boolean;
+  token?: string;
+  log: Logger;
+}): Promise<RunningCollector> {
+  const { storeOptions, log } = options;
+  const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
+  if (dataDir) {
+    const owner = readDataDirOwner(dataDir);
+    if (owner) {
+      throw new LeakwatchError('LW_ERR_STORE_LOCKED', `data directory ${dataDir} is in use by the collector at ${owner.url} (pid ${owner.pid}); use --collector ${owner.url} or another --data`);
+    }
+  }
+  const store = await openStore(storeOptions);
+  let collector: Collector;
+  try {
+    collector = await startCollector({ store, host: options.host, port: options.port, token: options.token, log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && options.allowPortFallback) {
+      log.info(`port ${options.port} is in use; using a free port instead`);
+      collector = await startCollector({ store, host: options.host, port: 0, token: options.token, log }).catch(async (e) => {
+        await store.close();
+        throw e;
+      });
+    } else {
+      await store.close();
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new LeakwatchError('LW_ERR_CONFIG', `port ${options.port} on ${options.host} is already in use (choose another with --port)`);
+      }
+      throw err;
+    }
+  }
+  if (dataDir) writeDataDirOwner(dataDir, { pid: process.pid, url: collector.url });
+  let closing: Promise<void> | undefined;
+  return {
+    collector,
+    store,
+    close() {
+      closing ??= (async () => {
+        await collector.close();
+        await store.close();
+        if (dataDir) clearDataDirOwner(dataDir);
+      })();
+      return closing;
+    },
+  };
+}

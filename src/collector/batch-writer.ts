@@ -1,0 +1,87 @@
+import type { RowBatch, Store } from '../store/types';
+
+export interface WriterEntry {
+  rows: RowBatch;
+  /** Called once the rows are in ClickHouse (err undefined) or the insert failed. */
+  done: (err?: Error) => void;
+}
+
+export interface BatchWriterOptions {
+  store: Store;
+  /** ClickHouse prefers few large inserts: about one per second per table (DESIGN "Storage"). */
+  flushIntervalMs?: number;
+  /** Flush early when this many rows are waiting. */
+  maxRows?: number;
+}
+
+/**
+ * Collects rows from every connected probe and writes them with one insert per table per flush.
+ * Flushes never overlap, so entries complete in the order they were added, which lets ingest
+ * acknowledge each probe's messages in seq order. A failed insert fails all its entries: their
+ * messages stay unacknowledged in the probes, which resend them after reconnecting.
+ */
+export function createBatchWriter(options: BatchWriterOptions) {
+  const flushIntervalMs = options.flushIntervalMs ?? 1000;
+  const maxRows = options.maxRows ?? 5000;
+  let pending: WriterEntry[] = [];
+  let pendingRows = 0;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  const timer = setInterval(() => void flush(), flushIntervalMs);
+  timer.unref();
+
+  async function writeOnce(): Promise<void> {
+    const entries = pending;
+    pending = [];
+    pendingRows = 0;
+    if (entries.length === 0) return;
+    const merged: RowBatch = { samples: [], spaces: [], gcs: [] };
+    for (const { rows } of entries) {
+      for (const r of rows.samples) merged.samples.push(r);
+      for (const r of rows.spaces) merged.spaces.push(r);
+      for (const r of rows.gcs) merged.gcs.push(r);
+    }
+    try {
+      await options.store.insertRows(merged);
+    } catch (err) {
+      for (const entry of entries) entry.done(err as Error);
+      return;
+    }
+    for (const entry of entries) entry.done();
+  }
+
+  function flush(): Promise<void> {
+    if (!flushing) {
+      flushing = (async () => {
+        try {
+          while (pending.length > 0) await writeOnce();
+        } finally {
+          flushing = undefined;
+        }
+      })();
+    }
+    return flushing;
+  }
+
+  return {
+    add(entry: WriterEntry): void {
+      if (closed) {
+        entry.done(new Error('collector is shutting down'));
+        return;
+      }
+      pending.push(entry);
+      pendingRows += entry.rows.samples.length + entry.rows.spaces.length + entry.rows.gcs.length;
+      if (pendingRows >= maxRows) void flush();
+    },
+    flush,
+    /** Writes what is pending and stops the timer. */
+    async close(): Promise<void> {
+      clearInterval(timer);
+      await flush();
+      closed = true;
+    },
+  };
+}
+
+export type BatchWriter = ReturnType<typeof createBatchWriter>;

@@ -1,0 +1,140 @@
+import http from 'node:http';
+import type net from 'node:net';
+import path from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import WebSocket, { WebSocketServer } from 'ws';
+import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
+import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
+import { createLogger, type Logger } from '../shared/log';
+import type { Store } from '../store/types';
+import { createBatchWriter } from './batch-writer';
+import { handleApi } from './http-api';
+import { sendError } from './http-errors';
+import { handleProbeConnection } from './ingest';
+import { createLiveHub } from './live-hub';
+import { serveStatic } from './static-files';
+
+export interface CollectorOptions {
+  store: Store;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** When set, probes must send `Authorization: Bearer <token>`. */
+  token?: string;
+  uiDir?: string;
+  log?: Logger;
+  flushIntervalMs?: number;
+}
+
+export interface Collector {
+  /** http://host:port of the running collector. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Dead probe connections (cut cable, killed host) are found by ping/pong within this period. */
+const HEARTBEAT_MS = 30_000;
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * The collector: one node:http server with the probe endpoint (/ingest), the live push
+ * endpoint (/live), the JSON API (/api) and the UI. Upgrades are routed here rather than
+ * through ws's verifyClient so a refused probe gets a WebSocket close code and a reason it can
+ * act on, instead of a bare HTTP status.
+ */
+export async function startCollector(options: CollectorOptions): Promise<Collector> {
+  const log = options.log ?? createLogger();
+  const { store } = options;
+  const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
+  const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
+  const live = createLiveHub();
+  const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const storedSeq = new Map<string, number>();
+  const alive = new WeakSet<WebSocket>();
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://collector');
+    (async () => {
+      if (await handleApi(req, res, url, store, live)) return;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET' }).end();
+        return;
+      }
+      serveStatic(res, url, uiDir);
+    })().catch((err) => {
+      if (!res.headersSent) sendError(res, err);
+      else res.destroy();
+    });
+  });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://collector').pathname;
+    socket.on('error', () => socket.destroy());
+    if (pathname === INGEST_PATH) {
+      ingest.handleUpgrade(req, socket, head, (ws) => {
+        const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+        if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
+          log.warn(`probe ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
+          ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
+          return;
+        }
+        alive.add(ws);
+        ws.on('pong', () => alive.add(ws));
+        handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq });
+      });
+    } else if (pathname === '/live') {
+      live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
+    } else {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+    }
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const ws of ingest.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7070, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as net.AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        server.close();
+        // Store what was received (and ack it) before the probes are told to go away.
+        await writer.close();
+        for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
+        live.close();
+        server.closeAllConnections();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const ws of ingest.clients) ws.terminate();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type http from 'node:http';
+import { LeakwatchError } from '../shared/errors';
+import type { MetricName, RangeQuery, Store } from '../store/types';
+import { sendJson } from './http-errors';
+import type { LiveHub } from './live-hub';
+
+const DEFAULT_POINTS = 600;
+const MAX_POINTS = 5000;
+const MAX_BODY_BYTES = 64 * 1024;
+
+function badRequest(message: string): LeakwatchError {
+  return new LeakwatchError('LW_ERR_BAD_REQUEST', message);
+}
+
+function optionalTime(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw badRequest(`${name} must be epoch milliseconds, got "${raw.slice(0, 40)}"`);
+  return value;
+}
+
+function rangeOf(params: URLSearchParams): RangeQuery {
+  const rawPoints = params.get('points');
+  const points = rawPoints === null || rawPoints === '' ? DEFAULT_POINTS : Number(rawPoints);
+  if (!Number.isSafeInteger(points) || points < 1) throw badRequest(`points must be a positive whole number, got "${rawPoints}"`);
+  const range: RangeQuery = { points: Math.min(points, MAX_POINTS) };
+  const from = optionalTime(params, 'from');
+  const to = optionalTime(params, 'to');
+  if (from !== undefined) range.from = from;
+  if (to !== undefined) range.to = to;
+  if (from !== undefined && to !== undefined && from > to) throw badRequest('from must not be after to');
+  return range;
+}
+
+async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw badRequest('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('request body must be a JSON object');
+}
+
+/**
+ * Routes /api/*. Returns false when the path is not an API path. Throws LeakwatchError for
+ * user mistakes; the caller turns it into a JSON error.
+ */
+export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub): Promise<boolean> {
+  if (!url.pathname.startsWith('/api/')) return false;
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
+  const method = req.method ?? 'GET';
+
+  if (parts.length === 2 && parts[1] === 'health' && method === 'GET') {
+    sendJson(res, 200, { ok: true, service: 'leakwatch-collector', store: store.description });
+    return true;
+  }
+  if (parts[1] !== 'runs' || parts.length > 4) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
+
+  if (parts.length === 2 && method === 'GET') {
+    sendJson(res, 200, { runs: await store.listRuns() });
+    return true;
+  }
+  const runId = parts[2];
+  const run = await store.getRun(runId);
+  if (!run) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no run "${runId.slice(0, 80)}"`);
+  const sub = parts[3];
+
+  if (sub === undefined && method === 'GET') {
+    sendJson(res, 200, { run });
+  } else if (sub === 'series' && method === 'GET') {
+    const metrics = (url.searchParams.get('metrics') ?? 'heapUsed').split(',').map((m) => m.trim()).filter(Boolean);
+    if (metrics.length === 0) throw badRequest('metrics must name at least one metric');
+    sendJson(res, 200, await store.querySeries(runId, metrics as MetricName[], rangeOf(url.searchParams)));
+  } else if (sub === 'spaces' && method === 'GET') {
+    sendJson(res, 200, await store.querySpaces(runId, rangeOf(url.searchParams)));
+  } else if (sub === 'gc' && method === 'GET') {
+    sendJson(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
+  } else if (sub === 'end' && method === 'POST') {
+    const body = await readJsonBody(req);
+    const exitCode = body.exitCode;
+    if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) throw badRequest('exitCode must be a whole number or null');
+    await store.endRun(runId, Date.now(), (exitCode as number | null | undefined) ?? null);
+    const ended = await store.getRun(runId);
+    if (ended) live.publishRun(ended);
+    sendJson(res, 200, { run: ended });
+  } else {
+    throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
+  }
+  return true;
+}

@@ -1,0 +1,26 @@
+import type http from 'node:http';
+import { formatErrorLine, isLeakwatchError, type ErrorCode } from '../shared/errors';
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  LW_ERR_NOT_FOUND: 404,
+  LW_ERR_BAD_REQUEST: 400,
+  LW_ERR_CONFIG: 400,
+  LW_ERR_AUTH: 401,
+  LW_ERR_STORE: 503,
+  LW_ERR_STORE_LOCKED: 503,
+};
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Every API error is `{ error: { code, message } }` with a stable LW_ERR_* code. */
+export function sendError(res: http.ServerResponse, err: unknown): void {
+  if (isLeakwatchError(err)) {
+    sendJson(res, STATUS_BY_CODE[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+    return;
+  }
+  sendJson(res, 500, { error: { code: 'LW_ERR_INTERNAL', message: formatErrorLine(err).replace(/^LW_ERR_INTERNAL: /, '') } });
+}

@@ -1,0 +1,129 @@
+import type WebSocket from 'ws';
+import { closeReason } from '../protocol/close-codes';
+import { decodeProbeMessage, ProtocolError } from '../protocol/decode';
+import { encodeMessage } from '../protocol/encode';
+import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
+import type { Logger } from '../shared/log';
+import type { RowBatch, Store } from '../store/types';
+import type { BatchWriter } from './batch-writer';
+import type { LiveHub } from './live-hub';
+
+export interface IngestDeps {
+  store: Store;
+  writer: BatchWriter;
+  live: LiveHub;
+  log: Logger;
+  /** Highest stored seq per boot, shared by all connections: a resend after reconnect is acked, not stored twice. */
+  storedSeq: Map<string, number>;
+}
+
+/**
+ * One probe connection. Order matters: the first message must be hello; batches and bye are
+ * stored through the shared batch writer and acknowledged only once ClickHouse has them, so a
+ * probe may forget exactly what is acked. Any invalid frame closes this connection with a
+ * specific code and reason; other probes are unaffected.
+ */
+export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
+  const { store, writer, live, log, storedSeq } = deps;
+  let hello: HelloMessage | undefined;
+  let chain: Promise<void> = Promise.resolve();
+
+  function reject(err: ProtocolError): void {
+    log.warn(`probe ${remote}${hello ? ` (run ${hello.run})` : ''} rejected: ${err.code}: ${err.message}`);
+    ws.close(err.closeCode, closeReason(err.code, err.message));
+  }
+
+  function ack(run: string, boot: string, seq: number): void {
+    if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ v: PROTOCOL_VERSION, type: 'ack', run, boot, seq }));
+  }
+
+  function storeFailed(err: Error): void {
+    // Nothing is acked, so the probe keeps the data; closing makes it reconnect and resend.
+    log.error(`store write failed: ${err.message}`);
+    reject(new ProtocolError('LW_ERR_STORE', `store unavailable, resend later (${err.message.split('\n')[0]})`));
+  }
+
+  function rowsOf(msg: BatchMessage): RowBatch {
+    const origin = { run: msg.run, boot: msg.boot, seq: msg.seq };
+    return {
+      samples: msg.samples.map((s) => ({ ...s, ...origin })),
+      spaces: msg.spaces.map((s) => ({ ...s, ...origin })),
+      gcs: msg.gcs.map((g, idx) => ({ ...g, ...origin, idx })),
+    };
+  }
+
+  function onBatch(msg: BatchMessage): void {
+    if (msg.gap) {
+      log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while the collector was unreachable`);
+    }
+    writer.add({
+      rows: rowsOf(msg),
+      done: (err) => {
+        if (err) return storeFailed(err);
+        storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
+        ack(msg.run, msg.boot, msg.seq);
+        live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs });
+      },
+    });
+  }
+
+  async function publishRun(runId: string): Promise<void> {
+    const run = await store.getRun(runId);
+    if (run) live.publishRun(run);
+  }
+
+  ws.on('message', (data, isBinary) => {
+    let msg;
+    try {
+      msg = decodeProbeMessage(data as Buffer, isBinary);
+      if (!hello && msg.type !== 'hello') {
+        throw new ProtocolError('LW_ERR_PROTOCOL_ORDER', `${msg.type} before hello: the first message must be hello`);
+      }
+      if (hello && msg.type !== 'hello' && (msg.run !== hello.run || msg.boot !== hello.boot)) {
+        throw new ProtocolError('LW_ERR_PROTOCOL_INVALID', 'run/boot differ from this connection\'s hello');
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) return reject(err);
+      throw err;
+    }
+    if (msg.type !== 'hello' && msg.seq <= (storedSeq.get(msg.boot) ?? 0)) {
+      // Already stored before a reconnect: acknowledge again so the probe can forget it.
+      chain = chain.then(() => ack(msg.run, msg.boot, msg.seq));
+      return;
+    }
+    if (msg.type === 'hello') {
+      const first = !hello;
+      hello = msg;
+      // Later messages wait for the run row: a run never has samples but no header.
+      chain = chain.then(async () => {
+        await store.upsertRun(msg);
+        if (first) log.info(`probe connected: run ${msg.run} "${msg.name}" pid ${msg.pid} on ${msg.host} (${remote})`);
+        await publishRun(msg.run);
+      }).catch((err: Error) => storeFailed(err));
+      return;
+    }
+    if (msg.type === 'batch') {
+      chain = chain.then(() => onBatch(msg));
+      return;
+    }
+    // bye: ends the run after everything before it is stored (the writer completes in order).
+    chain = chain.then(() => new Promise<void>((resolve) => {
+      writer.add({
+        rows: { samples: [], spaces: [], gcs: [] },
+        done: (err) => {
+          resolve();
+          if (err) return storeFailed(err);
+          const finish = msg.endsRun ? store.endRun(msg.run, msg.endedAt, null) : Promise.resolve();
+          finish
+            .then(() => {
+              storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
+              ack(msg.run, msg.boot, msg.seq);
+              return publishRun(msg.run);
+            })
+            .catch((e: Error) => storeFailed(e));
+        },
+      });
+    }));
+  });
+  ws.on('error', (err) => log.debug(`probe ${remote} socket error: ${err.message}`));
+}

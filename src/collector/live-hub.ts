@@ -1,0 +1,67 @@
+import WebSocket, { WebSocketServer } from 'ws';
+import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+
+export interface LiveBatch {
+  samples: Sample[];
+  spaces: SpaceSample[];
+  gcs: GcEvent[];
+}
+
+/** Runs list pages subscribe to this pseudo run id. */
+const ALL_RUNS = '*';
+
+/**
+ * The `/live` WebSocket: browser pages subscribe to one run (or '*' for the runs list) and get
+ * rows pushed right after they are stored, so a chart never shows data the API would not.
+ */
+export function createLiveHub() {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+  const subscriptions = new Map<WebSocket, Set<string>>();
+
+  wss.on('connection', (ws) => {
+    subscriptions.set(ws, new Set());
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      try {
+        const msg = JSON.parse(data.toString()) as { type?: unknown; runId?: unknown };
+        if (msg.type === 'subscribe' && typeof msg.runId === 'string') subscriptions.get(ws)?.add(msg.runId);
+        if (msg.type === 'unsubscribe' && typeof msg.runId === 'string') subscriptions.get(ws)?.delete(msg.runId);
+      } catch {
+        // A page sending garbage only hurts itself; ignore the frame.
+      }
+    });
+    ws.on('close', () => subscriptions.delete(ws));
+    ws.on('error', () => subscriptions.delete(ws));
+  });
+
+  function send(filter: (subs: Set<string>) => boolean, payload: unknown): void {
+    let text: string | undefined;
+    for (const [ws, subs] of subscriptions) {
+      if (ws.readyState !== WebSocket.OPEN || !filter(subs)) continue;
+      // A page that cannot keep up is dropped instead of buffering without bound.
+      if (ws.bufferedAmount > 8 * 1024 * 1024) {
+        ws.terminate();
+        continue;
+      }
+      text ??= JSON.stringify(payload);
+      ws.send(text);
+    }
+  }
+
+  return {
+    wss,
+    publishBatch(runId: string, batch: LiveBatch): void {
+      send((subs) => subs.has(runId), { type: 'batch', runId, ...batch });
+    },
+    publishRun(run: RunSummary): void {
+      send((subs) => subs.has(ALL_RUNS) || subs.has(run.id), { type: 'run', run });
+    },
+    close(): void {
+      for (const ws of subscriptions.keys()) ws.terminate();
+      subscriptions.clear();
+      wss.close();
+    },
+  };
+}
+
+export type LiveHub = ReturnType<typeof createLiveHub>;

@@ -1,0 +1,41 @@
+import { resolveProbeConfig, type ProbeOptions } from '../shared/probe-config';
+import { createProbe, type ProbeHandle } from './probe';
+
+export type { ProbeOptions } from '../shared/probe-config';
+export type { ProbeHandle } from './probe';
+export { createProbe } from './probe';
+
+/**
+ * The process-wide probe started by startProbe(). One probe per process is the point of the API
+ * (two would double every sample), so this single slot is the entry point's state, not config.
+ */
+let current: ProbeHandle | undefined;
+let exitHookInstalled = false;
+
+/**
+ * Starts sampling and streaming to the collector. Calling it again returns the running probe.
+ * Throws LeakwatchError(LW_ERR_CONFIG) for invalid options; never throws later.
+ */
+export function startProbe(options: ProbeOptions = {}): ProbeHandle {
+  if (current) return current;
+  const probe = createProbe(resolveProbeConfig(options));
+  current = probe;
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // beforeExit fires when the loop has nothing left to do: the last chance to flush and say
+    // bye. stop() holds the loop open with one ref'd timer for at most the deadline.
+    process.once('beforeExit', () => {
+      if (current === probe) void stopProbe(500);
+    });
+  }
+  return probe;
+}
+
+/** Flushes and stops the probe started by startProbe(); resolves when done or at the deadline. */
+export async function stopProbe(deadlineMs = 2000): Promise<{ flushed: boolean }> {
+  const probe = current;
+  if (!probe) return { flushed: true };
+  const result = await probe.stop(deadlineMs);
+  if (current === probe) current = undefined;
+  return result;
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeMessage } from '../protocol/encode';
+import { PROTOCOL_VERSION, type BatchMessage, type ByeMessage, type HelloMessage } from '../protocol/messages';
+import type { ProbeConfig } from '../shared/probe-config';
+import { createGcObserver } from './gc-observer';
+import { createSampler } from './sampler';
+import { createSendQueue, type SendQueueStats } from './send-queue';
+import { createTransport } from './transport';
+
+export const PROBE_VERSION = '0.1.0';
+/** Upper bound on what the probe buffers while the collector is away (about 10 min at 1 s). */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
+export interface ProbeHandle {
+  readonly runId: string;
+  readonly bootId: string;
+  /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
+  stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
+  stats(): SendQueueStats & { connected: boolean; gcDropped: number };
+}
+
+/**
+ * The in-app probe: a sampler tick every interval builds one batch (sample, heap spaces, GCs
+ * since the last tick) and queues it for the transport. All work per tick is a handful of
+ * counter reads and one JSON.stringify of ~2 KB; nothing blocks the host's event loop.
+ */
+export function createProbe(config: ProbeConfig, notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): ProbeHandle {
+  const runId = config.runId ?? randomUUID();
+  const bootId = randomUUID();
+  const startedAt = Date.now();
+  const sampler = createSampler();
+  const gcObserver = createGcObserver();
+  const queue = createSendQueue({ maxMessages: config.maxQueuedMessages, maxBytes: MAX_QUEUED_BYTES });
+  const hello: HelloMessage = {
+    v: PROTOCOL_VERSION,
+    type: 'hello',
+    run: runId,
+    boot: bootId,
+    seq: 0,
+    name: config.runName ?? defaultRunName(),
+    labels: config.labels,
+    pid: process.pid,
+    host: os.hostname(),
+    node: process.version,
+    argv: process.argv.slice(1, 64).map((a) => a.slice(0, 1024)),
+    startedAt,
+    intervalMs: config.intervalMs,
+    probeVersion: PROBE_VERSION,
+  };
+  const helloText = encodeMessage(hello);
+  const transport = createTransport({ url: config.collectorUrl, token: config.token, queue, hello: () => helloText, notice });
+  let stopping: Promise<{ flushed: boolean }> | undefined;
+
+  function tick(): void {
+    try {
+      const now = Date.now();
+      const { sample, spaces } = sampler.read(now);
+      const gcs = gcObserver.drain();
+      queue.push((seq, gap) => {
+        const batch: BatchMessage = { v: PROTOCOL_VERSION, type: 'batch', run: runId, boot: bootId, seq, samples: [sample], spaces, gcs };
+        if (gap) batch.gap = gap;
+        return { text: encodeMessage(batch), samples: 1, ts: now };
+      });
+      transport.flush();
+    } catch (err) {
+      // A probe bug must never become the host's exception.
+      notice(`leakwatch probe: sampling failed: ${(err as Error).message}`);
+    }
+  }
+
+  const timer = setInterval(tick, config.intervalMs);
+  timer.unref();
+  transport.start();
+  // First sample right away so short-lived processes are seen too.
+  setImmediate(tick).unref();
+
+  return {
+    runId,
+    bootId,
+    stop(deadlineMs = 2000) {
+      stopping ??= (async () => {
+        clearInterval(timer);
+        tick();
+        queue.push((seq) => {
+          const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
+          return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
+        });
+        transport.flush();
+        const flushed = await transport.waitIdle(deadlineMs);
+        transport.close();
+        sampler.close();
+        gcObserver.close();
+        return { flushed };
+      })();
+      return stopping;
+    },
+    stats() {
+      return { ...queue.stats(), connected: transport.connected, gcDropped: gcObserver.dropped };
+    },
+  };
+}
+
+function defaultRunName(): string {
+  const script = process.argv[1];
+  return script ? path.basename(script) : 'node';
+}

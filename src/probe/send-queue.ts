@@ -1,0 +1,88 @@
+import type { Gap } from '../shared/types';
+
+/** One encoded message waiting for the collector's ack. */
+export interface QueuedMessage {
+  seq: number;
+  text: string;
+  /** Samples inside, and the time of the newest, so a drop can be recorded as a gap. */
+  samples: number;
+  ts: number;
+}
+
+export interface SendQueueOptions {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+export interface SendQueueStats {
+  queued: number;
+  queuedBytes: number;
+  droppedMessages: number;
+  droppedSamples: number;
+}
+
+/**
+ * The probe's bounded memory of what the collector has not acknowledged yet.
+ * Messages get consecutive seqs; `ack(seq)` forgets everything up to seq; a reconnect rewinds the
+ * send cursor so every unacknowledged message goes out again in order. When full, the oldest
+ * message is dropped (recent data matters most to someone watching a leak) and the loss is
+ * carried as a `gap` on the next message, so the collector can record it instead of guessing.
+ */
+export function createSendQueue(options: SendQueueOptions) {
+  const items: QueuedMessage[] = [];
+  let nextSeq = 1;
+  let sentCount = 0; // items[0..sentCount) went out on the current connection
+  let bytes = 0;
+  let droppedMessages = 0;
+  let droppedSamples = 0;
+  let pendingGap: Gap | undefined;
+
+  function dropOldest(): void {
+    const dropped = items.shift()!;
+    bytes -= dropped.text.length;
+    if (sentCount > 0) sentCount--;
+    droppedMessages++;
+    droppedSamples += dropped.samples;
+    pendingGap = pendingGap
+      ? { ...pendingGap, droppedMessages: pendingGap.droppedMessages + 1, droppedSamples: pendingGap.droppedSamples + dropped.samples, toTs: dropped.ts }
+      : { droppedMessages: 1, droppedSamples: dropped.samples, fromTs: dropped.ts, toTs: dropped.ts };
+  }
+
+  return {
+    /** Builds and queues the next message; `build` receives its seq and any gap to report. */
+    push(build: (seq: number, gap: Gap | undefined) => { text: string; samples: number; ts: number }): void {
+      while (items.length >= options.maxMessages) dropOldest();
+      const gap = pendingGap;
+      pendingGap = undefined;
+      const message = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
+      items.push(message);
+      bytes += message.text.length;
+      while (bytes > options.maxBytes && items.length > 1) dropOldest();
+    },
+    /** The next message not yet sent on this connection. */
+    peekUnsent(): QueuedMessage | undefined {
+      return items[sentCount];
+    },
+    markSent(): void {
+      if (sentCount < items.length) sentCount++;
+    },
+    /** After a reconnect everything unacknowledged is sent again (the collector dedups by seq). */
+    rewind(): void {
+      sentCount = 0;
+    },
+    ack(seq: number): void {
+      while (items.length > 0 && items[0].seq <= seq) {
+        bytes -= items.shift()!.text.length;
+        if (sentCount > 0) sentCount--;
+      }
+    },
+    get size(): number {
+      return items.length;
+    },
+    stats(): SendQueueStats {
+      return { queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples };
+    },
+  };
+}
+
+export type SendQueue = ReturnType<typeof createSendQueue>;

@@ -1,0 +1,191 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import WebSocket from 'ws';
+import { FATAL_CLOSE_CODES } from '../protocol/close-codes';
+import { decodeCollectorMessage } from '../protocol/decode';
+import { MAX_MESSAGE_BYTES } from '../protocol/messages';
+import type { SendQueue } from './send-queue';
+
+/** Stop writing while this much is buffered in the socket: the app's memory is not our buffer. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+
+export interface TransportOptions {
+  url: string;
+  token: string | undefined;
+  queue: SendQueue;
+  /** The hello frame (seq 0), sent first on every connection. */
+  hello: () => string;
+  /** One-line notices for the host's stderr; called rarely (state changes only). */
+  notice: (line: string) => void;
+}
+
+/**
+ * Keeps one WebSocket to the collector, sends queued messages in seq order and forgets them when
+ * acknowledged. Reconnects with capped exponential backoff and jitter; after a reconnect the
+ * hello and every unacknowledged message are sent again. The socket and every timer are
+ * unref'd: the probe never keeps the host process alive.
+ */
+export function createTransport(options: TransportOptions) {
+  const { queue } = options;
+  let ws: WebSocket | undefined;
+  let open = false;
+  let closed = false;
+  let attempt = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let everConnected = false;
+  let reportedDown = false;
+  const idleWaiters = new Set<() => void>();
+
+  function settleIdle(): void {
+    if (queue.size > 0) return;
+    for (const resolve of idleWaiters) resolve();
+    idleWaiters.clear();
+  }
+
+  function connect(): void {
+    if (closed) return;
+    const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    const socket = new WebSocket(options.url, {
+      perMessageDeflate: false,
+      maxPayload: MAX_MESSAGE_BYTES,
+      handshakeTimeout: 10_000,
+      headers,
+      // ws lets us create the TCP socket; unref'ing it here means an idle app exits normally.
+      createConnection: ((opts: net.NetConnectOpts & tls.ConnectionOptions) => {
+        const s = options.url.startsWith('wss:') ? tls.connect(opts) : net.connect(opts);
+        s.unref();
+        return s;
+      }) as unknown as typeof net.createConnection,
+    });
+    ws = socket;
+    socket.on('open', () => {
+      open = true;
+      attempt = 0;
+      if (reportedDown || !everConnected) {
+        if (reportedDown) options.notice(`leakwatch probe: reconnected to ${options.url}`);
+        reportedDown = false;
+      }
+      everConnected = true;
+      queue.rewind();
+      socket.send(options.hello());
+      pump();
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const ack = decodeCollectorMessage(data as Buffer);
+      if (ack) {
+        queue.ack(ack.seq);
+        settleIdle();
+      }
+    });
+    socket.on('close', (code, reason) => {
+      open = false;
+      paused = false;
+      if (ws === socket) ws = undefined;
+      if (closed) return;
+      if (FATAL_CLOSE_CODES.has(code)) {
+        // Resending would be refused the same way (bad token, incompatible protocol): stop here.
+        options.notice(`leakwatch probe: collector refused the connection (${reason.toString() || code}); probe stopped sending`);
+        closed = true;
+        settleAll();
+        return;
+      }
+      scheduleReconnect();
+    });
+    // 'error' always precedes 'close'; handling it keeps ws from throwing into the host.
+    socket.on('error', (err) => {
+      if (!reportedDown) {
+        reportedDown = true;
+        options.notice(`leakwatch probe: LW_ERR_COLLECTOR_UNREACHABLE: ${options.url} (${err.message}); buffering up to the queue limit and retrying`);
+      }
+    });
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer) return;
+    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** attempt++);
+    const delay = base / 2 + Math.random() * (base / 2);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect();
+    }, delay);
+    reconnectTimer.unref();
+  }
+
+  let paused = false;
+
+  /** ws calls this when a frame reached the socket: the moment to resume after backpressure. */
+  function onWritten(): void {
+    if (paused && ws && ws.bufferedAmount < HIGH_WATER_BYTES / 2) {
+      paused = false;
+      pump();
+    }
+  }
+
+  function pump(): void {
+    const socket = ws;
+    if (!socket || !open) return;
+    for (let next = queue.peekUnsent(); next; next = queue.peekUnsent()) {
+      if (socket.bufferedAmount > HIGH_WATER_BYTES) {
+        paused = true;
+        return;
+      }
+      socket.send(next.text, onWritten);
+      queue.markSent();
+    }
+  }
+
+  function settleAll(): void {
+    for (const resolve of idleWaiters) resolve();
+    idleWaiters.clear();
+  }
+
+  return {
+    start(): void {
+      connect();
+    },
+    /** Called after a message was queued. */
+    flush(): void {
+      pump();
+    },
+    get connected(): boolean {
+      return open;
+    },
+    /**
+     * Resolves true once every queued message is acknowledged, false at the deadline.
+     * The deadline timer is deliberately ref'd: during stop() the host waits at most this long.
+     */
+    waitIdle(deadlineMs: number): Promise<boolean> {
+      if (queue.size === 0) return Promise.resolve(true);
+      if (closed) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve(queue.size === 0);
+        };
+        const timer = setTimeout(() => {
+          idleWaiters.delete(done);
+          resolve(false);
+        }, deadlineMs);
+        idleWaiters.add(done);
+      });
+    },
+    close(): void {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = undefined;
+      settleAll();
+      if (ws) {
+        try {
+          ws.close(1000, 'probe stopped');
+        } catch {
+          ws.terminate();
+        }
+      }
+    },
+  };
+}
+
+export type Transport = ReturnType<typeof createTransport>;
