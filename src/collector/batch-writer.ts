@@ -51,16 +51,21 @@ export function createBatchWriter(options: BatchWriterOptions) {
     for (const entry of entries) entry.done();
   }
 
-  function flush(): Promise<void> {
-    if (!flushing) {
-      flushing = (async () => {
-        try {
-          while (pending.length > 0) await writeOnce();
-        } finally {
-          flushing = undefined;
-        }
-      })();
+  async function drain(): Promise<void> {
+    // The first await comes before any state change, so `flushing` is always assigned before
+    // the finally below clears it (a synchronous finish would otherwise leave it set forever).
+    await Promise.resolve();
+    try {
+      while (pending.length > 0) await writeOnce();
+    } finally {
+      flushing = undefined;
     }
+  }
+
+  function flush(): Promise<void> {
+    if (flushing) return flushing;
+    if (pending.length === 0) return Promise.resolve();
+    flushing = drain();
     return flushing;
   }
 

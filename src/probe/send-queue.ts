@@ -15,6 +15,8 @@ export interface SendQueueOptions {
 }
 
 export interface SendQueueStats {
+  /** Seq of the newest message ever queued: how many messages this boot produced. */
+  lastSeq: number;
   queued: number;
   queuedBytes: number;
   droppedMessages: number;
@@ -80,7 +82,7 @@ export function createSendQueue(options: SendQueueOptions) {
       return items.length;
     },
     stats(): SendQueueStats {
-      return { queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples };
+      return { lastSeq: nextSeq - 1, queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples };
     },
   };
 }

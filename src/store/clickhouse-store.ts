@@ -1,0 +1,62 @@
+import type { HelloMessage } from '../protocol/messages';
+import { LeakwatchError } from '../shared/errors';
+import { insertBatch } from './insert-rows';
+import { createKeyedSerializer } from './keyed-serializer';
+import { queryGc } from './query-gc';
+import { querySeries } from './query-series';
+import { querySpaces } from './query-spaces';
+import { readRunRecords, recordForEnd, recordFromHello, writeRunRecord } from './run-record';
+import { getRunSummary, listRunSummaries } from './run-summaries';
+import type { StoreContext } from './store-context';
+import { toStoreError } from './store-error';
+import type { Store } from './types';
+
+function checkTime(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new LeakwatchError('LW_ERR_BAD_REQUEST', `${name} must be a time in epoch milliseconds`);
+  return value;
+}
+
+/** The Store over an open, migrated ClickHouse connection. `openStore` is the way to get one. */
+export function createClickhouseStore(ctx: StoreContext, description: string): Store {
+  const serialByRun = createKeyedSerializer();
+  let closing: Promise<void> | undefined;
+
+  return {
+    description,
+
+    upsertRun: (hello: HelloMessage) =>
+      serialByRun(hello.run, async () => {
+        const [previous] = await readRunRecords(ctx, hello.run);
+        await writeRunRecord(ctx, recordFromHello(hello, previous));
+      }),
+
+    endRun: async (runId: string, endedAt: number, exitCode: number | null) => {
+      checkTime(endedAt, 'endedAt');
+      if (exitCode !== null && !Number.isSafeInteger(exitCode)) throw new LeakwatchError('LW_ERR_BAD_REQUEST', 'exitCode must be an integer or null');
+      return serialByRun(runId, async () => {
+        const [previous] = await readRunRecords(ctx, runId);
+        await writeRunRecord(ctx, recordForEnd(runId, endedAt, exitCode, previous));
+      });
+    },
+
+    insertRows: (batch) => insertBatch(ctx, batch),
+
+    listRuns: (now = Date.now()) => listRunSummaries(ctx, now),
+
+    getRun: (runId, now = Date.now()) => getRunSummary(ctx, runId, now),
+
+    querySeries: (runId, metrics, range) => querySeries(ctx, runId, metrics, range),
+
+    querySpaces: (runId, range) => querySpaces(ctx, runId, range),
+
+    queryGc: (runId, range) => queryGc(ctx, runId, range),
+
+    close: () => {
+      // Idempotent: a shutdown path may close twice; the engine must be released once.
+      closing ??= ctx.client.close().catch((err: unknown) => {
+        throw toStoreError('cannot close the store', err);
+      });
+      return closing;
+    },
+  };
+}

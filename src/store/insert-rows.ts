@@ -1,0 +1,56 @@
+import { METRIC_COLUMNS, METRIC_NAMES, storedMetricValue } from './metric-columns';
+import { insertValues, type RawRow, type StoreContext } from './store-context';
+import type { GcRow, RowBatch, SampleRow, SpaceRow } from './types';
+
+/*
+ * Rows are written exactly as the sort keys expect: a batch written twice produces identical
+ * (run, ts, boot[, space | seq, idx]) keys, which ReplacingMergeTree collapses. Timestamps and
+ * byte counts are rounded to whole numbers because the columns are integers (the protocol only
+ * guarantees non-negative finite numbers); epoch milliseconds go into DateTime64(3) as integers.
+ */
+
+function origin(row: SampleRow | SpaceRow | GcRow): RawRow {
+  return { run_id: row.run, boot: row.boot, seq: Math.round(row.seq), ts: Math.round(row.ts) };
+}
+
+export function sampleInsertRow(row: SampleRow): RawRow {
+  const out = origin(row);
+  for (const name of METRIC_NAMES) out[METRIC_COLUMNS[name].column] = storedMetricValue(row, name);
+  return out;
+}
+
+export function spaceInsertRow(row: SpaceRow): RawRow {
+  return {
+    ...origin(row),
+    space: row.space,
+    size: Math.round(row.size),
+    used: Math.round(row.used),
+    available: Math.round(row.available),
+    physical: Math.round(row.physical),
+  };
+}
+
+export function gcInsertRow(row: GcRow): RawRow {
+  return {
+    ...origin(row),
+    idx: Math.round(row.idx),
+    kind: row.kind,
+    duration_ms: row.durationMs,
+    heap_used_after: row.heapUsedAfter === null ? null : Math.round(row.heapUsedAfter),
+  };
+}
+
+/**
+ * One insert per non-empty table, concurrently. If one of them fails the caller retries the whole
+ * batch; the tables that already have it just collapse the repeat.
+ */
+export async function insertBatch(ctx: StoreContext, batch: RowBatch): Promise<void> {
+  const { tables } = ctx;
+  // allSettled, not all: when this rejects, no insert of the batch is still in flight.
+  const results = await Promise.allSettled([
+    insertValues(ctx, 'cannot store samples', tables.samples, batch.samples.map(sampleInsertRow)),
+    insertValues(ctx, 'cannot store heap spaces', tables.spaces, batch.spaces.map(spaceInsertRow)),
+    insertValues(ctx, 'cannot store GC events', tables.gcs, batch.gcs.map(gcInsertRow)),
+  ]);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+}

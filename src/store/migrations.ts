@@ -1,0 +1,100 @@
+import type { TableNames } from './table-names';
+
+/**
+ * One schema change. `statements` receives the qualified table names (the database is
+ * configurable) and returns DDL only; no value from outside ever appears in these texts.
+ * Released migrations are never edited: a change to the schema is a new entry at the end.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (tables: TableNames) => string[];
+}
+
+/*
+ * Schema notes
+ * - Times are DateTime64(3, 'UTC'): epoch milliseconds go in as integers and come back exactly.
+ * - Every data table is a ReplacingMergeTree whose sort key identifies a row, so a batch that is
+ *   inserted twice (a probe resending what was not acknowledged, a retried insert) collapses to one
+ *   row; readers use FINAL wherever counts or averages matter.
+ *   samples: one per (run, time, probe boot); heap_spaces: one per (run, space, time, boot);
+ *   gc_events: one per (run, time, boot, message seq, index in the message).
+ * - Codecs: DoubleDelta for regular timestamps, Delta for counters, T64 for integer gauges,
+ *   Gorilla for float gauges, each followed by ZSTD.
+ * - Monthly partitions let TTL drop whole parts. The TTL itself is not part of these statements: it
+ *   depends on the configured retention and is applied (and changed) by `ensureRetention`.
+ * - runs has no TTL on purpose: a run row is tiny and a live run may go for longer than the
+ *   retention without a new hello; expiring it would orphan its recent data.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create runs, samples, heap_spaces, gc_events',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.runs} (
+        run_id String,
+        name String,
+        labels Map(String, String),
+        host LowCardinality(String),
+        pid UInt32,
+        node_version LowCardinality(String),
+        argv Array(String),
+        started_at DateTime64(3, 'UTC'),
+        interval_ms UInt32,
+        probe_version LowCardinality(String),
+        boot String,
+        ended_at Nullable(DateTime64(3, 'UTC')),
+        exit_code Nullable(Int32),
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY run_id`,
+      `CREATE TABLE IF NOT EXISTS ${t.samples} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64 CODEC(Delta, ZSTD(1)),
+        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+        rss UInt64 CODEC(T64, ZSTD(1)),
+        heap_total UInt64 CODEC(T64, ZSTD(1)),
+        heap_used UInt64 CODEC(T64, ZSTD(1)),
+        external UInt64 CODEC(T64, ZSTD(1)),
+        array_buffers UInt64 CODEC(T64, ZSTD(1)),
+        heap_limit UInt64 CODEC(T64, ZSTD(1)),
+        total_available UInt64 CODEC(T64, ZSTD(1)),
+        malloced_memory UInt64 CODEC(T64, ZSTD(1)),
+        peak_malloced_memory UInt64 CODEC(T64, ZSTD(1)),
+        native_contexts UInt32 CODEC(T64, ZSTD(1)),
+        detached_contexts UInt32 CODEC(T64, ZSTD(1)),
+        el_p50_ms Float64 CODEC(Gorilla, ZSTD(1)),
+        el_p99_ms Float64 CODEC(Gorilla, ZSTD(1)),
+        el_max_ms Float64 CODEC(Gorilla, ZSTD(1))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (run_id, ts, boot)`,
+      `CREATE TABLE IF NOT EXISTS ${t.spaces} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64 CODEC(Delta, ZSTD(1)),
+        ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+        space LowCardinality(String),
+        size UInt64 CODEC(T64, ZSTD(1)),
+        used UInt64 CODEC(T64, ZSTD(1)),
+        available UInt64 CODEC(T64, ZSTD(1)),
+        physical UInt64 CODEC(T64, ZSTD(1))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (run_id, space, ts, boot)`,
+      `CREATE TABLE IF NOT EXISTS ${t.gcs} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64 CODEC(Delta, ZSTD(1)),
+        idx UInt32,
+        ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+        kind LowCardinality(String),
+        duration_ms Float64 CODEC(Gorilla, ZSTD(1)),
+        heap_used_after Nullable(UInt64) CODEC(T64, ZSTD(1))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(ts)
+      ORDER BY (run_id, ts, boot, seq, idx)`,
+    ],
+  },
+];

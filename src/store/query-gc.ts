@@ -1,0 +1,56 @@
+import { BUCKET_SQL, RANGE_SQL, bucketStart, rangeParams, resolveRange } from './query-range';
+import { selectRows, type StoreContext } from './store-context';
+import { toNullableNumber, toNumber } from './to-number';
+import type { GcResult, RangeQuery } from './types';
+
+/**
+ * GC count, total and longest pause per bucket, and the heap floor: the lowest heap used after a
+ * major GC, the leak signal that ignores garbage merely waiting to be collected. minIf over the
+ * Nullable column skips minor GCs (no reading) and yields NULL for a bucket without a major GC.
+ */
+export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuery): Promise<GcResult> {
+  const buckets = await resolveRange(ctx, runId, range);
+  const result: GcResult = {
+    from: buckets.from,
+    to: buckets.to,
+    stepMs: buckets.stepMs,
+    t: [],
+    count: [],
+    totalMs: [],
+    maxMs: [],
+    majorCount: [],
+    floor: [],
+    totals: { count: 0, totalMs: 0, maxMs: 0 },
+  };
+  if (buckets.empty) return result;
+
+  const rows = await selectRows(
+    ctx,
+    'cannot query GC events',
+    `SELECT ${BUCKET_SQL} AS bucket,
+      count() AS n,
+      sum(duration_ms) AS total_ms,
+      max(duration_ms) AS max_ms,
+      countIf(kind = 'major') AS major_n,
+      minIf(heap_used_after, kind = 'major') AS floor
+    FROM ${ctx.tables.gcs} FINAL
+    WHERE ${RANGE_SQL}
+    GROUP BY bucket ORDER BY bucket`,
+    rangeParams(runId, buckets),
+  );
+  for (const row of rows) {
+    const count = toNumber(row.n, 'gc count');
+    const totalMs = toNumber(row.total_ms, 'gc total');
+    const maxMs = toNumber(row.max_ms, 'gc max');
+    result.t.push(bucketStart(buckets, row.bucket));
+    result.count.push(count);
+    result.totalMs.push(totalMs);
+    result.maxMs.push(maxMs);
+    result.majorCount.push(toNumber(row.major_n, 'major gc count'));
+    result.floor.push(toNullableNumber(row.floor, 'heap floor'));
+    result.totals.count += count;
+    result.totals.totalMs += totalMs;
+    result.totals.maxMs = Math.max(result.totals.maxMs, maxMs);
+  }
+  return result;
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createBatchWriter } from '../src/collector/batch-writer';
+import type { RowBatch, Store } from '../src/store/types';
+
+/** Only insertRows matters to the writer; the rest of the Store is never called here. */
+function recordingStore(fail: () => boolean): { store: Store; inserts: RowBatch[] } {
+  const inserts: RowBatch[] = [];
+  const store = {
+    insertRows: async (batch: RowBatch) => {
+      if (fail()) throw new Error('down');
+      inserts.push(batch);
+    },
+  } as unknown as Store;
+  return { store, inserts };
+}
+
+const row = (seq: number) => ({ run: 'r', boot: 'b', seq, ts: Date.now(), rss: 1, heapTotal: 1, heapUsed: 1, external: 1, arrayBuffers: 1, heapLimit: 1, totalAvailable: 1, mallocedMemory: 1, peakMallocedMemory: 1, nativeContexts: 1, detachedContexts: 0, elP50Ms: 0, elP99Ms: 0, elMaxMs: 0 });
+
+test('flushes merge entries into one insert and complete them in order', async () => {
+  const { store, inserts } = recordingStore(() => false);
+  const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
+  const done: number[] = [];
+  for (let i = 1; i <= 3; i++) writer.add({ rows: { samples: [row(i)], spaces: [], gcs: [] }, done: () => done.push(i) });
+  await writer.flush();
+  assert.deepEqual(done, [1, 2, 3]);
+  assert.equal(inserts.length, 1);
+  assert.equal(inserts[0].samples.length, 3);
+  await writer.close();
+});
+
+test('an idle flush does not wedge the writer (regression: a flush with nothing pending froze ingest)', async () => {
+  const { store, inserts } = recordingStore(() => false);
+  const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
+  await writer.flush(); // nothing pending
+  let completed = false;
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: () => (completed = true) });
+  await writer.flush();
+  assert.equal(completed, true);
+  assert.equal(inserts.length, 1);
+  await writer.close();
+});
+
+test('a failed insert fails its entries and the next flush works again', async () => {
+  let down = true;
+  const { store, inserts } = recordingStore(() => down);
+  const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
+  const errors: (Error | undefined)[] = [];
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: (err) => errors.push(err) });
+  await writer.flush();
+  assert.equal(errors[0]?.message, 'down');
+  down = false;
+  writer.add({ rows: { samples: [row(2)], spaces: [], gcs: [] }, done: (err) => errors.push(err) });
+  await writer.flush();
+  assert.equal(errors[1], undefined);
+  assert.equal(inserts.length, 1);
+  await writer.close();
+});
+
+test('the timer flushes on its own', async () => {
+  const { store, inserts } = recordingStore(() => false);
+  const writer = createBatchWriter({ store, flushIntervalMs: 20 });
+  await new Promise((resolve) => setTimeout(resolve, 60)); // several idle ticks first
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: () => {} });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(inserts.length, 1);
+  await writer.close();
+});

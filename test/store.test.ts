@@ -1,0 +1,495 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isLeakwatchError } from '../src/shared/errors';
+import { applyMigrations } from '../src/store/apply-migrations';
+import { createClickhouseStore } from '../src/store/clickhouse-store';
+import { openStore } from '../src/store/open-store';
+import { ensureRetention } from '../src/store/retention';
+import { createStoreClient, type StoreClient } from '../src/store/store-client';
+import { selectRows, type StoreContext } from '../src/store/store-context';
+import { tableNames } from '../src/store/table-names';
+import { toNumber } from '../src/store/to-number';
+import type { MetricName, SampleRow, Store } from '../src/store/types';
+import { expectedBuckets, makeGc, makeHello, makeSample, makeSpace } from './helpers/store-fixtures';
+import { createQuotingClient } from './helpers/store-quoting-client';
+
+/*
+ * Runs against the real ClickHouse engine (chdb) in a fresh temporary directory. chDB binds one
+ * data directory per process, so this file uses exactly one, opened in `before` and closed in
+ * `after`. Timestamps are near the current time because rows older than the retention are
+ * removed by TTL.
+ */
+
+const RETENTION_DAYS = 30;
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+function hasCode(code: string) {
+  return (err: unknown): boolean => {
+    assert.ok(isLeakwatchError(err), `expected a LeakwatchError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    return true;
+  };
+}
+
+describe('store (embedded ClickHouse)', () => {
+  let dataDir: string;
+  let store: Store;
+  /** A second connection to the same directory, for looking at the tables directly. */
+  let inspector: StoreClient;
+  let ctx: StoreContext;
+  /** A whole second, an hour ago: every synthetic series starts from here. */
+  const base = Math.floor((Date.now() - HOUR) / SECOND) * SECOND;
+
+  const open = (retentionDays = RETENTION_DAYS) => openStore({ target: { kind: 'embedded', dataDir }, retentionDays });
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-store-'));
+    store = await open();
+    inspector = createStoreClient({ kind: 'embedded', dataDir });
+    ctx = { client: inspector.client, tables: tableNames(inspector.database) };
+  });
+
+  after(async () => {
+    await inspector?.client.close();
+    await store?.close();
+    await store?.close(); // closing twice is harmless
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('migrations are recorded once and re-opening applies nothing new', async () => {
+    const recorded = async () =>
+      (await selectRows(ctx, 'read migrations', `SELECT version, name, toUnixTimestamp64Milli(applied_at) AS at FROM ${ctx.tables.migrations} ORDER BY version`)).map(
+        (row) => ({ version: toNumber(row.version, 'version'), name: String(row.name), at: toNumber(row.at, 'at') }),
+      );
+    const first = await recorded();
+    assert.deepEqual(
+      first.map((m) => m.version),
+      [1],
+    );
+
+    await store.close();
+    store = await open();
+    assert.deepEqual(await recorded(), first, 'a reopen must not record (or re-apply) anything');
+    assert.deepEqual(await applyMigrations(ctx), []);
+
+    const tables = await selectRows(ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: ctx.tables.database });
+    assert.deepEqual(
+      tables.map((row) => row.name),
+      ['gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations'],
+    );
+  });
+
+  test('retention is a TTL, altered only when it changes', async () => {
+    const ttlDays = async () => {
+      const rows = await selectRows(ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events')", {
+        db: ctx.tables.database,
+      });
+      return Object.fromEntries(rows.map((row) => [String(row.name), /toIntervalDay\((\d+)\)/.exec(String(row.engine_full))?.[1]]));
+    };
+    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
+    assert.deepEqual(await ensureRetention(ctx, RETENTION_DAYS), [], 'unchanged retention alters nothing');
+
+    await store.close();
+    store = await open(90);
+    assert.deepEqual(await ttlDays(), { gc_events: '90', heap_spaces: '90', samples: '90' });
+    await store.close();
+    store = await open();
+    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
+
+    for (const bad of [0, 1.5, -3, Number.NaN, 1e9]) {
+      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir }, retentionDays: bad }), hasCode('LW_ERR_CONFIG'));
+    }
+  });
+
+  test('runs and samples round-trip, hostile strings intact', async () => {
+    const labels = { team: "o'brien", path: 'C:\\temp\\x', sql: "'; DROP TABLE runs; --", quote: '"{}"', unicode: 'ünï 🚀' };
+    const hello = makeHello('rt-1', {
+      name: "it's \"quoted\" \\ name",
+      labels,
+      argv: ['node', '--eval', "console.log('\\n')", '{x:String}'],
+      startedAt: base,
+      pid: 31337,
+      host: 'host-a',
+      node: 'v20.20.2',
+    });
+    await store.upsertRun(hello);
+    await store.upsertRun(makeHello('rt-2', { startedAt: base + 5 * SECOND }));
+    const samples = [0, 1, 2].map((i) => makeSample('rt-1', base + i * SECOND, 1000 + i));
+    await store.insertRows({ samples, spaces: [], gcs: [] });
+
+    const run = await store.getRun('rt-1', base + 3 * SECOND);
+    assert.deepEqual(run, {
+      id: 'rt-1',
+      name: hello.name,
+      labels,
+      host: 'host-a',
+      pid: 31337,
+      nodeVersion: 'v20.20.2',
+      argv: hello.argv,
+      startedAt: base,
+      endedAt: null,
+      exitCode: null,
+      intervalMs: 1000,
+      sampleCount: 3,
+      firstSampleAt: base,
+      lastSampleAt: base + 2 * SECOND,
+      latestHeapUsed: 1002,
+      status: 'live',
+    });
+    assert.equal(await store.getRun('no-such-run'), null);
+
+    const runs = await store.listRuns(base + 3 * SECOND);
+    const ids = runs.map((r) => r.id);
+    assert.ok(ids.indexOf('rt-2') < ids.indexOf('rt-1'), 'newest first');
+    assert.deepEqual(
+      runs.find((r) => r.id === 'rt-1'),
+      run,
+    );
+    const empty = runs.find((r) => r.id === 'rt-2');
+    assert.equal(empty?.sampleCount, 0);
+    assert.equal(empty?.firstSampleAt, null);
+    assert.equal(empty?.latestHeapUsed, null);
+
+    // Every metric column is stored and read back under its own name.
+    const allMetrics = Object.keys(samples[0]!).filter((k) => !['run', 'boot', 'seq', 'ts'].includes(k)) as MetricName[];
+    const series = await store.querySeries('rt-1', allMetrics, { points: 10 });
+    for (const metric of allMetrics) {
+      assert.deepEqual(series.series[metric]?.avg, samples.map((s) => s[metric]), metric);
+    }
+
+    // A repeated hello (a reconnecting probe) keeps one run.
+    await store.upsertRun(hello);
+    assert.equal((await store.listRuns()).filter((r) => r.id === 'rt-1').length, 1);
+  });
+
+  test('the same batch inserted twice changes no count and no average', async () => {
+    const run = 'dup';
+    await store.upsertRun(makeHello(run, { startedAt: base }));
+    const batch = {
+      samples: Array.from({ length: 20 }, (_, i) => makeSample(run, base + i * SECOND, 500 + i * 7)),
+      spaces: Array.from({ length: 20 }, (_, i) => makeSpace(run, base + i * SECOND, 'old_space', 100 + i)),
+      gcs: Array.from({ length: 20 }, (_, i) => makeGc(run, base + i * SECOND, 0, i % 2 ? 'major' : 'minor', 1 + i, i % 2 ? 400 + i : null)),
+    };
+    await store.insertRows(batch);
+    const once = {
+      run: await store.getRun(run),
+      series: await store.querySeries(run, ['heapUsed', 'elP99Ms'], { points: 3 }),
+      spaces: await store.querySpaces(run, { points: 3 }),
+      gc: await store.queryGc(run, { points: 3 }),
+    };
+    await store.insertRows(batch);
+    await store.insertRows({ ...batch, samples: batch.samples.slice(5, 9) }); // a partial resend
+    assert.equal(once.run?.sampleCount, 20);
+    assert.equal((await store.getRun(run))?.sampleCount, 20);
+    assert.deepEqual(await store.querySeries(run, ['heapUsed', 'elP99Ms'], { points: 3 }), once.series);
+    assert.deepEqual(await store.querySpaces(run, { points: 3 }), once.spaces);
+    assert.deepEqual(await store.queryGc(run, { points: 3 }), once.gc);
+    assert.equal(once.gc.totals.count, 20);
+  });
+
+  describe('querySeries', () => {
+    const run = 'series';
+    // 100 samples, one a second; heapUsed grows by 10 a second with a sawtooth on top.
+    const values = Array.from({ length: 100 }, (_, i) => 10_000 + i * 10 + (i % 5) * 3);
+    const points = values.map((value, i) => ({ ts: base + i * SECOND, value }));
+
+    before(async () => {
+      await store.upsertRun(makeHello(run, { startedAt: base }));
+      await store.insertRows({ samples: points.map((p) => makeSample(run, p.ts, p.value)), spaces: [], gcs: [] });
+    });
+
+    test('buckets fit in `points` and min/max/avg are exact', async () => {
+      for (const n of [1, 7, 10, 33, 100]) {
+        const result = await store.querySeries(run, ['heapUsed'], { points: n });
+        const first = base;
+        const last = base + 99 * SECOND;
+        assert.equal(result.from, first);
+        assert.equal(result.to, last);
+        assert.equal(result.stepMs, Math.max(1, Math.ceil((last - first + 1) / n)));
+        assert.ok(result.t.length <= n, `${result.t.length} buckets for points=${n}`);
+        const expected = expectedBuckets(points, first, last, result.stepMs);
+        assert.deepEqual(result.t, expected.t);
+        assert.deepEqual(result.series.heapUsed, { min: expected.min, max: expected.max, avg: expected.avg });
+      }
+      const one = await store.querySeries(run, ['heapUsed', 'rss'], { points: 1 });
+      assert.deepEqual(one.t, [base]);
+      assert.deepEqual(one.series.heapUsed?.min, [Math.min(...values)]);
+      assert.deepEqual(one.series.rss?.max, [Math.max(...values) * 10]);
+      assert.deepEqual(Object.keys(one.series), ['heapUsed', 'rss']);
+    });
+
+    test('points is clamped to 1..5000', async () => {
+      assert.equal((await store.querySeries(run, ['heapUsed'], { points: 0 })).t.length, 1);
+      const many = await store.querySeries(run, ['heapUsed'], { points: 1e9 });
+      assert.equal(many.stepMs, Math.ceil((99 * SECOND + 1) / 5000));
+      assert.equal(many.t.length, 100);
+      await assert.rejects(store.querySeries(run, ['heapUsed'], { points: Number.NaN }), hasCode('LW_ERR_BAD_REQUEST'));
+    });
+
+    test('unknown metrics are rejected, never sent to SQL', async () => {
+      for (const bad of ['heap_used', 'heapUsed) FROM system.tables --', 'toString', '']) {
+        await assert.rejects(store.querySeries(run, [bad as MetricName], { points: 10 }), hasCode('LW_ERR_BAD_REQUEST'));
+      }
+      await assert.rejects(store.querySeries(run, [], { points: 10 }), hasCode('LW_ERR_BAD_REQUEST'));
+    });
+
+    test('from/to restrict the range', async () => {
+      const from = base + 10 * SECOND;
+      const to = base + 19 * SECOND + 999;
+      const result = await store.querySeries(run, ['heapUsed'], { from, to, points: 100 });
+      assert.equal(result.from, from);
+      assert.equal(result.to, to);
+      assert.equal(result.stepMs, 100);
+      assert.deepEqual(
+        result.t,
+        points.slice(10, 20).map((p) => p.ts),
+      );
+      assert.deepEqual(result.series.heapUsed?.avg, values.slice(10, 20));
+
+      const onlyFrom = await store.querySeries(run, ['heapUsed'], { from: base + 90 * SECOND, points: 1 });
+      assert.equal(onlyFrom.to, base + 99 * SECOND);
+      assert.deepEqual(onlyFrom.series.heapUsed?.max, [Math.max(...values.slice(90))]);
+
+      await assert.rejects(store.querySeries(run, ['heapUsed'], { from: to, to: from, points: 10 }), hasCode('LW_ERR_BAD_REQUEST'));
+    });
+
+    test('a run without samples gives empty arrays', async () => {
+      const series = await store.querySeries('no-samples', ['heapUsed', 'rss'], { points: 10 });
+      assert.deepEqual(series.t, []);
+      assert.deepEqual(series.series, { heapUsed: { min: [], max: [], avg: [] }, rss: { min: [], max: [], avg: [] } });
+      const spaces = await store.querySpaces('no-samples', { points: 10 });
+      assert.deepEqual([spaces.t, spaces.spaces], [[], {}]);
+      const gc = await store.queryGc('no-samples', { points: 10 });
+      assert.deepEqual([gc.t, gc.count, gc.floor, gc.totals], [[], [], [], { count: 0, totalMs: 0, maxMs: 0 }]);
+    });
+  });
+
+  test('querySpaces averages used bytes per space per bucket', async () => {
+    const run = 'spaces';
+    await store.upsertRun(makeHello(run, { startedAt: base }));
+    const samples: SampleRow[] = [];
+    const spaces = [];
+    for (let i = 0; i < 10; i++) {
+      const ts = base + i * SECOND;
+      samples.push(makeSample(run, ts, 1));
+      spaces.push(makeSpace(run, ts, 'new_space', 100 + i));
+      if (i < 5) spaces.push(makeSpace(run, ts, 'large_object_space', 1000 * (i + 1)));
+    }
+    samples.push(makeSample(run, base + 9999, 1)); // the range is exactly 10 s: [base, base + 9999]
+    await store.insertRows({ samples, spaces, gcs: [] });
+    // 10 s of data in 2 buckets of 5 s: large_object_space only has rows in the first one.
+    const result = await store.querySpaces(run, { points: 2 });
+    assert.equal(result.stepMs, 5 * SECOND);
+    assert.deepEqual(result.t, [base, base + 5 * SECOND]);
+    assert.deepEqual(result.spaces, { large_object_space: [3000, 0], new_space: [102, 107] });
+  });
+
+  test('queryGc: counts, pauses, heap floor of major GCs and totals', async () => {
+    const run = 'gc';
+    await store.upsertRun(makeHello(run, { startedAt: base }));
+    // Samples span [base, base + 9999]: two points make two buckets of exactly 5 s.
+    const samples = [makeSample(run, base, 1), makeSample(run, base + 9999, 1)];
+    const gcs = [
+      // bucket 0 (0-4.999 s): two minors, two majors at the same millisecond (idx keeps them apart)
+      makeGc(run, base + 100, 0, 'minor', 0.5, null),
+      makeGc(run, base + 1500, 0, 'major', 4, 9000),
+      makeGc(run, base + 1500, 1, 'major', 6, 8000),
+      makeGc(run, base + 2000, 0, 'minor', 1.5, null, 2),
+      // bucket 1 (5-9.999 s): minors only, so no floor
+      makeGc(run, base + 6000, 0, 'minor', 2, null, 3),
+      makeGc(run, base + 9999, 0, 'incremental', 8, null, 4),
+    ];
+    await store.insertRows({ samples, spaces: [], gcs });
+    const result = await store.queryGc(run, { points: 2 });
+    assert.deepEqual(
+      { t: result.t, count: result.count, totalMs: result.totalMs, maxMs: result.maxMs, majorCount: result.majorCount, floor: result.floor },
+      { t: [base, base + 5000], count: [4, 2], totalMs: [12, 10], maxMs: [6, 8], majorCount: [2, 0], floor: [8000, null] },
+    );
+    assert.deepEqual(result.totals, { count: 6, totalMs: 22, maxMs: 8 });
+
+    const late = await store.queryGc(run, { from: base + 5000, to: base + 9999, points: 10 });
+    assert.deepEqual(late.totals, { count: 2, totalMs: 10, maxMs: 8 });
+  });
+
+  test('status: live, lost and ended against an injected now', async () => {
+    const run = 'status';
+    await store.upsertRun(makeHello(run, { startedAt: base, intervalMs: 1000 }));
+    const status = async (now: number) => (await store.getRun(run, now))?.status;
+    // No samples yet: measured from the start.
+    assert.equal(await status(base + 10 * SECOND), 'live');
+    assert.equal(await status(base + 10 * SECOND + 1), 'lost');
+
+    const last = base + 20 * SECOND;
+    await store.insertRows({ samples: [makeSample(run, base + 10 * SECOND, 1), makeSample(run, last, 2)], spaces: [], gcs: [] });
+    // Window is max(3 x 1 s, 10 s) = 10 s after the last sample.
+    assert.equal(await status(last + 5 * SECOND), 'live');
+    assert.equal(await status(last + 10 * SECOND), 'live');
+    assert.equal(await status(last + 10 * SECOND + 1), 'lost');
+    assert.equal((await store.listRuns(last + HOUR)).find((r) => r.id === run)?.status, 'lost');
+
+    // A slow probe (10 s interval) gets three intervals.
+    await store.upsertRun(makeHello(run, { startedAt: base, intervalMs: 10 * SECOND }));
+    assert.equal(await status(last + 30 * SECOND), 'live');
+    assert.equal(await status(last + 30 * SECOND + 1), 'lost');
+
+    await store.endRun(run, last + SECOND, null);
+    assert.equal(await status(last + HOUR), 'ended');
+    assert.equal(await status(last + SECOND), 'ended');
+  });
+
+  test('endRun keeps the hello fields, and works for an unknown run', async () => {
+    const run = 'ending';
+    const hello = makeHello(run, { startedAt: base, name: 'to be ended', labels: { env: 'ci' } });
+    await store.upsertRun(hello);
+    await store.endRun(run, base + HOUR, 3);
+    const ended = await store.getRun(run);
+    assert.equal(ended?.status, 'ended');
+    assert.equal(ended?.endedAt, base + HOUR);
+    assert.equal(ended?.exitCode, 3);
+    assert.equal(ended?.name, 'to be ended');
+    assert.deepEqual(ended?.labels, { env: 'ci' });
+    assert.equal(ended?.startedAt, base);
+
+    // A later end that does not know the exit code (a probe's bye) does not erase it;
+    // a late hello from a reconnecting probe does not revive the run.
+    await store.endRun(run, base + HOUR + SECOND, null);
+    await store.upsertRun({ ...hello, name: 'renamed' });
+    const after = await store.getRun(run);
+    assert.deepEqual([after?.status, after?.endedAt, after?.exitCode, after?.name], ['ended', base + HOUR, 3, 'renamed']);
+
+    await store.endRun('never-said-hello', base, 0);
+    const minimal = await store.getRun('never-said-hello');
+    assert.equal(minimal?.status, 'ended');
+    assert.equal(minimal?.endedAt, base);
+    assert.equal(minimal?.exitCode, 0);
+    assert.equal(minimal?.sampleCount, 0);
+
+    await assert.rejects(async () => store.endRun(run, Number.NaN, 0), hasCode('LW_ERR_BAD_REQUEST'));
+  });
+
+  test('a 7-day run at 1 Hz is downsampled in ClickHouse', async (t) => {
+    const run = 'week';
+    const count = 7 * 24 * 3600; // 604,800 samples
+    const start = base - count * SECOND;
+    const heapBase = 50_000_000;
+    await store.upsertRun(makeHello(run, { startedAt: start }));
+
+    const chunk = count / 4;
+    const insertStarted = performance.now();
+    for (let offset = 0; offset < count; offset += chunk) {
+      const samples: SampleRow[] = [];
+      for (let i = offset; i < offset + chunk; i++) samples.push(makeSample(run, start + i * SECOND, heapBase + i, { seq: Math.floor(i / 10) + 1 }));
+      await store.insertRows({ samples, spaces: [], gcs: [] });
+    }
+    t.diagnostic(`insert of ${count} samples in 4 batches: ${Math.round(performance.now() - insertStarted)} ms`);
+
+    const queryStarted = performance.now();
+    const result = await store.querySeries(run, ['heapUsed'], { points: 1000 });
+    const queryMs = performance.now() - queryStarted;
+    t.diagnostic(`querySeries over 7 days with points=1000: ${queryMs.toFixed(1)} ms`);
+
+    assert.ok(result.t.length <= 1000, `${result.t.length} buckets`);
+    assert.equal(result.from, start);
+    assert.equal(result.to, start + (count - 1) * SECOND);
+    // heapUsed = heapBase + i for sample i, so a bucket's average is the mean of its first and
+    // last index: exact in floating point.
+    const firstIndex = new Map<number, number>();
+    const lastIndex = new Map<number, number>();
+    for (let i = 0; i < count; i++) {
+      const b = Math.floor((i * SECOND) / result.stepMs);
+      if (!firstIndex.has(b)) firstIndex.set(b, i);
+      lastIndex.set(b, i);
+    }
+    const keys = [...firstIndex.keys()];
+    assert.deepEqual(
+      result.t,
+      keys.map((b) => start + b * result.stepMs),
+    );
+    assert.deepEqual(
+      result.series.heapUsed?.avg,
+      keys.map((b) => heapBase + (firstIndex.get(b)! + lastIndex.get(b)!) / 2),
+    );
+    assert.deepEqual(
+      result.series.heapUsed?.min,
+      keys.map((b) => heapBase + firstIndex.get(b)!),
+    );
+
+    const summaryStarted = performance.now();
+    const summary = await store.getRun(run);
+    t.diagnostic(`getRun over 7 days: ${(performance.now() - summaryStarted).toFixed(1)} ms`);
+    assert.equal(summary?.sampleCount, count);
+    assert.equal(summary?.latestHeapUsed, heapBase + count - 1);
+  });
+
+  test('another process opening the directory gets LW_ERR_STORE_LOCKED', async () => {
+    const openStorePath = path.resolve(__dirname, '../src/store/open-store.js');
+    const script = `
+      const { openStore } = require(${JSON.stringify(openStorePath)});
+      openStore({ target: { kind: 'embedded', dataDir: process.argv[1] }, retentionDays: 30 }).then(
+        async (store) => { await store.close(); console.log(JSON.stringify({ code: 'OPENED' })); },
+        (err) => console.log(JSON.stringify({ code: err.code, message: err.message })),
+      );`;
+    const child = spawn(process.execPath, ['-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.resume(); // the engine prints its own lock message there
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(exitCode, 0);
+    assert.deepEqual(JSON.parse(stdout.trim()), {
+      code: 'LW_ERR_STORE_LOCKED',
+      message: `data directory ${dataDir} is in use by another leakwatch process (a running collector)`,
+    });
+    // The refused process did not disturb the owner.
+    assert.ok((await store.listRuns()).length > 0);
+  });
+
+  test('a second data directory in this process and an unreachable server are LW_ERR_STORE', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-store-other-'));
+    try {
+      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir: other }, retentionDays: 30 }), hasCode('LW_ERR_STORE'));
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+    await assert.rejects(
+      openStore({ target: { kind: 'server', url: 'http://someone:s3cret@127.0.0.1:1' }, retentionDays: 30 }),
+      (err: unknown) => {
+        hasCode('LW_ERR_STORE')(err);
+        const message = (err as Error).message;
+        assert.match(message, /^cannot reach ClickHouse at http:\/\/127\.0\.0\.1:1/);
+        assert.ok(!message.includes('\n') && !message.includes('s3cret'), message);
+        return true;
+      },
+    );
+    await assert.rejects(
+      openStore({ target: { kind: 'server', url: 'http://127.0.0.1:1', database: 'x`; DROP' }, retentionDays: 30 }),
+      hasCode('LW_ERR_CONFIG'),
+    );
+  });
+
+  test('numbers quoted as strings (as a server sends them over HTTP) are normalised', async () => {
+    assert.equal(toNumber('604800', 'n'), 604800);
+    assert.equal(toNumber(12.5, 'n'), 12.5);
+    assert.throws(() => toNumber('abc', 'n'), hasCode('LW_ERR_STORE'));
+    assert.throws(() => toNumber('', 'n'), hasCode('LW_ERR_STORE'));
+
+    const client = createQuotingClient(dataDir);
+    try {
+      const raw = await (await client.query({ query: 'SELECT count() AS n FROM system.one', format: 'JSONEachRow' })).json<{ n: unknown }>();
+      assert.deepEqual(raw, [{ n: '1' }], 'this client really quotes 64-bit integers');
+      const quoted = createClickhouseStore({ client, tables: ctx.tables }, 'quoting client');
+      const now = base + 2 * HOUR;
+      assert.deepEqual(await quoted.getRun('gc', now), await store.getRun('gc', now));
+      assert.deepEqual(await quoted.listRuns(now), await store.listRuns(now));
+      assert.deepEqual(await quoted.querySeries('series', ['heapUsed', 'nativeContexts'], { points: 7 }), await store.querySeries('series', ['heapUsed', 'nativeContexts'], { points: 7 }));
+      assert.deepEqual(await quoted.querySpaces('spaces', { points: 2 }), await store.querySpaces('spaces', { points: 2 }));
+      assert.deepEqual(await quoted.queryGc('gc', { points: 2 }), await store.queryGc('gc', { points: 2 }));
+    } finally {
+      await client.close();
+    }
+  });
+});
