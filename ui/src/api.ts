@@ -1,0 +1,81 @@
+import type { GcResult, MetricName, RunSummary, SeriesResult, SpacesResult } from './api-types';
+
+/** An API failure, with the collector's `LW_ERR_*` code (or a UI-side code for network trouble). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** A time range query; omitted bounds default to the run's first / last sample. */
+export interface RangeParams {
+  from?: number;
+  to?: number;
+  points: number;
+}
+
+function isErrorBody(body: unknown): body is { error: { code: string; message: string } } {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return false;
+  const error = (body as { error: unknown }).error;
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError('LW_ERR_NETWORK', `cannot reach the collector (${(err as Error).message})`, 0);
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError('LW_ERR_BAD_RESPONSE', `${path} answered HTTP ${res.status} without JSON`, res.status);
+  }
+  if (!res.ok || isErrorBody(body)) {
+    if (isErrorBody(body)) throw new ApiError(body.error.code, body.error.message ?? '', res.status);
+    throw new ApiError('LW_ERR_BAD_RESPONSE', `${path} answered HTTP ${res.status}`, res.status);
+  }
+  return body as T;
+}
+
+function rangeQuery(range: RangeParams): URLSearchParams {
+  const q = new URLSearchParams();
+  if (range.from !== undefined) q.set('from', String(Math.floor(range.from)));
+  if (range.to !== undefined) q.set('to', String(Math.ceil(range.to)));
+  q.set('points', String(Math.max(1, Math.round(range.points))));
+  return q;
+}
+
+function runPath(runId: string): string {
+  return `/api/runs/${encodeURIComponent(runId)}`;
+}
+
+export async function fetchRuns(signal?: AbortSignal): Promise<RunSummary[]> {
+  return (await getJson<{ runs: RunSummary[] }>('/api/runs', signal)).runs;
+}
+
+export async function fetchRun(runId: string, signal?: AbortSignal): Promise<RunSummary> {
+  return (await getJson<{ run: RunSummary }>(runPath(runId), signal)).run;
+}
+
+export function fetchSeries(runId: string, metrics: readonly MetricName[], range: RangeParams, signal?: AbortSignal): Promise<SeriesResult> {
+  const q = rangeQuery(range);
+  q.set('metrics', metrics.join(','));
+  return getJson<SeriesResult>(`${runPath(runId)}/series?${q}`, signal);
+}
+
+export function fetchSpaces(runId: string, range: RangeParams, signal?: AbortSignal): Promise<SpacesResult> {
+  return getJson<SpacesResult>(`${runPath(runId)}/spaces?${rangeQuery(range)}`, signal);
+}
+
+export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal): Promise<GcResult> {
+  return getJson<GcResult>(`${runPath(runId)}/gc?${rangeQuery(range)}`, signal);
+}

@@ -1,0 +1,28 @@
+import { ApiError } from './api';
+import { createBanner } from './banner';
+import { setPageState } from './dom';
+import { startRunPage } from './run-page';
+import { startRunsPage } from './runs-page';
+
+/** Routes by path: `/` is the runs list, `/runs/:id` a run page. */
+function main(): void {
+  const root = document.getElementById('app');
+  if (!root) throw new Error('index.html lacks <main id="app">');
+  const path = location.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') {
+    startRunsPage(root);
+    return;
+  }
+  const match = /^\/runs\/([^/]+)$/.exec(path);
+  if (match) {
+    startRunPage(root, decodeURIComponent(match[1])).catch((err: unknown) => {
+      createBanner(root).show(err);
+      setPageState('error');
+    });
+    return;
+  }
+  createBanner(root).show(new ApiError('LW_ERR_NOT_FOUND', `no page ${location.pathname}`, 404));
+  setPageState('error');
+}
+
+main();
