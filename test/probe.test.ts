@@ -175,3 +175,27 @@ test('after the collector goes away, unacknowledged data is resent on reconnect'
     await probe.stop(100);
   }
 });
+
+test('package entry points: --import leakwatch/register (ESM), -r leakwatch/register (CJS), leakwatch/probe', { timeout: 30_000 }, async () => {
+  const sink = await startSink();
+  try {
+    const env = { ...process.env, LEAKWATCH_COLLECTOR: sink.url, LEAKWATCH_RUN_NAME: 'entry', LEAKWATCH_LABELS: 'team=core,env=test' };
+    // Package self-reference resolves `leakwatch/...` from inside the repository, as an installed copy would.
+    await run(process.execPath, ['--import', 'leakwatch/register', '--input-type=module', '-e', 'await new Promise((r) => setTimeout(r, 200));'], { env, cwd: repoRoot });
+    await run(process.execPath, ['-r', 'leakwatch/register', '-e', 'setTimeout(() => {}, 200)'], { env, cwd: repoRoot });
+    await run(process.execPath, ['-e', `
+      const { startProbe, stopProbe } = require('leakwatch/probe');
+      const probe = startProbe({ collector: ${JSON.stringify(sink.url)}, runName: 'api', interval: '100ms' });
+      if (startProbe() !== probe) throw new Error('startProbe is idempotent');
+      setTimeout(() => stopProbe().then((r) => { if (!r.flushed) process.exit(5); }), 300);
+    `], { env: process.env, cwd: repoRoot });
+    const hellos = sink.messages.filter((m) => m.type === 'hello');
+    assert.equal(hellos.length, 3);
+    assert.deepEqual(hellos.map((h) => h.type === 'hello' && h.name), ['entry', 'entry', 'api']);
+    assert.deepEqual(hellos[0].type === 'hello' && hellos[0].labels, { team: 'core', env: 'test' });
+    const boots = new Set(sink.messages.filter((m) => m.type === 'bye').map((m) => m.boot));
+    assert.equal(boots.size, 3, 'each process flushed and said bye');
+  } finally {
+    await sink.close();
+  }
+});
