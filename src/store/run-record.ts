@@ -1,22 +1,13 @@
 import type { HelloMessage } from '../protocol/messages';
+import type { RunSummary } from '../shared/types';
 import { insertValues, selectRows, type RawRow, type StoreContext } from './store-context';
 import { toNullableNumber, toNumber } from './to-number';
 
-/** One version of a row of the runs table, in JS terms. */
-export interface RunRecord {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  host: string;
-  pid: number;
-  nodeVersion: string;
-  argv: string[];
-  startedAt: number;
-  intervalMs: number;
+/** One version of a row of the runs table, in JS terms: the run's header plus its row bookkeeping. */
+export interface RunRecord
+  extends Pick<RunSummary, 'id' | 'name' | 'labels' | 'host' | 'pid' | 'nodeVersion' | 'argv' | 'startedAt' | 'intervalMs' | 'endedAt' | 'exitCode'> {
   probeVersion: string;
   boot: string;
-  endedAt: number | null;
-  exitCode: number | null;
   /** The ReplacingMergeTree version: the newest one is what FINAL returns. */
   updatedAt: number;
 }
