@@ -34,14 +34,16 @@ export function createTransport(options: TransportOptions) {
   let closed = false;
   let attempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
-  let everConnected = false;
   let reportedDown = false;
   const idleWaiters = new Set<() => void>();
 
-  function settleIdle(): void {
-    if (queue.size > 0) return;
+  function settleAll(): void {
     for (const resolve of idleWaiters) resolve();
     idleWaiters.clear();
+  }
+
+  function settleIdle(): void {
+    if (queue.size === 0) settleAll();
   }
 
   function connect(): void {
@@ -63,11 +65,8 @@ export function createTransport(options: TransportOptions) {
     socket.on('open', () => {
       open = true;
       attempt = 0;
-      if (reportedDown || !everConnected) {
-        if (reportedDown) options.notice(`leakwatch probe: reconnected to ${options.url}`);
-        reportedDown = false;
-      }
-      everConnected = true;
+      if (reportedDown) options.notice(`leakwatch probe: reconnected to ${options.url}`);
+      reportedDown = false;
       queue.rewind();
       socket.send(options.hello());
       pump();
@@ -135,11 +134,6 @@ export function createTransport(options: TransportOptions) {
       socket.send(next.text, onWritten);
       queue.markSent();
     }
-  }
-
-  function settleAll(): void {
-    for (const resolve of idleWaiters) resolve();
-    idleWaiters.clear();
   }
 
   return {
