@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { createAckSink, type AckSink } from './bench-ack-sink';
+import { forkTracked, stopChild, waitForMessage } from './bench-children';
+import { BENCH_MODES, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './bench-probe-ipc';
+import { formatReport, type RoundResult } from './bench-probe-report';
+
+/**
+ * `npm run bench:probe`: what the in-app probe costs a busy HTTP server.
+ *
+ * Three modes of the same workload server (bench-probe-server.ts):
+ *   bare         nothing attached: the baseline;
+ *   leakwatch    the probe attached with `-r register.js`, sampling every second, sending to an
+ *                in-process ack sink (see bench-ack-sink.ts);
+ *   prom-client  collectDefaultMetrics() with /metrics scraped once a second: the overhead users
+ *                already accept from the usual metrics library.
+ * Each round starts one fresh server per mode and one load generator with keep-alive connections
+ * to all of them, then moves the load from server to server in half-second slices (rotating the
+ * order). Fine interleaving matters on a small shared machine: speed there drifts by 10-30 % within
+ * seconds as other work comes and goes, and windows a fraction of a second apart see the same
+ * conditions, so per-round ratios cancel most of that drift. What remains is per-process
+ * variation (two starts of the same server can differ by several percent), hence fresh servers
+ * every round and a 95 % confidence interval on every overhead figure.
+ * CPU per request is the server's own process.cpuUsage() delta over the window (all of its threads,
+ * the probe's included) divided by the requests it answered in that window.
+ *
+ * Options: --rounds <n> (15)  --seconds <measured s per server per round> (3)
+ *          --slice <s per load slice> (0.5)  --warmup <unmeasured s per server per round> (1)
+ *          --concurrency <connections per server> (16)
+ *          --control (adds a second bare server: an A/A comparison that shows the noise floor)
+ * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
+ */
+
+interface BenchOptions {
+  rounds: number;
+  measureMs: number;
+  warmupMs: number;
+  sliceMs: number;
+  concurrency: number;
+  /** Adds the bare-control mode (an A/A comparison) to show the noise floor. */
+  control: boolean;
+}
+
+function parseOptions(argv: readonly string[]): BenchOptions {
+  const values = new Map<string, number>();
+  let control = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--control') {
+      control = true;
+      continue;
+    }
+    const match = /^--(rounds|seconds|slice|warmup|concurrency)(?:=(.*))?$/.exec(argv[i]!);
+    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --rounds, --seconds, --slice, --warmup, --concurrency, --control)`);
+    const raw = match[2] ?? argv[++i];
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${match[1]} needs a positive number, got "${raw}"`);
+    values.set(match[1]!, value);
+  }
+  return {
+    rounds: Math.round(values.get('rounds') ?? 15),
+    measureMs: (values.get('seconds') ?? 3) * 1000,
+    warmupMs: (values.get('warmup') ?? 1) * 1000,
+    sliceMs: (values.get('slice') ?? 0.5) * 1000,
+    concurrency: Math.round(values.get('concurrency') ?? 16),
+    control,
+  };
+}
+
+const serverScript = path.join(__dirname, 'bench-probe-server.js');
+const loadScript = path.join(__dirname, 'bench-load.js');
+const registerScript = path.resolve(__dirname, '..', 'src', 'probe', 'register.js');
+
+/** The child's environment without any LEAKWATCH_* of ours, so only the leakwatch mode is probed. */
+function serverEnv(mode: BenchMode, sink: AckSink | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LEAKWATCH_')) env[key] = value;
+  if (mode === 'leakwatch' && sink) {
+    env.LEAKWATCH_COLLECTOR = sink.url;
+    env.LEAKWATCH_INTERVAL = '1s';
+    env.LEAKWATCH_RUN_NAME = 'bench';
+  }
+  return env;
+}
+
+async function mark(server: ChildProcess, gc: boolean): Promise<ServerMark> {
+  const answer = waitForMessage<ServerMark>(server, 'mark', 10_000);
+  const request: MarkRequest = { type: 'mark', gc };
+  server.send(request);
+  return answer;
+}
+
+/** A Prometheus-style scraper: one keep-alive GET /metrics a second, body read and dropped. */
+function startScraper(port: number): { stop(): void; readonly ok: number; readonly failed: number } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let ok = 0;
+  let failed = 0;
+  const timer = setInterval(() => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? ok++ : failed++));
+    });
+    req.on('error', () => failed++);
+  }, 1000);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      agent.destroy();
+    },
+    get ok() {
+      return ok;
+    },
+    get failed() {
+      return failed;
+    },
+  };
+}
+
+interface BenchServer {
+  mode: BenchMode;
+  child: ChildProcess;
+  port: number;
+  scraper: ReturnType<typeof startScraper> | undefined;
+}
+
+async function startServer(mode: BenchMode, sink: AckSink | undefined): Promise<BenchServer> {
+  // --expose-gc in every mode (it changes nothing until gc() is called) so memory is read after full GCs.
+  const execArgv = ['--expose-gc', ...(mode === 'leakwatch' ? ['-r', registerScript] : [])];
+  const child = forkTracked(serverScript, [mode], { execArgv, env: serverEnv(mode, sink), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const { port } = await waitForMessage<ServerReady>(child, 'ready', 15_000);
+  // Scraped for the whole run, busy or idle, as Prometheus would.
+  return { mode, child, port, scraper: mode === 'prom-client' ? startScraper(port) : undefined };
+}
+
+/** After switching the load to a server, let the previous server's last responses drain. */
+const RAMP_MS = 50;
+
+/**
+ * One round: fresh servers for every mode, one load generator holding connections to all of
+ * them, a warm-up per server, then the load alternates between the servers in short slices.
+ * Each server's figures are sums over its slices, read from its own counters at slice ends.
+ */
+async function runRound(round: number, modes: readonly BenchMode[], options: BenchOptions, sink: AckSink | undefined): Promise<RoundResult[]> {
+  const servers: BenchServer[] = [];
+  let load: ChildProcess | undefined;
+  try {
+    // Start order rotates too: whatever being started first or last does (CPU placement, which
+    // server's sockets the load generator opened first) must not always favour the same mode.
+    const startOrder = modes.map((_, i) => modes[(i + round) % modes.length]!);
+    for (const mode of startOrder) servers.push(await startServer(mode, sink));
+    const sinkBefore = sink?.messages ?? 0;
+    const generator = forkTracked(loadScript, [String(options.concurrency)], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    load = generator;
+    const send = (command: LoadCommand): void => void generator.send(command);
+    const connected = waitForMessage<LoadConnected>(generator, 'connected', 10_000);
+    send({ type: 'connect', ports: servers.map((server) => server.port) });
+    await connected;
+
+    // Unmeasured: JIT, socket buffers and heap sizing of a fresh process settle here.
+    for (const server of servers) {
+      send({ type: 'drive', port: server.port });
+      await sleep(options.warmupMs);
+    }
+
+    const totals = servers.map(() => ({ cpuUs: 0, requests: 0, ms: 0 }));
+    const slices = Math.max(1, Math.round(options.measureMs / options.sliceMs));
+    for (let slice = 0; slice < slices; slice++) {
+      // Rotate the order so no mode always follows the same neighbour or goes first.
+      for (let i = 0; i < servers.length; i++) {
+        const index = (i + slice + round) % servers.length;
+        const server = servers[index]!;
+        send({ type: 'drive', port: server.port });
+        await sleep(RAMP_MS);
+        const start = await mark(server.child, false);
+        await sleep(options.sliceMs);
+        const end = await mark(server.child, false);
+        totals[index]!.cpuUs += end.cpuUs - start.cpuUs;
+        totals[index]!.requests += end.requests - start.requests;
+        totals[index]!.ms += end.atMs - start.atMs;
+      }
+    }
+
+    const loadDone = waitForMessage<LoadResult>(generator, 'load-result', 10_000);
+    send({ type: 'stop' });
+    const loadResult = await loadDone;
+    if (loadResult.errors > 0) throw new Error(`load generator saw ${loadResult.errors} errors in round ${round}`);
+    const probeMessages = (sink?.messages ?? 0) - sinkBefore;
+    if (modes.includes('leakwatch') && probeMessages === 0) {
+      throw new Error('the probe sent nothing to the sink during a round; is it attached?');
+    }
+
+    const results: RoundResult[] = [];
+    for (const [index, server] of servers.entries()) {
+      const total = totals[index]!;
+      if (total.requests <= 0) throw new Error(`the ${server.mode} server answered no requests in round ${round}`);
+      // Memory after the load stopped and full GCs: what the mode retains, not where the GC sawtooth was.
+      const memory = await mark(server.child, true);
+      const result: RoundResult = {
+        mode: server.mode,
+        round,
+        reqPerSec: total.requests / (total.ms / 1000),
+        cpuUsPerReq: total.cpuUs / total.requests,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+      };
+      results.push(result);
+      const extra =
+        server.mode === 'leakwatch'
+          ? `probe msgs ${probeMessages}`
+          : server.scraper
+            ? `scrapes ${server.scraper.ok} ok/${server.scraper.failed} failed`
+            : '';
+      console.log(
+        `round ${String(round).padStart(2)}/${options.rounds}  ${server.mode.padEnd(12)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s ` +
+          `${result.cpuUsPerReq.toFixed(2).padStart(6)} µs/req  RSS ${(result.rss / 1048576).toFixed(1)} MB  ` +
+          `heap ${(result.heapUsed / 1048576).toFixed(2)} MB  ${extra}`,
+      );
+    }
+    return results;
+  } finally {
+    for (const server of servers) server.scraper?.stop();
+    await Promise.all([...servers.map((server) => stopChild(server.child)), ...(load ? [stopChild(load)] : [])]);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const probeBuilt = fs.existsSync(registerScript);
+  const modes: BenchMode[] = BENCH_MODES.filter((mode) => mode !== 'leakwatch' || probeBuilt);
+  if (options.control) modes.push('bare-control');
+  const sink = probeBuilt ? await createAckSink() : undefined;
+  const sliceOverhead = 1 + (RAMP_MS + 10) / options.sliceMs;
+  const totalSeconds = options.rounds * (modes.length * ((options.warmupMs + options.measureMs * sliceOverhead) / 1000 + 0.3) + 0.5);
+
+  console.log(`leakwatch probe overhead benchmark (node ${process.version}, ${os.cpus().length} cores)`);
+  console.log(
+    `${options.rounds} rounds; each starts ${modes.length} fresh servers (${modes.join(', ')}), warms each up for ` +
+      `${options.warmupMs / 1000} s, then alternates the load between them in ${options.sliceMs / 1000} s slices, ` +
+      `${options.measureMs / 1000} s measured per server; ${options.concurrency} keep-alive connections; about ${Math.ceil(totalSeconds / 60)} min`,
+  );
+  if (sink) {
+    console.log('leakwatch mode: probe at 1 s interval sending to an in-process ack sink (decode + ack, no storage),');
+    console.log('  not the full collector, so database CPU does not compete with the measured server for cores');
+  } else {
+    console.log(`leakwatch mode skipped: ${path.relative(process.cwd(), registerScript)} is not built`);
+  }
+  console.log('prom-client mode: collectDefaultMetrics(), /metrics scraped once a second');
+  console.log('');
+
+  const results: RoundResult[] = [];
+  try {
+    // Fresh processes every round: two starts of the same server differ by a few percent (memory
+    // layout, JIT decisions), and one process per mode for the whole run would bake that into
+    // the result as if it were overhead.
+    for (let round = 1; round <= options.rounds; round++) results.push(...(await runRound(round, modes, options, sink)));
+  } finally {
+    await sink?.close();
+  }
+  if (sink && sink.rejected > 0) console.log(`\nwarning: the sink rejected ${sink.rejected} probe frames (protocol errors)`);
+
+  console.log('');
+  console.log('medians over rounds; "vs bare" = median of per-round ratios; memory after the load stopped and two full GCs');
+  console.log(formatReport(results, modes));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench:probe could not run: ${err.message}\n`);
+    process.exit(1);
+  },
+);
