@@ -13,6 +13,8 @@ export interface AckSink {
   /** Messages accepted so far (hello, batch, bye), and samples inside batches. */
   readonly messages: number;
   readonly samples: number;
+  /** GC events reported inside batches. */
+  readonly gcs: number;
   /** Frames the decoder rejected: a non-zero count means the probe broke the protocol. */
   readonly rejected: number;
   close(): Promise<void>;
@@ -21,6 +23,7 @@ export interface AckSink {
 export function createAckSink(): Promise<AckSink> {
   let messages = 0;
   let samples = 0;
+  let gcs = 0;
   let rejected = 0;
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: INGEST_PATH });
   wss.on('connection', (socket) => {
@@ -28,7 +31,10 @@ export function createAckSink(): Promise<AckSink> {
       try {
         const message = decodeProbeMessage(data as Buffer, isBinary);
         messages++;
-        if (message.type === 'batch') samples += message.samples.length;
+        if (message.type === 'batch') {
+          samples += message.samples.length;
+          gcs += message.gcs.length;
+        }
         socket.send(encodeMessage({ v: PROTOCOL_VERSION, type: 'ack', run: message.run, boot: message.boot, seq: message.seq }));
       } catch (err) {
         rejected++;
@@ -51,6 +57,9 @@ export function createAckSink(): Promise<AckSink> {
         },
         get samples() {
           return samples;
+        },
+        get gcs() {
+          return gcs;
         },
         get rejected() {
           return rejected;

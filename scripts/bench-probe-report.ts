@@ -10,6 +10,8 @@ export interface RoundResult {
   /** After the load stopped and two forced full GCs. */
   rss: number;
   heapUsed: number;
+  /** The server's whole-life CPU at the end of the round, µs (for the workload's GC rate). */
+  cpuTotalUs: number;
 }
 
 /** Overhead budget for the probe, from the design: at most 1 % of CPU per request and of throughput. */

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { render } from './bench-workload';
 import type { BenchMode, MarkRequest, ServerMark, ServerReady } from './bench-probe-ipc';
 
 /**
@@ -15,23 +16,6 @@ const mode = process.argv[2] as BenchMode;
 let requests = 0;
 let metrics: (() => Promise<string>) | undefined;
 let metricsContentType = 'text/plain';
-
-interface Item {
-  id: number;
-  name: string;
-  price: number;
-  tags: string[];
-}
-
-function render(n: number): string {
-  const items: Item[] = [];
-  for (let i = 0; i < 20; i++) {
-    const id = (n * 31 + i) % 10_007;
-    items.push({ id, name: `item-${id}`, price: Math.round(Math.sqrt(id) * 100) / 100, tags: [`t${id % 13}`, `c${i}`] });
-  }
-  items.sort((a, b) => a.price - b.price);
-  return JSON.stringify({ page: n % 100, total: items.reduce((sum, item) => sum + item.price, 0), items });
-}
 
 const server = http.createServer((req, res) => {
   if (metrics && req.url === '/metrics') {

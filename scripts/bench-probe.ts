@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +7,9 @@ import { createAckSink, type AckSink } from './bench-ack-sink';
 import { forkTracked, stopChild, waitForMessage } from './bench-children';
 import { BENCH_MODES, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './bench-probe-ipc';
 import { formatReport, type RoundResult } from './bench-probe-report';
+import { startScraper } from './bench-scraper';
+import { formatCostReport, runCostBench } from './bench-probe-cost';
+import { median } from './bench-stats';
 
 /**
  * `npm run bench:probe`: what the in-app probe costs a busy HTTP server.
@@ -32,6 +34,7 @@ import { formatReport, type RoundResult } from './bench-probe-report';
  *          --slice <s per load slice> (0.5)  --warmup <unmeasured s per server per round> (1)
  *          --concurrency <connections per server> (16)
  *          --control (adds a second bare server: an A/A comparison that shows the noise floor)
+ *          --skip-cost (skip the cost accounting of bench-probe-cost.ts that follows the rounds)
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
 
@@ -43,14 +46,21 @@ interface BenchOptions {
   concurrency: number;
   /** Adds the bare-control mode (an A/A comparison) to show the noise floor. */
   control: boolean;
+  /** Skips the cost accounting that follows the end-to-end rounds. */
+  skipCost: boolean;
 }
 
 function parseOptions(argv: readonly string[]): BenchOptions {
   const values = new Map<string, number>();
   let control = false;
+  let skipCost = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--control') {
       control = true;
+      continue;
+    }
+    if (argv[i] === '--skip-cost') {
+      skipCost = true;
       continue;
     }
     const match = /^--(rounds|seconds|slice|warmup|concurrency)(?:=(.*))?$/.exec(argv[i]!);
@@ -67,6 +77,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     sliceMs: (values.get('slice') ?? 0.5) * 1000,
     concurrency: Math.round(values.get('concurrency') ?? 16),
     control,
+    skipCost,
   };
 }
 
@@ -91,33 +102,6 @@ async function mark(server: ChildProcess, gc: boolean): Promise<ServerMark> {
   const request: MarkRequest = { type: 'mark', gc };
   server.send(request);
   return answer;
-}
-
-/** A Prometheus-style scraper: one keep-alive GET /metrics a second, body read and dropped. */
-function startScraper(port: number): { stop(): void; readonly ok: number; readonly failed: number } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  let ok = 0;
-  let failed = 0;
-  const timer = setInterval(() => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? ok++ : failed++));
-    });
-    req.on('error', () => failed++);
-  }, 1000);
-  timer.unref();
-  return {
-    stop() {
-      clearInterval(timer);
-      agent.destroy();
-    },
-    get ok() {
-      return ok;
-    },
-    get failed() {
-      return failed;
-    },
-  };
 }
 
 interface BenchServer {
@@ -206,6 +190,7 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
         cpuUsPerReq: total.cpuUs / total.requests,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
+        cpuTotalUs: memory.cpuUs,
       };
       results.push(result);
       const extra =
@@ -265,6 +250,17 @@ async function main(): Promise<void> {
   console.log('');
   console.log('medians over rounds; "vs bare" = median of per-round ratios; memory after the load stopped and two full GCs');
   console.log(formatReport(results, modes));
+
+  if (!sink || options.skipCost) return;
+  // The end-to-end table above cannot resolve 1 % on a machine whose speed drifts by several
+  // percent between seconds; the cost accounting below measures the probe's work directly.
+  const bare = results.filter((r) => r.mode === 'bare');
+  const leakwatch = results.filter((r) => r.mode === 'leakwatch');
+  const workloadCpuUsPerSecond = median(bare.map((r) => r.cpuUsPerReq * r.reqPerSec));
+  const httpGcsPerCpuSecond = sink.gcs / (leakwatch.reduce((sum, r) => sum + r.cpuTotalUs, 0) / 1e6);
+  console.log('');
+  const cost = await runCostBench({ idleSeconds: 30 }, (line) => console.log(line));
+  for (const line of formatCostReport(cost, { workloadCpuUsPerSecond, httpGcsPerCpuSecond })) console.log(line);
 }
 
 main().then(

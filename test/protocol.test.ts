@@ -19,7 +19,10 @@ test('accepts hello, batch and bye and keeps only known fields', () => {
   assert.equal(decodeProbeMessage(JSON.stringify(hello)).type, 'hello');
   const batch = decodeProbeMessage(JSON.stringify({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, extra: 'x' }], spaces: [], gcs: [{ ts: Date.now(), kind: 'major', durationMs: 2, heapUsedAfter: 5 }] }));
   assert.equal(batch.type, 'batch');
-  if (batch.type === 'batch') assert.equal('extra' in batch.samples[0], false);
+  if (batch.type === 'batch') {
+    assert.equal('extra' in batch.samples[0], false);
+    assert.equal(batch.gcs[0].weight, 1, 'an event without weight stands for one GC');
+  }
   const bye = decodeProbeMessage(JSON.stringify({ ...base, type: 'bye', seq: 2, endedAt: Date.now(), reason: 'done' }));
   assert.equal(bye.type === 'bye' && bye.endsRun, true);
 });
@@ -35,6 +38,7 @@ test('rejects each kind of bad input with its own code', () => {
   rejects({ ...hello, run: 'bad id with spaces' }, 'LW_ERR_PROTOCOL_INVALID');
   rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'mega', durationMs: 1, heapUsedAfter: null }] }, 'LW_ERR_PROTOCOL_INVALID');
   rejects('x'.repeat(1024 * 1024 + 1), 'LW_ERR_PROTOCOL_TOO_BIG');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'minor', durationMs: 1, heapUsedAfter: null, weight: 0.5 }] }, 'LW_ERR_PROTOCOL_INVALID');
 });
 
 test('close reasons fit a close frame', () => {

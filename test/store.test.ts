@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isLeakwatchError } from '../src/shared/errors';
 import { applyMigrations } from '../src/store/apply-migrations';
+import { MIGRATIONS } from '../src/store/migrations';
 import { createClickhouseStore } from '../src/store/clickhouse-store';
 import { openStore } from '../src/store/open-store';
 import { ensureRetention } from '../src/store/retention';
@@ -69,7 +70,7 @@ describe('store (embedded ClickHouse)', () => {
     const first = await recorded();
     assert.deepEqual(
       first.map((m) => m.version),
-      [1],
+      MIGRATIONS.map((m) => m.version),
     );
 
     await store.close();
@@ -190,6 +191,26 @@ describe('store (embedded ClickHouse)', () => {
     assert.deepEqual(await store.querySpaces(run, { points: 3 }), once.spaces);
     assert.deepEqual(await store.queryGc(run, { points: 3 }), once.gc);
     assert.equal(once.gc.totals.count, 20);
+  });
+
+  test('GC counts and pause totals are weighted sums; max pause and the floor are exact', async () => {
+    const run = 'gc-weights';
+    await store.upsertRun(makeHello(run, { startedAt: base }));
+    await store.insertRows({
+      samples: [],
+      spaces: [],
+      gcs: [
+        makeGc(run, base + 100, 0, 'minor', 2, null, 1, 4), // stands for 4 scavenges
+        makeGc(run, base + 200, 1, 'major', 10, 50_000_000, 1, 2),
+        makeGc(run, base + 300, 2, 'minor', 1, null, 1, 1),
+      ],
+    });
+    const gc = await store.queryGc(run, { from: base, to: base + 999, points: 1 });
+    assert.deepEqual(gc.count, [7]);
+    assert.deepEqual(gc.totalMs, [2 * 4 + 10 * 2 + 1]);
+    assert.deepEqual(gc.maxMs, [10]);
+    assert.deepEqual(gc.majorCount, [2]);
+    assert.deepEqual(gc.floor, [50_000_000]);
   });
 
   describe('querySeries', () => {

@@ -10,46 +10,84 @@ const KIND_BY_FLAG: ReadonlyMap<number, GcKind> = new Map([
 ]);
 
 /**
- * Collects GC events from a PerformanceObserver into a bounded buffer drained once per sample.
- * Node delivers gc entries asynchronously, shortly after the collection; reading heap used at
- * that moment is the closest JS gets to "heap right after a major GC", and only one
- * getHeapStatistics() call per delivered batch is spent on it.
+ * Default cap on observed GC events per second. Each gc entry costs the host Node's own work
+ * (a native immediate, a JS PerformanceEntry, the observer callback): measured here at tens of
+ * microseconds per GC, i.e. several percent of CPU for an app doing hundreds of scavenges a
+ * second. Capping the events makes the probe's GC cost bounded whatever the app's GC rate.
  */
-export function createGcObserver(maxBuffered = 10_000) {
+export const DEFAULT_MAX_GC_EVENTS_PER_SECOND = 20;
+
+export interface GcObserverOptions {
+  intervalMs: number;
+  maxEventsPerSecond?: number;
+}
+
+/**
+ * Collects GC events from a PerformanceObserver into a buffer drained once per sample.
+ * Once the interval's cap is reached the observer is disconnected until the next drain, and the
+ * events get a weight (interval / time listened) so counts and pause totals stay unbiased
+ * estimates; the longest pause and the heap floor are exact for the events seen.
+ * Node delivers gc entries shortly after the collection; reading heap used at that moment is the
+ * closest JS gets to "heap right after a major GC" (one getHeapStatistics() per delivery).
+ */
+export function createGcObserver(options: GcObserverOptions) {
+  const cap = Math.max(5, Math.round(((options.maxEventsPerSecond ?? DEFAULT_MAX_GC_EVENTS_PER_SECOND) * options.intervalMs) / 1000));
   let buffer: GcEvent[] = [];
-  let dropped = 0;
+  let intervalStart = performance.now();
+  let listeningSince: number | undefined;
+  let listenedMs = 0;
 
   const observer = new PerformanceObserver((list) => {
-    const entries = list.getEntries();
     let heapAfter: number | null = null;
-    for (const entry of entries) {
+    for (const entry of list.getEntries()) {
       const kind = gcKind(entry);
       if (kind === 'major' && heapAfter === null) heapAfter = v8.getHeapStatistics().used_heap_size;
-      if (buffer.length >= maxBuffered) {
-        buffer.shift();
-        dropped++;
-      }
       buffer.push({
         ts: Math.round(performance.timeOrigin + entry.startTime),
         kind,
         durationMs: entry.duration,
         heapUsedAfter: kind === 'major' ? heapAfter : null,
+        weight: 1,
       });
     }
+    if (buffer.length >= cap) stopListening();
   });
-  observer.observe({ entryTypes: ['gc'] });
+
+  function startListening(): void {
+    observer.observe({ entryTypes: ['gc'] });
+    listeningSince = performance.now();
+  }
+
+  function stopListening(): void {
+    if (listeningSince === undefined) return;
+    observer.disconnect();
+    listenedMs += performance.now() - listeningSince;
+    listeningSince = undefined;
+  }
+
+  startListening();
 
   return {
+    /** The events since the last drain, weighted; starts listening again for the next interval. */
     drain(): GcEvent[] {
+      const now = performance.now();
+      if (listeningSince !== undefined) {
+        listenedMs += now - listeningSince;
+        listeningSince = now;
+      } else {
+        startListening();
+      }
+      const elapsed = now - intervalStart;
+      const weight = listenedMs > 0 && listenedMs < elapsed ? elapsed / listenedMs : 1;
       const out = buffer;
+      if (weight !== 1) for (const event of out) event.weight = weight;
       buffer = [];
+      listenedMs = 0;
+      intervalStart = now;
       return out;
     },
-    get dropped(): number {
-      return dropped;
-    },
     close(): void {
-      observer.disconnect();
+      stopListening();
     },
   };
 }

@@ -18,7 +18,7 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean; gcDropped: number };
+  stats(): SendQueueStats & { connected: boolean };
 }
 
 /**
@@ -31,7 +31,7 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
   const bootId = randomUUID();
   const startedAt = Date.now();
   const sampler = createSampler();
-  const gcObserver = createGcObserver();
+  const gcObserver = createGcObserver({ intervalMs: config.intervalMs });
   const queue = createSendQueue({ maxMessages: config.maxQueuedMessages, maxBytes: MAX_QUEUED_BYTES });
   const hello: HelloMessage = {
     v: PROTOCOL_VERSION,
@@ -97,7 +97,7 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected, gcDropped: gcObserver.dropped };
+      return { ...queue.stats(), connected: transport.connected };
     },
   };
 }

@@ -107,7 +107,9 @@ function gc(raw: unknown, i: number): GcEvent {
   if (after !== null && (typeof after !== 'number' || !Number.isFinite(after) || after < 0)) {
     invalid(`${where}.heapUsedAfter must be null or a non-negative number`);
   }
-  return { ts: ts(raw, 'ts', where), kind: kind as GcKind, durationMs: num(raw, 'durationMs', where), heapUsedAfter: after };
+  const weight = raw.weight === undefined ? 1 : num(raw, 'weight', where);
+  if (weight < 1 || weight > 1e6) invalid(`${where}.weight must be between 1 and 1000000`);
+  return { ts: ts(raw, 'ts', where), kind: kind as GcKind, durationMs: num(raw, 'durationMs', where), heapUsedAfter: after, weight };
 }
 
 function gap(raw: unknown): Gap | undefined {

@@ -48,6 +48,13 @@ export interface GcEvent {
    * The floor of these values is the best leak signal: it excludes garbage that is merely waiting.
    */
   heapUsedAfter: number | null;
+  /**
+   * How many GCs this event stands for. The probe stops listening for GC events once it has seen
+   * its per-interval cap (each observed event costs the host tens of microseconds in Node's
+   * perf_hooks), so under heavy GC traffic an event represents interval / listening-time events.
+   * 1 when every GC of the interval was observed.
+   */
+  weight: number;
 }
 
 /** Data the probe had to drop while the collector was unreachable and its queue was full. */

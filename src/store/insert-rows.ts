@@ -37,6 +37,7 @@ export function gcInsertRow(row: GcRow): RawRow {
     kind: row.kind,
     duration_ms: row.durationMs,
     heap_used_after: row.heapUsedAfter === null ? null : Math.round(row.heapUsedAfter),
+    weight: row.weight,
   };
 }
 

@@ -97,4 +97,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (run_id, ts, boot, seq, idx)`,
     ],
   },
+  {
+    version: 2,
+    name: 'gc event weights',
+    // The probe caps observed GC events per interval; each stored event stands for `weight` GCs.
+    statements: (t) => [`ALTER TABLE ${t.gcs} ADD COLUMN IF NOT EXISTS weight Float32 DEFAULT 1 CODEC(Gorilla, ZSTD(1))`],
+  },
 ];

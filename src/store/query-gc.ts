@@ -4,6 +4,9 @@ import { toNullableNumber, toNumber } from './to-number';
 import type { GcResult, RangeQuery } from './types';
 
 /**
+ * Counts and pause totals are weighted sums (each stored event stands for `weight` GCs when the
+ * probe listened to only part of an interval); the longest pause and the floor are exact for the
+ * events seen.
  * GC count, total and longest pause per bucket, and the heap floor: the lowest heap used after a
  * major GC, the leak signal that ignores garbage merely waiting to be collected. minIf over the
  * Nullable column skips minor GCs (no reading) and yields NULL for a bucket without a major GC.
@@ -28,10 +31,10 @@ export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuer
     ctx,
     'cannot query GC events',
     `SELECT ${BUCKET_SQL} AS bucket,
-      count() AS n,
-      sum(duration_ms) AS total_ms,
+      round(sum(weight)) AS n,
+      sum(duration_ms * weight) AS total_ms,
       max(duration_ms) AS max_ms,
-      countIf(kind = 'major') AS major_n,
+      round(sumIf(weight, kind = 'major')) AS major_n,
       minIf(heap_used_after, kind = 'major') AS floor
     FROM ${ctx.tables.gcs} FINAL
     WHERE ${RANGE_SQL}

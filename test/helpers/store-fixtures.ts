@@ -50,8 +50,8 @@ export function makeSpace(run: string, ts: number, space: string, used: number, 
   return { run, boot: 'boot-1', seq, ts, space, size: used * 2, used, available: used, physical: used * 2 };
 }
 
-export function makeGc(run: string, ts: number, idx: number, kind: GcRow['kind'], durationMs: number, heapUsedAfter: number | null, seq = 1): GcRow {
-  return { run, boot: 'boot-1', seq, idx, ts, kind, durationMs, heapUsedAfter };
+export function makeGc(run: string, ts: number, idx: number, kind: GcRow['kind'], durationMs: number, heapUsedAfter: number | null, seq = 1, weight = 1): GcRow {
+  return { run, boot: 'boot-1', seq, idx, ts, kind, durationMs, heapUsedAfter, weight };
 }
 
 /** Expected downsampling, computed the slow obvious way in JS. */
