@@ -13,7 +13,7 @@ export interface AckSink {
   /** Messages accepted so far (hello, batch, bye), and samples inside batches. */
   readonly messages: number;
   readonly samples: number;
-  /** GC events reported inside batches. */
+  /** GCs reported inside batches (sum of event weights, i.e. the GCs that happened). */
   readonly gcs: number;
   /** Frames the decoder rejected: a non-zero count means the probe broke the protocol. */
   readonly rejected: number;
@@ -33,7 +33,8 @@ export function createAckSink(): Promise<AckSink> {
         messages++;
         if (message.type === 'batch') {
           samples += message.samples.length;
-          gcs += message.gcs.length;
+          // Weighted: the probe observes a capped number of GCs and weights them to stand for all.
+          for (const gc of message.gcs) gcs += gc.weight;
         }
         socket.send(encodeMessage({ v: PROTOCOL_VERSION, type: 'ack', run: message.run, boot: message.boot, seq: message.seq }));
       } catch (err) {
