@@ -17,12 +17,23 @@ let store: Store;
 let collector: Collector;
 /** Switch for the fault test: while set, inserts fail as if ClickHouse were down. */
 let failInserts = false;
+/** When set, the next insert fails after this many ms (a slow failure, with more data queued behind it). */
+let failNextInsertAfterMs: number | undefined;
 
 before(async () => {
   const real = await openStore({ target: { kind: 'embedded', dataDir: path.join(temp.dir, 'data') }, retentionDays: 30 });
   // The real store with one injectable fault: inserts can be made to fail for a while.
   store = Object.create(real, {
-    insertRows: { value: (batch: Parameters<Store['insertRows']>[0]) => (failInserts ? Promise.reject(new Error('injected: ClickHouse unavailable')) : real.insertRows(batch)) },
+    insertRows: {
+      value: (batch: Parameters<Store['insertRows']>[0]) => {
+        if (failNextInsertAfterMs !== undefined) {
+          const delay = failNextInsertAfterMs;
+          failNextInsertAfterMs = undefined;
+          return new Promise((_, reject) => setTimeout(() => reject(new Error('injected: slow failure')), delay));
+        }
+        return failInserts ? Promise.reject(new Error('injected: ClickHouse unavailable')) : real.insertRows(batch);
+      },
+    },
   }) as Store;
   collector = await startCollector({ store, port: 0, log: createLogger(process.env.LW_TEST_LOG ? 'debug' : 'silent'), flushIntervalMs: 200 });
 });
@@ -128,6 +139,55 @@ test('when the store fails nothing is acked, the probe resends, and no sample is
     failInserts = false;
     await probe.stop(100);
   }
+});
+
+test('a batch stored after an earlier one failed does not let the failed one be acked unstored (regression)', { timeout: 30_000 }, async () => {
+  const run = 'slow-failure-run';
+  const boot = 'slow-failure-boot';
+  const helloFrame = JSON.stringify({ v: 1, type: 'hello', seq: 0, run, boot, name: 'slow', labels: {}, pid: 1, host: 'h', node: 'v20', argv: [], startedAt: Date.now(), intervalMs: 1000, probeVersion: 'x' });
+  const t0 = Date.now() - 10_000;
+  // Built once: a resend is byte-for-byte the message sent before.
+  const frames = new Map<number, string>();
+  const batch = (seq: number) => frames.get(seq) ?? frames.set(seq, batchFrame(seq)).get(seq)!;
+  const batchFrame = (seq: number) => JSON.stringify({ v: 1, type: 'batch', seq, run, boot, spaces: [], gcs: [], samples: [{ ts: t0 + seq * 1000, rss: 3e7, heapTotal: 2e7, heapUsed: 1e7, external: 1, arrayBuffers: 1, heapLimit: 4e9, totalAvailable: 4e9, mallocedMemory: 1, peakMallocedMemory: 1, nativeContexts: 1, detachedContexts: 0, elP50Ms: 0, elP99Ms: 0, elMaxMs: 0 }] });
+  const acks = (frames: string[]) => new Promise<{ acked: number[]; code: number }>((resolve, reject) => {
+    const acked: number[] = [];
+    const ws = new WebSocket(ingestUrl());
+    ws.on('open', async () => {
+      ws.send(frames[0]);
+      await new Promise((r) => setTimeout(r, 100)); // the run row first
+      for (const f of frames.slice(1)) ws.send(f);
+      setTimeout(() => ws.close(), 2500);
+    });
+    ws.on('message', (d) => acked.push(JSON.parse(d.toString()).seq));
+    ws.on('close', (code) => resolve({ acked, code }));
+    ws.on('error', reject);
+  });
+  // First connection: the insert holding seq 1 fails slowly while seq 2 waits behind it; seq 2
+  // is then written by the next flush, but the connection is already failing.
+  failNextInsertAfterMs = 400;
+  const sendSecondLater = new Promise<{ acked: number[]; code: number }>((resolve, reject) => {
+    const acked: number[] = [];
+    const ws = new WebSocket(ingestUrl());
+    ws.on('open', async () => {
+      ws.send(helloFrame);
+      await new Promise((r) => setTimeout(r, 100));
+      ws.send(batch(1));
+      await new Promise((r) => setTimeout(r, 250)); // seq 1 is inside the slow insert now
+      ws.send(batch(2));
+    });
+    ws.on('message', (d) => acked.push(JSON.parse(d.toString()).seq));
+    ws.on('close', (code) => resolve({ acked, code }));
+    ws.on('error', reject);
+  });
+  const first = await sendSecondLater;
+  assert.equal(first.code, 4500, 'the failing connection is closed with LW_ERR_STORE');
+  assert.deepEqual(first.acked, [], 'nothing acked on the failing connection');
+  // The probe resends both: both must end up stored (and acked).
+  const second = await acks([helloFrame, batch(1), batch(2)]);
+  assert.deepEqual(second.acked, [1, 2]);
+  const stored = await waitFor('both samples stored', async () => ((await runOf(run))?.sampleCount === 2 ? 2 : undefined), 5000);
+  assert.equal(stored, 2);
 });
 
 test('API errors are JSON with stable codes', async () => {

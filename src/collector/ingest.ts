@@ -27,6 +27,13 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
   const { store, writer, live, log, storedSeq } = deps;
   let hello: HelloMessage | undefined;
   let chain: Promise<void> = Promise.resolve();
+  /**
+   * Set by the first failed write. Messages of this connection still in the writer may be stored
+   * by a later flush, but they must neither be acked nor raise the boot's stored-seq mark: that
+   * mark would then cover the failed messages, and their resend would be acked as a duplicate
+   * without being stored. The probe resends everything unacked; the engine dedups the rows.
+   */
+  let failed = false;
 
   function reject(err: ProtocolError): void {
     log.warn(`probe ${remote}${hello ? ` (run ${hello.run})` : ''} rejected: ${err.code}: ${err.message}`);
@@ -39,6 +46,8 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
 
   function storeFailed(err: Error): void {
     // Nothing is acked, so the probe keeps the data; closing makes it reconnect and resend.
+    if (failed) return;
+    failed = true;
     log.error(`store write failed: ${err.message}`);
     reject(new ProtocolError('LW_ERR_STORE', `store unavailable, resend later (${err.message.split('\n')[0]})`));
   }
@@ -60,6 +69,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       rows: rowsOf(msg),
       done: (err) => {
         if (err) return storeFailed(err);
+        if (failed) return;
         storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
         ack(msg.run, msg.boot, msg.seq);
         live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs });
@@ -113,6 +123,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         done: (err) => {
           resolve();
           if (err) return storeFailed(err);
+          if (failed) return;
           const finish = msg.endsRun ? store.endRun(msg.run, msg.endedAt, null) : Promise.resolve();
           finish
             .then(() => {
