@@ -161,7 +161,7 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  console.log(`${NAME} listening on http://127.0.0.1:${port}, driving load for ${durationS ?? 'unlimited'} s`);
+  console.log(`${NAME} listening on http://127.0.0.1:${port}, driving load ${durationS === undefined ? 'until stopped' : `for ${durationS} s`}`);
   stopLoad = startLoad(port);
   if (durationS !== undefined) setTimeout(() => shutdown(`${durationS} s elapsed`), durationS * 1000).unref();
 });
