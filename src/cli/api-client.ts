@@ -12,7 +12,9 @@ export async function callCollector<T>(baseUrl: string, pathAndQuery: string, in
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `cannot reach the collector at ${baseUrl} (${(err as Error).cause ? String((err as Error & { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message})`);
+    // fetch reports "fetch failed"; the useful detail (ECONNREFUSED, timeout…) is in its cause.
+    const { message, cause } = err as Error & { cause?: { message?: string } };
+    throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `cannot reach the collector at ${baseUrl} (${cause?.message ?? message})`);
   }
   const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
   if (!res.ok) {

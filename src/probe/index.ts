@@ -23,9 +23,11 @@ export function startProbe(options: ProbeOptions = {}): ProbeHandle {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // beforeExit fires when the loop has nothing left to do: the last chance to flush and say
-    // bye. stop() holds the loop open with one ref'd timer for at most the deadline.
-    process.once('beforeExit', () => {
-      if (current === probe) void stopProbe(500);
+    // bye. stop() holds the loop open with one ref'd timer for at most the deadline. The hook
+    // serves whichever probe is current (one may be started again after stopProbe()); once it is
+    // stopped `current` is empty, so a later beforeExit does nothing and the process exits.
+    process.on('beforeExit', () => {
+      if (current) void stopProbe(500);
     });
   }
   return probe;

@@ -3,6 +3,7 @@ import { LeakwatchError } from '../shared/errors';
 import { insertBatch } from './insert-rows';
 import { createKeyedSerializer } from './keyed-serializer';
 import { queryGc } from './query-gc';
+import { checkEpochMs } from './query-range';
 import { querySeries } from './query-series';
 import { querySpaces } from './query-spaces';
 import { readRunRecords, recordForEnd, recordFromHello, writeRunRecord } from './run-record';
@@ -10,11 +11,6 @@ import { getRunSummary, listRunSummaries } from './run-summaries';
 import type { StoreContext } from './store-context';
 import { toStoreError } from './store-error';
 import type { Store } from './types';
-
-function checkTime(value: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new LeakwatchError('LW_ERR_BAD_REQUEST', `${name} must be a time in epoch milliseconds`);
-  return value;
-}
 
 /** The Store over an open, migrated ClickHouse connection. `openStore` is the way to get one. */
 export function createClickhouseStore(ctx: StoreContext, description: string): Store {
@@ -31,7 +27,7 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
       }),
 
     endRun: async (runId: string, endedAt: number, exitCode: number | null) => {
-      checkTime(endedAt, 'endedAt');
+      checkEpochMs(endedAt, 'endedAt');
       if (exitCode !== null && !Number.isSafeInteger(exitCode)) throw new LeakwatchError('LW_ERR_BAD_REQUEST', 'exitCode must be an integer or null');
       return serialByRun(runId, async () => {
         const [previous] = await readRunRecords(ctx, runId);

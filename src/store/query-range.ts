@@ -12,10 +12,14 @@ export interface Buckets {
   stepMs: number;
 }
 
-function bound(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
+/** Rejects anything that is not a finite number of epoch milliseconds. */
+export function checkEpochMs(value: number, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new LeakwatchError('LW_ERR_BAD_REQUEST', `${name} must be a time in epoch milliseconds`);
-  return Math.floor(value);
+  return value;
+}
+
+function bound(value: number | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : Math.floor(checkEpochMs(value, name));
 }
 
 export function clampPoints(points: number): number {
