@@ -20,6 +20,23 @@ export const ERROR_CODES = [
   'LW_ERR_COLLECTOR_UNREACHABLE',
   'LW_ERR_CHILD',
   'LW_ERR_INTERNAL',
+  // Heap snapshot files (loader): each names what is wrong with the file.
+  'LW_ERR_SNAPSHOT_IO',
+  'LW_ERR_SNAPSHOT_SYNTAX',
+  'LW_ERR_SNAPSHOT_TRUNCATED',
+  'LW_ERR_SNAPSHOT_META',
+  'LW_ERR_SNAPSHOT_COUNTS',
+  'LW_ERR_SNAPSHOT_INDEX',
+  'LW_ERR_SNAPSHOT_STRING',
+  'LW_ERR_SNAPSHOT_TOO_BIG',
+  // Heap snapshot capture and transfer.
+  'LW_ERR_SNAPSHOT_REFUSED',
+  'LW_ERR_SNAPSHOT_BUSY',
+  'LW_ERR_SNAPSHOT_CAPTURE',
+  'LW_ERR_SNAPSHOT_UPLOAD',
+  'LW_ERR_SNAPSHOT_CHECKSUM',
+  'LW_ERR_SNAPSHOT_NO_PROBE',
+  'LW_ERR_SNAPSHOT_ANALYSIS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
