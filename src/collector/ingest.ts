@@ -116,6 +116,13 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       chain = chain.then(() => onBatch(msg));
       return;
     }
+    if (msg.type === 'snapshot-status') {
+      // Recording snapshot status lands with the collector's snapshot support; until then it is
+      // acknowledged so the probe's queue does not hold it.
+      storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
+      ack(msg.run, msg.boot, msg.seq);
+      return;
+    }
     // bye: ends the run after everything before it is stored (the writer completes in order).
     chain = chain.then(() => new Promise<void>((resolve) => {
       writer.add({

@@ -73,9 +73,9 @@ export function createTransport(options: TransportOptions) {
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const ack = decodeCollectorMessage(data as Buffer);
-      if (ack) {
-        queue.ack(ack.seq);
+      const msg = decodeCollectorMessage(data as Buffer);
+      if (msg?.type === 'ack') {
+        queue.ack(msg.seq);
         settleIdle();
       }
     });

@@ -1,24 +1,17 @@
-import { LeakwatchError } from '../shared/errors';
 import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/types';
-import { CLOSE_CODES, type CloseErrorCode } from './close-codes';
+import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, str, ts } from './decode-fields';
+
+export { ProtocolError };
+import { decodeSnapshotRequest, decodeSnapshotStatus } from './decode-snapshot';
 import {
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
-  type AckMessage,
   type BatchMessage,
   type ByeMessage,
+  type CollectorMessage,
   type HelloMessage,
   type ProbeMessage,
 } from './messages';
-
-/** A message the collector cannot accept; `closeCode` is what the connection is closed with. */
-export class ProtocolError extends LeakwatchError {
-  readonly closeCode: number;
-  constructor(code: CloseErrorCode, message: string) {
-    super(code, message);
-    this.closeCode = CLOSE_CODES[code];
-  }
-}
 
 const SAMPLE_FIELDS = [
   'ts', 'rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'heapLimit', 'totalAvailable',
@@ -26,44 +19,6 @@ const SAMPLE_FIELDS = [
 ] as const satisfies readonly (keyof Sample)[];
 const SPACE_NUMBER_FIELDS = ['ts', 'size', 'used', 'available', 'physical'] as const;
 const GC_KINDS: ReadonlySet<string> = new Set<GcKind>(['minor', 'major', 'incremental', 'weakcb', 'unknown']);
-/** Guards against absurd timestamps (before 2000 or after 2200) that would land in odd partitions. */
-const MIN_TS = 946_684_800_000;
-const MAX_TS = 7_258_118_400_000;
-const MAX_ROWS_PER_BATCH = 10_000;
-const MAX_STRING = 4096;
-
-function invalid(detail: string): never {
-  throw new ProtocolError('LW_ERR_PROTOCOL_INVALID', detail);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function num(obj: Record<string, unknown>, key: string, where: string): number {
-  const value = obj[key];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) invalid(`${where}.${key} must be a non-negative number`);
-  return value;
-}
-
-function ts(obj: Record<string, unknown>, key: string, where: string): number {
-  const value = num(obj, key, where);
-  if (value < MIN_TS || value > MAX_TS) invalid(`${where}.${key} is not a plausible epoch-milliseconds time`);
-  return value;
-}
-
-function str(obj: Record<string, unknown>, key: string, where: string, max = MAX_STRING): string {
-  const value = obj[key];
-  if (typeof value !== 'string' || value.length > max) invalid(`${where}.${key} must be a string of at most ${max} characters`);
-  return value;
-}
-
-function id(obj: Record<string, unknown>, key: string): string {
-  const value = str(obj, key, 'message', 64);
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) invalid(`message.${key} must be 1-64 characters of [A-Za-z0-9_.-]`);
-  return value;
-}
-
 function arr(obj: Record<string, unknown>, key: string, where: string): unknown[] {
   const value = obj[key];
   if (!Array.isArray(value) || value.length > MAX_ROWS_PER_BATCH) invalid(`${where}.${key} must be an array of at most ${MAX_ROWS_PER_BATCH} items`);
@@ -148,7 +103,7 @@ function parseEnvelope(data: Buffer | string, isBinary: boolean): Record<string,
 export function decodeProbeMessage(data: Buffer | string, isBinary = false): ProbeMessage {
   const raw = parseEnvelope(data, isBinary);
   const type = raw.type;
-  if (type !== 'hello' && type !== 'batch' && type !== 'bye') {
+  if (type !== 'hello' && type !== 'batch' && type !== 'bye' && type !== 'snapshot-status') {
     throw new ProtocolError('LW_ERR_PROTOCOL_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
   }
   const base = { v: PROTOCOL_VERSION, run: id(raw, 'run'), boot: id(raw, 'boot'), seq: num(raw, 'seq', 'message') };
@@ -173,6 +128,7 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
     return hello;
   }
   if (base.seq < 1) invalid(`${type}.seq must be at least 1`);
+  if (type === 'snapshot-status') return decodeSnapshotStatus(raw, base);
   if (type === 'batch') {
     const batch: BatchMessage = {
       ...base,
@@ -191,14 +147,16 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
 }
 
 /** Decodes a collector -> probe frame; returns null for anything the probe does not understand. */
-export function decodeCollectorMessage(data: Buffer | string): AckMessage | null {
+export function decodeCollectorMessage(data: Buffer | string): CollectorMessage | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
   } catch {
     return null;
   }
-  if (!isRecord(parsed) || parsed.v !== PROTOCOL_VERSION || parsed.type !== 'ack') return null;
+  if (!isRecord(parsed) || parsed.v !== PROTOCOL_VERSION) return null;
+  if (parsed.type === 'snapshot-request') return decodeSnapshotRequest(parsed);
+  if (parsed.type !== 'ack') return null;
   if (typeof parsed.run !== 'string' || typeof parsed.boot !== 'string' || !Number.isSafeInteger(parsed.seq)) return null;
   return { v: PROTOCOL_VERSION, type: 'ack', run: parsed.run, boot: parsed.boot, seq: parsed.seq as number };
 }

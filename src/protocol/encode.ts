@@ -1,6 +1,9 @@
-import type { AckMessage, ProbeMessage } from './messages';
+import type { CollectorMessage, ProbeMessage } from './messages';
+import type { SnapshotBeginMessage, SnapshotEndMessage, SnapshotStoredMessage } from './snapshot-messages';
 
 /** Messages are plain JSON text frames; one function each way keeps the framing in one place. */
-export function encodeMessage(message: ProbeMessage | AckMessage): string {
+export function encodeMessage(
+  message: ProbeMessage | CollectorMessage | SnapshotBeginMessage | SnapshotEndMessage | SnapshotStoredMessage,
+): string {
   return JSON.stringify(message);
 }

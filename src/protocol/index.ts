@@ -2,3 +2,6 @@ export * from './messages';
 export * from './close-codes';
 export * from './decode';
 export * from './encode';
+export * from './snapshot-messages';
+export * from './decode-snapshot';
+

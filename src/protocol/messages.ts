@@ -1,4 +1,5 @@
 import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/types';
+import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
 
 /**
  * Wire protocol, version 1. Every message is one JSON text frame. Every probe message carries
@@ -55,7 +56,7 @@ export interface ByeMessage extends Envelope {
   endsRun: boolean;
 }
 
-export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage;
+export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage | SnapshotStatusMessage;
 
 /** Collector -> probe: every message of this boot with seq <= `seq` is stored. */
 export interface AckMessage {
@@ -66,4 +67,4 @@ export interface AckMessage {
   seq: number;
 }
 
-export type CollectorMessage = AckMessage;
+export type CollectorMessage = AckMessage | SnapshotRequestMessage;
