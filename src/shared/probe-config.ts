@@ -36,7 +36,7 @@ export const MIN_SNAPSHOT_EVERY_MS = 1000;
 /** Default least gap between two triggered (growth, near-limit) snapshots. */
 export const DEFAULT_SNAPSHOT_MIN_GAP_MS = 10 * 60_000;
 /** Largest growth share accepted ("10000%"): beyond that the trigger could never fire anyway. */
-const MAX_GROWTH_SHARE = 100;
+export const MAX_GROWTH_SHARE = 100;
 
 export interface ProbeOptions {
   /** Collector endpoint: ws://host:port/ingest (http:// is accepted and converted). */

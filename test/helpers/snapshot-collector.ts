@@ -38,6 +38,8 @@ export interface SeenUpload {
 export interface StandInCollector {
   /** ws://127.0.0.1:port/ingest */
   url: string;
+  /** http://127.0.0.1:port, for `leakwatch run --collector`. */
+  httpUrl: string;
   messages: ProbeMessage[];
   uploads: SeenUpload[];
   statuses(): (SnapshotStatusMessage & { order: number })[];
@@ -64,7 +66,11 @@ export interface StandInOptions {
  * counts and hashes the binary frames). It checks nothing itself: the tests assert on what it saw.
  */
 export async function startStandInCollector(options: StandInOptions = {}): Promise<StandInCollector> {
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  // Just enough HTTP for `leakwatch run --collector`: the health check and the end of the run.
+  const server = http.createServer((req, res) => {
+    const ok = req.url === '/api/health' || (req.method === 'POST' && /^\/api\/runs\/[^/]+\/end$/.test(req.url ?? ''));
+    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(ok ? '{"ok":true}' : '{"error":{"code":"LW_ERR_NOT_FOUND","message":"not here"}}');
+  });
   const ingest = new WebSocketServer({ noServer: true });
   const upload = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 2 * 1024 * 1024 });
   const messages: ProbeMessage[] = [];
@@ -142,6 +148,7 @@ export async function startStandInCollector(options: StandInOptions = {}): Promi
   const port = (server.address() as { port: number }).port;
   return {
     url: `ws://127.0.0.1:${port}${INGEST_PATH}`,
+    httpUrl: `http://127.0.0.1:${port}`,
     messages,
     uploads,
     statuses: () => statuses,
