@@ -81,7 +81,7 @@ function dirEntries(dir: string): string[] {
 }
 
 test('a snapshot-request: capturing status, then the whole file in chunks of at most 1 MiB, checksummed, and the temp file deleted', async () => {
-  const h = await start({}, { keepBytes: true });
+  const h = await start({ LEAKWATCH_TOKEN: 'tok-1' }, { keepBytes: true });
   try {
     h.collector.request('req-1');
     const upload = await waitFor('the stored upload', () => h.collector.uploads.find((u) => u.stored), 60_000);
@@ -95,8 +95,9 @@ test('a snapshot-request: capturing status, then the whole file in chunks of at 
     assert.ok(capturing.heapUsed > 0 && capturing.estimatedBytes > capturing.heapUsed && capturing.availableBytes > 0);
     assert.ok(capturing.order < upload.order, 'the capturing status arrives before the upload opens');
 
-    // The upload connection names the run, boot and snapshot.
+    // The upload connection names the run, boot and snapshot, and presents the ingest token.
     const hello = h.collector.messages.find((m) => m.type === 'hello')!;
+    assert.equal(upload.headers.authorization, 'Bearer tok-1');
     assert.equal(upload.url.searchParams.get('run'), hello.run);
     assert.equal(upload.url.searchParams.get('boot'), hello.boot);
     assert.equal(upload.url.searchParams.get('snapshot'), capturing.snapshotId);
