@@ -39,7 +39,7 @@ const workerScript = path.join(__dirname, 'bench-snapshot-capture-worker.js');
 
 interface Round {
   plain: PlainDone & { parentPeak: number };
-  probe: ProbeDone & { parentPeak: number; upload: SinkUpload };
+  probe: ProbeDone & { parentPeak: number; uploadRssGrowth: number; upload: SinkUpload };
 }
 
 interface Row {
@@ -47,20 +47,36 @@ interface Row {
   rounds: Round[];
 }
 
-/** Samples a process's VmRSS every 2 ms: the fallback peak when VmHWM cannot be reset. */
-function sampleRss(pid: number): () => number {
+/**
+ * Samples a process's VmRSS every 2 ms: the fallback peak when VmHWM cannot be reset, and the
+ * RSS growth during the upload alone (`restart()` when it begins).
+ */
+function sampleRss(pid: number) {
+  let latest = 0;
   let peak = 0;
-  const timer = setInterval(() => {
+  const read = (): void => {
     try {
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      peak = Math.max(peak, Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024);
+      latest = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+      peak = Math.max(peak, latest);
     } catch {
       // The process is gone or /proc is not there: keep what was seen.
     }
-  }, 2);
-  return () => {
-    clearInterval(timer);
-    return peak;
+  };
+  read();
+  const timer = setInterval(read, 2);
+  return {
+    peak: (): number => peak,
+    /** Starts a new peak from the current RSS; returns that RSS. */
+    restart(): number {
+      read();
+      peak = latest;
+      return latest;
+    },
+    stop(): number {
+      clearInterval(timer);
+      return peak;
+    },
   };
 }
 
@@ -96,26 +112,34 @@ function waitForStored(sink: SnapshotSink, requestId: string, timeoutMs: number)
 }
 
 async function plainRound(child: ChildProcess): Promise<Round['plain']> {
-  const stop = sampleRss(child.pid!);
+  const sampler = sampleRss(child.pid!);
   const answer = waitForMessage<PlainDone>(child, 'plain-done', STEP_TIMEOUT_MS);
   child.send({ type: 'plain' });
   const done = await answer;
-  return { ...done, parentPeak: stop() };
+  return { ...done, parentPeak: sampler.stop() };
 }
 
 async function probeRound(child: ChildProcess, sink: SnapshotSink, requestId: string): Promise<Round['probe']> {
   const armed = waitForMessage(child, 'armed', 30_000);
   child.send({ type: 'arm' });
   await armed;
-  const stop = sampleRss(child.pid!);
+  const sampler = sampleRss(child.pid!);
+  // From the moment the upload connection opens, the peak is the upload's alone.
+  let peakBeforeUpload = 0;
+  let rssAtUpload = 0;
+  sink.events.once('upload-open', () => {
+    peakBeforeUpload = sampler.peak();
+    rssAtUpload = sampler.restart();
+  });
   const stored = waitForStored(sink, requestId, STEP_TIMEOUT_MS);
   sink.request(requestId);
   const upload = await stored;
+  const uploadPeak = sampler.stop();
   const answer = waitForMessage<ProbeDone>(child, 'probe-done', STEP_TIMEOUT_MS);
   child.send({ type: 'collect' });
   const done = await answer;
   if (!upload.intact) throw new Error(`upload ${upload.begin.snapshotId} arrived damaged (size or sha256 mismatch)`);
-  return { ...done, parentPeak: stop(), upload };
+  return { ...done, parentPeak: Math.max(peakBeforeUpload, uploadPeak), uploadRssGrowth: uploadPeak - rssAtUpload, upload };
 }
 
 async function measureHeap(heapMb: number, rounds: number, log: (line: string) => void): Promise<Row> {
@@ -155,7 +179,7 @@ function peakOf(m: { peakRss: number; peakReset: boolean; parentPeak: number }):
 function formatTable(rows: Row[]): string {
   const header = [
     'heap MB', 'heap used', 'file MB', 'file/heap', 'V8 extra RSS (1st)', 'per file B', 'per heap B',
-    'plain pause', 'probe pause', 'ratio (range)', 'probe/own V8', 'probe extra RSS', 'upload', 'verdict',
+    'plain pause', 'probe pause', 'ratio (range)', 'probe/own V8', 'probe extra RSS', 'upload RSS', 'upload', 'verdict',
   ];
   const lines: string[][] = [header];
   const verdicts: string[] = [];
@@ -175,6 +199,7 @@ function formatTable(rows: Row[]): string {
     // Within one probe operation: its pause over V8's own write time, i.e. what the probe adds.
     const own = median(row.rounds.map((r) => r.probe.maxGapMs / r.probe.captureMs));
     const probeExtra = median(row.rounds.map((r) => peakOf(r.probe) - peakOf(r.plain)));
+    const uploadGrowth = Math.max(...row.rounds.map((r) => r.probe.uploadRssGrowth));
     const uploadMBs = median(row.rounds.map((r) => r.probe.upload.bytes / MB / (r.probe.upload.uploadMs / 1000)));
     const pass = ratio <= PAUSE_BUDGET_RATIO && probeExtra <= RSS_BUDGET_BYTES;
     verdicts.push(
@@ -193,6 +218,7 @@ function formatTable(rows: Row[]): string {
       `${ratio.toFixed(3)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
       own.toFixed(3),
       `${(probeExtra / MB).toFixed(1)} MB`,
+      `+${(uploadGrowth / MB).toFixed(1)} MB`,
       `${uploadMBs.toFixed(0)} MB/s`,
       pass ? 'PASS' : 'FAIL',
     ]);
@@ -208,7 +234,8 @@ function formatTable(rows: Row[]): string {
     'pause = longest event-loop gap the app saw; ratio = probe pause / plain pause, paired per round, median;',
     'probe/own V8 = probe pause / the V8 write inside that same probe operation (what the probe itself adds);',
     'V8 extra RSS (1st) = peak - RSS before of the process\'s first snapshot, plain (per file B, per heap B: per byte of file / of heap used);',
-    'probe extra RSS = probe peak - plain peak, paired per round, median',
+    'probe extra RSS = probe peak - plain peak, paired per round, median;',
+    'upload RSS = largest RSS growth from the upload connection opening to snapshot-stored (2 ms samples), worst round',
     ...verdicts,
   ].join('\n');
 }

@@ -27,7 +27,8 @@ export interface SinkUpload {
  * The collector's side of the snapshot protocol for the capture benchmark, in the bench process:
  * acks the ingest connection, sends `snapshot-request`s, and on the upload path reads every
  * frame, hashes and discards it (nothing is kept), checks size and sha256 at `snapshot-end` and
- * answers `snapshot-stored`. Emits 'status' (SnapshotStatusMessage) and 'stored' (SinkUpload).
+ * answers `snapshot-stored`. Emits 'status' (SnapshotStatusMessage), 'upload-open' (the snapshot
+ * id) and 'stored' (SinkUpload).
  */
 export async function startSnapshotSink() {
   const events = new EventEmitter();
@@ -38,7 +39,7 @@ export async function startSnapshotSink() {
     const { pathname } = new URL(req.url ?? '/', 'ws://localhost');
     const target = pathname === INGEST_PATH ? ingest : pathname === SNAPSHOT_UPLOAD_PATH ? upload : undefined;
     if (!target) socket.destroy();
-    else target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws));
+    else target.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
   });
   ingest.on('connection', (ws: WebSocket) => {
     ws.on('message', (data, isBinary) => {
@@ -48,8 +49,9 @@ export async function startSnapshotSink() {
       if (msg.type === 'snapshot-status') events.emit('status', msg satisfies SnapshotStatusMessage);
     });
   });
-  upload.on('connection', (ws: WebSocket) => {
+  upload.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
     const opened = performance.now();
+    events.emit('upload-open', new URL(req.url ?? '/', 'ws://localhost').searchParams.get('snapshot'));
     const hash = createHash('sha256');
     let begin: SnapshotBeginMessage | undefined;
     let bytes = 0;

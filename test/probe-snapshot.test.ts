@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { createProbe } from '../src/probe';
 import { SNAPSHOT_CHUNK_BYTES } from '../src/protocol';
+import { resolveProbeConfig } from '../src/shared/probe-config';
 import type { SnapshotterStats } from '../src/probe/snapshotter';
 import { UPLOAD_HIGH_WATER_BYTES } from '../src/probe/snapshot-upload';
 import { startStandInCollector, type StandInCollector, type StandInOptions } from './helpers/snapshot-collector';
@@ -340,5 +342,53 @@ test('stopping the probe mid-upload aborts it, reports failed before bye, and de
     assert.equal(h.child.exitCode, null, 'the app runs on without the probe');
   } finally {
     await stop(h);
+  }
+});
+
+test('in process: an injected memory reader drives the refusal (container limit named in the reason)', async () => {
+  const collector = await startStandInCollector();
+  const temp = makeTempDir('probe-snapshot-inproc');
+  const notices: string[] = [];
+  const probe = createProbe(resolveProbeConfig({ collector: collector.url, interval: 200, snapshotDir: temp.dir }), (l) => notices.push(l), {
+    snapshot: { headroom: { readMemoryRoom: async () => ({ availableBytes: 64 * 1024 * 1024, systemBytes: 1e12, containerBytes: 64 * 1024 * 1024, limitedBy: 'container' }) } },
+  });
+  try {
+    await waitFor('the probe connected', () => probe.stats().connected);
+    collector.request('tight');
+    const refused = await waitFor('the refusal', () => collector.statuses().find((s) => s.state === 'refused'));
+    assert.equal(refused.availableBytes, 64 * 1024 * 1024);
+    assert.match(refused.reason, /only 64 MB is available under the container memory limit$/);
+    assert.deepEqual(dirEntries(temp.dir), []);
+    assert.ok(notices.some((l) => l.includes('heap snapshot refused')));
+  } finally {
+    await probe.stop(1000);
+    await collector.close();
+    temp.remove();
+  }
+});
+
+test('in process: an upload that makes no progress fails after the stall timeout and deletes its file', async () => {
+  const collector = await startStandInCollector({
+    onUpload: (upload) => (upload.socket as unknown as { _socket: { pause(): void } })._socket.pause(),
+  });
+  const temp = makeTempDir('probe-snapshot-stall');
+  // Hold ~8 MB so the snapshot is larger than what the socket buffers can absorb.
+  const ballast = Array.from({ length: 100_000 }, (_, i) => ({ i, s: `ballast-${i}`, a: [i] }));
+  const probe = createProbe(resolveProbeConfig({ collector: collector.url, interval: 200, snapshotDir: temp.dir }), () => {}, {
+    snapshot: { upload: { stallTimeoutMs: 500 } },
+  });
+  try {
+    await waitFor('the probe connected', () => probe.stats().connected);
+    collector.request('stall');
+    const failed = await waitFor('the failed status', () => collector.statuses().find((s) => s.state === 'failed'), 60_000);
+    assert.equal(failed.errorCode, 'LW_ERR_SNAPSHOT_UPLOAD');
+    assert.match(failed.reason, /no progress for 500 ms/);
+    await waitFor('the temp file deleted', () => dirEntries(temp.dir).length === 0);
+    assert.equal(probe.stats().snapshots.phase, 'idle');
+    assert.ok(ballast.length > 0);
+  } finally {
+    await probe.stop(1000);
+    await collector.close();
+    temp.remove();
   }
 });
