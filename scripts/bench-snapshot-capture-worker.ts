@@ -1,6 +1,6 @@
 /**
  * Child process of bench-snapshot-capture.ts: an app holding a synthetic heap, with the probe
- * started in code. Argv: <heap MB> <collector ingest URL>. Answers IPC commands:
+ * started in code. Argv: <heap MB> <collector ingest URL> [shape]. Answers IPC commands:
  *   plain   -> plain-done: one bare `v8.writeHeapSnapshot()` (the reference), file deleted after;
  *   arm     -> armed: resets the peak-RSS mark and starts the pause monitor, before the parent asks
  *              the probe for a snapshot over its collector connection;
@@ -23,6 +23,8 @@ export interface WorkerReady {
 export interface PlainDone {
   type: 'plain-done';
   syncMs: number;
+  /** Process CPU time of the V8 write. */
+  cpuMs: number;
   maxGapMs: number;
   rssBefore: number;
   peakRss: number;
@@ -37,20 +39,39 @@ export interface ProbeDone {
   peakRss: number;
   peakReset: boolean;
   heapUsed: number;
+  /** The V8 write inside the probe's operation: wall time and process CPU time. */
   captureMs: number;
+  captureCpuMs: number;
 }
+
+/** Heap shapes: what the snapshot of a heap costs depends on its objects, not only its bytes. */
+export const HEAP_SHAPES = ['objects', 'closures', 'strings', 'map', 'doubles'] as const;
+export type HeapShape = (typeof HEAP_SHAPES)[number];
 
 const MB = 1024 * 1024;
 const heapMb = Number(process.argv[2]);
 const collector = process.argv[3]!;
+const shape = (process.argv[4] ?? 'objects') as HeapShape;
 
-// Small objects with a string and an array each: the shape whose snapshot cost per heap byte is
-// typical of application data (see the measurements in src/probe/headroom-guard.ts).
-const held: unknown[] = [];
-(globalThis as { held?: unknown[] }).held = held;
-for (let i = 0; v8.getHeapStatistics().used_heap_size < heapMb * MB; ) {
-  for (let j = 0; j < 10_000; j++, i++) held.push({ id: i, name: `item-${i}`, tags: [i, i + 1] });
+/** Adds about 10k items of the shape to `held`. */
+function addItems(held: unknown[], map: Map<string, unknown>, start: number): void {
+  for (let i = start; i < start + 10_000; i++) {
+    if (shape === 'objects') held.push({ id: i, name: `item-${i}`, tags: [i, i + 1] });
+    else if (shape === 'closures') {
+      const box = { i };
+      held.push(() => box.i + start);
+    } else if (shape === 'strings') {
+      if (i % 100 === 0) held.push(`${i}`.padEnd(64 * 1024, 'y'));
+    } else if (shape === 'map') map.set(`key:${i}`, { at: i, value: `value ${i}` });
+    else if (i % 100_000 === 0) held.push(Array.from({ length: 100_000 }, (_, k) => k + 0.5));
+  }
 }
+
+// Held from a global: V8 may collect a local the code no longer reads, however long the function.
+const held: unknown[] = [];
+const map = new Map<string, unknown>();
+(globalThis as { held?: unknown }).held = [held, map];
+for (let i = 0; v8.getHeapStatistics().used_heap_size < heapMb * MB; i += 10_000) addItems(held, map, i);
 (globalThis as { gc?: () => void }).gc?.();
 
 const probe = startProbe({ collector, interval: 1000, runName: 'bench-snapshot-capture' });
@@ -96,13 +117,15 @@ async function plain(): Promise<PlainDone> {
   await sleep(20);
   const file = path.join(os.tmpdir(), `leakwatch-bench-plain-${process.pid}-${plainCount++}.heapsnapshot`);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   v8.writeHeapSnapshot(file);
+  const cpu = process.cpuUsage(cpu0);
   const syncMs = performance.now() - t0;
   await sleep(20);
   const maxGapMs = stopMonitor();
   const size = fs.statSync(file).size;
   fs.rmSync(file, { force: true });
-  return { type: 'plain-done', syncMs, maxGapMs, rssBefore, peakRss: memory().hwm, peakReset, heapUsed, size };
+  return { type: 'plain-done', syncMs, cpuMs: (cpu.user + cpu.system) / 1000, maxGapMs, rssBefore, peakRss: memory().hwm, peakReset, heapUsed, size };
 }
 
 let armed: { rssBefore: number; peakReset: boolean; heapUsed: number } | undefined;
@@ -111,7 +134,7 @@ async function collect(): Promise<ProbeDone> {
   await sleep(20);
   const maxGapMs = stopMonitor();
   const { rssBefore, peakReset, heapUsed } = armed!;
-  return { type: 'probe-done', maxGapMs, rssBefore, peakRss: memory().hwm, peakReset, heapUsed, captureMs: probe.stats().snapshots.lastCaptureMs };
+  return { type: 'probe-done', maxGapMs, rssBefore, peakRss: memory().hwm, peakReset, heapUsed, captureMs: probe.stats().snapshots.lastCaptureMs, captureCpuMs: probe.stats().snapshots.lastCaptureCpuMs };
 }
 
 process.on('message', (msg: { type: string }) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forkTracked, stopChild, waitForMessage } from './bench-children';
 import { startSnapshotSink, type SinkUpload, type SnapshotSink } from './bench-snapshot-sink';
-import type { PlainDone, ProbeDone, WorkerReady } from './bench-snapshot-capture-worker';
+import type { HeapShape, PlainDone, ProbeDone, WorkerReady } from './bench-snapshot-capture-worker';
 import { median } from './bench-stats';
 
 /**
@@ -28,7 +28,12 @@ export interface CaptureBenchOptions {
   heapMb: number[];
   /** Rounds of (plain, probe) per heap size (default 3). */
   rounds?: number;
+  /** What the heap holds (default 'objects': small objects with a string and an array each). */
+  shape?: HeapShape;
 }
+
+/** The worker's shapes, repeated here so that loading this module does not run the worker. */
+const SHAPES: readonly HeapShape[] = ['objects', 'closures', 'strings', 'map', 'doubles'];
 
 const MB = 1024 * 1024;
 const PAUSE_BUDGET_RATIO = 1.1;
@@ -142,16 +147,16 @@ async function probeRound(child: ChildProcess, sink: SnapshotSink, requestId: st
   return { ...done, parentPeak: Math.max(peakBeforeUpload, uploadPeak), uploadRssGrowth: uploadPeak - rssAtUpload, upload };
 }
 
-async function measureHeap(heapMb: number, rounds: number, log: (line: string) => void): Promise<Row> {
+async function measureHeap(heapMb: number, rounds: number, shape: HeapShape, log: (line: string) => void): Promise<Row> {
   const sink = await startSnapshotSink();
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LEAKWATCH_')) env[key] = value;
-  const child = forkTracked(workerScript, [String(heapMb), sink.ingestUrl], { execArgv: ['--expose-gc'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = forkTracked(workerScript, [String(heapMb), sink.ingestUrl, shape], { execArgv: ['--expose-gc'], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
     const helloSeen = new Promise((resolve) => sink.events.once('hello', resolve));
     const ready = await waitForMessage<WorkerReady>(child, 'ready', STEP_TIMEOUT_MS);
     await helloSeen;
-    log(`heap ${heapMb} MB: ${(ready.heapUsed / MB).toFixed(0)} MB used, pid ${child.pid}`);
+    log(`heap ${heapMb} MB of ${shape}: ${(ready.heapUsed / MB).toFixed(0)} MB used, pid ${child.pid}`);
     const result: Round[] = [];
     for (let r = 0; r < rounds; r++) {
       // Alternate which goes first: the first snapshot of a process grows its malloc arenas and
@@ -176,10 +181,10 @@ function peakOf(m: { peakRss: number; peakReset: boolean; parentPeak: number }):
   return m.peakReset ? m.peakRss : m.parentPeak;
 }
 
-function formatTable(rows: Row[]): string {
+function formatTable(rows: Row[], shape: HeapShape): string {
   const header = [
     'heap MB', 'heap used', 'file MB', 'file/heap', 'V8 extra RSS (1st)', 'per file B', 'per heap B',
-    'plain pause', 'probe pause', 'ratio (range)', 'probe/own V8', 'probe extra RSS', 'upload RSS', 'upload', 'verdict',
+    'plain pause', 'probe pause', 'ratio (range)', 'V8 CPU ratio', 'probe/own V8', 'probe extra RSS', 'upload RSS', 'upload', 'verdict',
   ];
   const lines: string[][] = [header];
   const verdicts: string[] = [];
@@ -198,6 +203,9 @@ function formatTable(rows: Row[]): string {
     const ratio = median(ratios);
     // Within one probe operation: its pause over V8's own write time, i.e. what the probe adds.
     const own = median(row.rounds.map((r) => r.probe.maxGapMs / r.probe.captureMs));
+    // The V8 write's CPU time, probe path over plain: near 1 when a pause ratio away from 1 is the
+    // machine (other processes taking the CPU) rather than the write itself.
+    const cpuRatio = median(row.rounds.map((r) => r.probe.captureCpuMs / r.plain.cpuMs));
     const probeExtra = median(row.rounds.map((r) => peakOf(r.probe) - peakOf(r.plain)));
     const uploadGrowth = Math.max(...row.rounds.map((r) => r.probe.uploadRssGrowth));
     const uploadMBs = median(row.rounds.map((r) => r.probe.upload.bytes / MB / (r.probe.upload.uploadMs / 1000)));
@@ -205,6 +213,11 @@ function formatTable(rows: Row[]): string {
     verdicts.push(
       `heap ${row.heapMb} MB: pause ratio ${ratio.toFixed(3)} (budget ${PAUSE_BUDGET_RATIO}), probe extra peak RSS ${(probeExtra / MB).toFixed(1)} MB (budget ${RSS_BUDGET_BYTES / MB} MB): ${pass ? 'PASS' : 'FAIL'}`,
     );
+    if (ratio > PAUSE_BUDGET_RATIO && cpuRatio <= PAUSE_BUDGET_RATIO && own <= PAUSE_BUDGET_RATIO) {
+      verdicts.push(
+        `  the V8 write used the same CPU time on both paths (ratio ${cpuRatio.toFixed(3)}) and the probe added nothing to its own pause (${own.toFixed(3)}): other processes took the CPU during the probe rounds; rerun with more --rounds on a quieter machine`,
+      );
+    }
     lines.push([
       String(row.heapMb),
       `${(heapUsed / MB).toFixed(0)} MB`,
@@ -216,6 +229,7 @@ function formatTable(rows: Row[]): string {
       `${plainPause.toFixed(0)} ms`,
       `${probePause.toFixed(0)} ms`,
       `${ratio.toFixed(3)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+      cpuRatio.toFixed(3),
       own.toFixed(3),
       `${(probeExtra / MB).toFixed(1)} MB`,
       `+${(uploadGrowth / MB).toFixed(1)} MB`,
@@ -228,10 +242,11 @@ function formatTable(rows: Row[]): string {
   const rounds = rows[0]?.rounds.length ?? 0;
   const peakSource = rows.every((r) => r.rounds.every((x) => x.plain.peakReset && x.probe.peakReset)) ? 'VmHWM reset per operation' : 'VmRSS sampled every 2 ms';
   return [
-    `Heap snapshot capture: plain v8.writeHeapSnapshot() vs the probe's path (median of ${rounds} round(s); peak RSS from ${peakSource})`,
+    `Heap snapshot capture, heap of ${shape}: plain v8.writeHeapSnapshot() vs the probe's path (median of ${rounds} round(s); peak RSS from ${peakSource})`,
     ...table,
     '',
     'pause = longest event-loop gap the app saw; ratio = probe pause / plain pause, paired per round, median;',
+    'V8 CPU ratio = CPU time of the V8 write, probe path / plain, paired, median (insensitive to other processes);',
     'probe/own V8 = probe pause / the V8 write inside that same probe operation (what the probe itself adds);',
     'V8 extra RSS (1st) = peak - RSS before of the process\'s first snapshot, plain (per file B, per heap B: per byte of file / of heap used);',
     'probe extra RSS = probe peak - plain peak, paired per round, median;',
@@ -247,17 +262,21 @@ export async function runCaptureBench(options: CaptureBenchOptions): Promise<str
     process.stderr.write(`${line}\n`);
   };
   const rows: Row[] = [];
-  for (const heapMb of options.heapMb) rows.push(await measureHeap(heapMb, rounds, log));
-  return formatTable(rows);
+  const shape = options.shape ?? 'objects';
+  for (const heapMb of options.heapMb) rows.push(await measureHeap(heapMb, rounds, shape, log));
+  return formatTable(rows, shape);
 }
 
 function parseArgs(argv: readonly string[]): CaptureBenchOptions {
   const options: CaptureBenchOptions = { heapMb: [100, 400], rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
-    const match = /^--(heap|rounds)(?:=(.*))?$/.exec(argv[i]!);
-    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --heap <MB,MB...> or --rounds <n>)`);
+    const match = /^--(heap|rounds|shape)(?:=(.*))?$/.exec(argv[i]!);
+    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --heap <MB,MB...>, --rounds <n> or --shape <${SHAPES.join('|')}>)`);
     const raw = match[2] ?? argv[++i] ?? '';
-    if (match[1] === 'heap') {
+    if (match[1] === 'shape') {
+      if (!SHAPES.includes(raw as HeapShape)) throw new Error(`--shape must be one of ${SHAPES.join(', ')}, got "${raw}"`);
+      options.shape = raw as HeapShape;
+    } else if (match[1] === 'heap') {
       options.heapMb = raw.split(',').map(Number);
       if (options.heapMb.some((n) => !Number.isFinite(n) || n <= 0)) throw new Error(`--heap needs sizes in MB such as 100,400, got "${raw}"`);
     } else {
@@ -268,7 +287,7 @@ function parseArgs(argv: readonly string[]): CaptureBenchOptions {
   return options;
 }
 
-// Standalone: `node dist/scripts/bench-snapshot-capture.js [--heap 100,400] [--rounds 3]`.
+// Standalone: `node dist/scripts/bench-snapshot-capture.js [--heap 100,400] [--rounds 3] [--shape objects]`.
 // Exits 0 whatever the verdict: this is a measurement, not a test.
 if (require.main === module) {
   runCaptureBench(parseArgs(process.argv.slice(2))).then(

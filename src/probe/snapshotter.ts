@@ -45,6 +45,11 @@ export interface SnapshotterStats {
   busy: number;
   /** App pause of the last capture (V8 writing the file). */
   lastCaptureMs: number;
+  /**
+   * CPU time of the process during that capture: unlike the pause, it does not grow when other
+   * processes take the CPU, so it tells a slower V8 write from a busy machine.
+   */
+  lastCaptureCpuMs: number;
   /** Progress of the current upload, else of the last one. */
   upload: UploadProgress;
 }
@@ -97,6 +102,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
     failed: 0,
     busy: 0,
     lastCaptureMs: 0,
+    lastCaptureCpuMs: 0,
     upload: { bytesTotal: 0, bytesSent: 0, chunks: 0, maxBufferedBytes: 0 },
   };
 
@@ -146,6 +152,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
     s.file = file;
     const takenAt = Date.now();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     try {
       v8.writeHeapSnapshot(file);
     } catch (err) {
@@ -153,7 +160,9 @@ export function createSnapshotter(options: SnapshotterOptions) {
       return;
     }
     const captureMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     stats.lastCaptureMs = captureMs;
+    stats.lastCaptureCpuMs = (cpu.user + cpu.system) / 1000;
     const size = (await fsp.stat(file)).size;
     if (s.stopped) return;
     s.phase = stats.phase = 'uploading';
