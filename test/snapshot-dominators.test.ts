@@ -342,3 +342,200 @@ for (const c of CASES) {
     assert.deepEqual(byLabel(graph, devtools.retainedSize, false), byLabel(graph, expected.retained, false), 'DevTools retained sizes match');
   });
 }
+
+const DEEP = 200_000;
+
+/** root -> n1 -> n2 -> ... -> nDEEP, node i of size i % 7 + 1 (ordinal i). */
+function deepChain(skipEdges: boolean): LabelledGraph {
+  const nodes: NodeSpec[] = [];
+  const edges: EdgeSpec[] = [['root', 'n1', 'element', 1]];
+  for (let i = 1; i <= DEEP; i++) {
+    nodes.push([`n${i}`, 'object', 'Link', (i % 7) + 1]);
+    if (i < DEEP) edges.push([`n${i}`, `n${i + 1}`, 'property', 'next']);
+    if (skipEdges && i + 2 <= DEEP) edges.push([`n${i}`, `n${i + 2}`, 'property', 'skip']);
+  }
+  return buildLabelledGraph(nodes, edges);
+}
+
+test(`dominators: a chain of ${DEEP} nodes (deep DFS and path compression must be iterative)`, async () => {
+  const graph = deepChain(false);
+  const json = graph.snapshot.toJson();
+  // Node i (ordinal i) is dominated by node i-1; it retains the rest of the chain.
+  const idom = new Uint32Array(DEEP + 1);
+  const retained = new Float64Array(DEEP + 1);
+  for (let i = DEEP; i >= 1; i--) {
+    idom[i] = i - 1;
+    retained[i] = (i % 7) + 1 + (i < DEEP ? retained[i + 1] : 0);
+  }
+  retained[0] = retained[1];
+  const devtools = await analyzeWithDevTools({ text: json });
+  assertSameArray(devtools.idom, idom, 'DevTools dominators');
+  assertSameArray(devtools.retainedSize, retained, 'DevTools retained sizes');
+});
+
+test(`dominators: a chain of ${DEEP} nodes with skip edges (every node is dominated by the first)`, async () => {
+  const graph = deepChain(true);
+  const json = graph.snapshot.toJson();
+  // n(i) is reached from n(i-1) or n(i-2), so no node but n1 is on every path to another.
+  const idom = new Uint32Array(DEEP + 1);
+  const retained = new Float64Array(DEEP + 1);
+  let total = 0;
+  for (let i = 1; i <= DEEP; i++) {
+    idom[i] = i === 1 ? 0 : 1;
+    retained[i] = (i % 7) + 1;
+    total += retained[i];
+  }
+  retained[0] = retained[1] = total;
+  const devtools = await analyzeWithDevTools({ text: json });
+  assertSameArray(devtools.idom, idom, 'DevTools dominators');
+  assertSameArray(devtools.retainedSize, retained, 'DevTools retained sizes');
+});
+
+/** Compares long arrays without printing 200k elements; names the first differing ordinal. */
+function assertSameArray(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) assert.fail(`${what}: ordinal ${i} is ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+interface TypeExpectation {
+  type: string;
+  count: number;
+  selfSize: number;
+  retainedSize: number;
+}
+
+/**
+ * Where leakwatch's Constructor names differ from the DevTools build used as reference: the
+ * shared contract (SnapshotTypeRow) names functions `(closure)`, the name DevTools used until it
+ * switched to `Function` (HeapSnapshot.ts calculateObjectNames: closure -> 'Function',
+ * regexp -> 'RegExp'; every other non-object type -> '(' + type + ')').
+ */
+const DEVTOOLS_NAME: Record<string, string> = { '(closure)': 'Function', '(regexp)': 'RegExp' };
+
+function devtoolsName(type: string): string {
+  return DEVTOOLS_NAME[type] ?? type;
+}
+
+interface AggregationCase {
+  name: string;
+  nodes: NodeSpec[];
+  edges: EdgeSpec[];
+  types: TypeExpectation[];
+}
+
+const AGGREGATION_CASES: AggregationCase[] = [
+  {
+    // A tree of `Tree` objects: the type's retained size is that of the outermost Trees only
+    // (t1, t5, t6); t2, t3, t4 sit under t1 in the dominator tree, and t7 under t1 through a
+    // Wrapper. t6 is also reachable from t4 but app dominates it, so it is outermost too.
+    name: 'nested objects of one type are not counted twice',
+    nodes: [
+      ['app', 'object', 'App', 10],
+      ['t1', 'object', 'Tree', 100],
+      ['t2', 'object', 'Tree', 100],
+      ['t3', 'object', 'Tree', 100],
+      ['t4', 'object', 'Tree', 100],
+      ['t5', 'object', 'Tree', 100],
+      ['t6', 'object', 'Tree', 100],
+      ['t7', 'object', 'Tree', 100],
+      ['w', 'object', 'Wrapper', 8],
+      ['s', 'string', 'label', 16],
+    ],
+    edges: [
+      ['root', 'app', 'element', 1],
+      ['root', 't5', 'element', 2],
+      ['app', 't1', 'property', 'tree'],
+      ['app', 't6', 'property', 'extra'],
+      ['t1', 't2', 'property', 'left'],
+      ['t1', 't3', 'property', 'right'],
+      ['t1', 's', 'property', 'label'],
+      ['t2', 't4', 'property', 'left'],
+      ['t2', 'w', 'property', 'wrap'],
+      ['w', 't7', 'property', 'inner'],
+      ['t4', 't6', 'property', 'next'],
+    ],
+    // Retained: t7 100, w 108, t4 100, t2 308, t3 100, s 16, t1 524, t6 100, app 634, t5 100.
+    types: [
+      { type: 'Tree', count: 7, selfSize: 700, retainedSize: 524 + 100 + 100 },
+      { type: 'App', count: 1, selfSize: 10, retainedSize: 634 },
+      { type: 'Wrapper', count: 1, selfSize: 8, retainedSize: 108 },
+      { type: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
+    ],
+  },
+  {
+    // One or two nodes of every V8 node type straight under the root, each with a distinct size.
+    // Rules (HeapSnapshot.ts calculateObjectNames / getNodeClassIndex): hidden -> (system);
+    // object and native -> their name; code -> (compiled code); closure -> (closure) (DevTools
+    // now: Function); regexp -> (regexp) (DevTools now: RegExp); anything else -> '(' + V8 type
+    // + ')', so concatenated and sliced strings are rows of their own, not (string).
+    // Nodes of self size 0 are left out (buildAggregates), hence no (synthetic) row for
+    // (GC roots) and no Empty row.
+    name: 'Constructor grouping names',
+    nodes: [
+      ['hidden1', 'hidden', 'system / Context', 11],
+      ['hidden2', 'hidden', 'system / Foo', 13],
+      ['array1', 'array', '(object elements)', 17],
+      ['array2', 'array', '', 19],
+      ['string1', 'string', 'hello', 23],
+      ['string2', 'string', 'world', 29],
+      ['cons', 'concatenated string', 'helloworld', 31],
+      ['sliced', 'sliced string', 'ell', 37],
+      ['session1', 'object', 'Session', 41],
+      ['session2', 'object', 'Session', 43],
+      ['plain', 'object', 'Object', 47],
+      ['code', 'code', 'foo', 53],
+      ['closure1', 'closure', 'handler', 59],
+      ['closure2', 'closure', 'other', 61],
+      ['regexp', 'regexp', '/a+/', 67],
+      ['number', 'number', 'heap number', 71],
+      ['native', 'native', 'Node / Environment', 73],
+      ['gc', 'synthetic', '(GC roots)', 0],
+      ['sized-synthetic', 'synthetic', 'Node / Sized', 79],
+      ['symbol', 'symbol', 'Symbol(foo)', 83],
+      ['bigint', 'bigint', 'bigint', 89],
+      ['shape', 'object shape', 'system / Map', 97],
+      ['empty', 'object', 'Empty', 0],
+    ],
+    edges: [
+      ...[
+        'hidden1', 'hidden2', 'array1', 'array2', 'string1', 'string2', 'cons', 'sliced', 'session1', 'session2', 'plain', 'code',
+        'closure1', 'closure2', 'regexp', 'number', 'native', 'gc', 'sized-synthetic', 'symbol', 'bigint', 'shape', 'empty',
+      ].map((to, i): EdgeSpec => ['root', to, 'element', i]),
+    ],
+    types: [
+      { type: '(system)', count: 2, selfSize: 24, retainedSize: 24 },
+      { type: '(array)', count: 2, selfSize: 36, retainedSize: 36 },
+      { type: '(string)', count: 2, selfSize: 52, retainedSize: 52 },
+      { type: '(concatenated string)', count: 1, selfSize: 31, retainedSize: 31 },
+      { type: '(sliced string)', count: 1, selfSize: 37, retainedSize: 37 },
+      { type: 'Session', count: 2, selfSize: 84, retainedSize: 84 },
+      { type: 'Object', count: 1, selfSize: 47, retainedSize: 47 },
+      { type: '(compiled code)', count: 1, selfSize: 53, retainedSize: 53 },
+      { type: '(closure)', count: 2, selfSize: 120, retainedSize: 120 },
+      { type: '(regexp)', count: 1, selfSize: 67, retainedSize: 67 },
+      { type: '(number)', count: 1, selfSize: 71, retainedSize: 71 },
+      { type: 'Node / Environment', count: 1, selfSize: 73, retainedSize: 73 },
+      { type: '(synthetic)', count: 1, selfSize: 79, retainedSize: 79 },
+      { type: '(symbol)', count: 1, selfSize: 83, retainedSize: 83 },
+      { type: '(bigint)', count: 1, selfSize: 89, retainedSize: 89 },
+      { type: '(object shape)', count: 1, selfSize: 97, retainedSize: 97 },
+    ],
+  },
+];
+
+function sortedRows(rows: Iterable<TypeExpectation>): TypeExpectation[] {
+  return [...rows].map(({ type, count, selfSize, retainedSize }) => ({ type, count, selfSize, retainedSize })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+for (const c of AGGREGATION_CASES) {
+  test(`aggregation: ${c.name}`, async () => {
+    const graph = buildLabelledGraph(c.nodes, c.edges);
+    const json = graph.snapshot.toJson();
+    const devtools = await analyzeWithDevTools({ text: json });
+    const devtoolsRows = [...devtools.types].map(([type, row]) => ({ type, ...row }));
+    const expectedInDevToolsNames = c.types.map((row) => ({ ...row, type: devtoolsName(row.type) }));
+    assert.deepEqual(sortedRows(devtoolsRows), sortedRows(expectedInDevToolsNames), 'DevTools Constructor rows match the hand-computed ones');
+  });
+}
