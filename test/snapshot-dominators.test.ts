@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyzeWithDevTools } from './helpers/devtools-reference';
+import { analyzeWithDevTools, devtoolsRowsByLeakwatchName } from './helpers/devtools-reference';
 import { buildLabelledGraph, type EdgeSpec, type LabelledGraph, type NodeSpec } from './helpers/labelled-graph';
 
 /**
@@ -406,18 +406,6 @@ interface TypeExpectation {
   retainedSize: number;
 }
 
-/**
- * Where leakwatch's Constructor names differ from the DevTools build used as reference: the
- * shared contract (SnapshotTypeRow) names functions `(closure)`, the name DevTools used until it
- * switched to `Function` (HeapSnapshot.ts calculateObjectNames: closure -> 'Function',
- * regexp -> 'RegExp'; every other non-object type -> '(' + type + ')').
- */
-const DEVTOOLS_NAME: Record<string, string> = { '(closure)': 'Function', '(regexp)': 'RegExp' };
-
-function devtoolsName(type: string): string {
-  return DEVTOOLS_NAME[type] ?? type;
-}
-
 interface AggregationCase {
   name: string;
   nodes: NodeSpec[];
@@ -467,9 +455,10 @@ const AGGREGATION_CASES: AggregationCase[] = [
   {
     // One or two nodes of every V8 node type straight under the root, each with a distinct size.
     // Rules (HeapSnapshot.ts calculateObjectNames / getNodeClassIndex): hidden -> (system);
-    // object and native -> their name; code -> (compiled code); closure -> (closure) (DevTools
-    // now: Function); regexp -> (regexp) (DevTools now: RegExp); anything else -> '(' + V8 type
-    // + ')', so concatenated and sliced strings are rows of their own, not (string).
+    // object and native -> their name; code -> (compiled code); closure -> (closure) (the
+    // contract's name; DevTools now says Function); regexp -> (regexp) (DevTools now: RegExp);
+    // anything else -> '(' + V8 type + ')', so concatenated and sliced strings are rows of their
+    // own, not (string).
     // Nodes of self size 0 are left out (buildAggregates), hence no (synthetic) row for
     // (GC roots) and no Empty row.
     name: 'Constructor grouping names',
@@ -534,8 +523,8 @@ for (const c of AGGREGATION_CASES) {
     const graph = buildLabelledGraph(c.nodes, c.edges);
     const json = graph.snapshot.toJson();
     const devtools = await analyzeWithDevTools({ text: json });
-    const devtoolsRows = [...devtools.types].map(([type, row]) => ({ type, ...row }));
-    const expectedInDevToolsNames = c.types.map((row) => ({ ...row, type: devtoolsName(row.type) }));
-    assert.deepEqual(sortedRows(devtoolsRows), sortedRows(expectedInDevToolsNames), 'DevTools Constructor rows match the hand-computed ones');
+    // DevTools' names mapped to leakwatch's (Function -> (closure), RegExp -> (regexp)).
+    const devtoolsRows = [...devtoolsRowsByLeakwatchName(devtools.types)].map(([type, row]) => ({ type, ...row }));
+    assert.deepEqual(sortedRows(devtoolsRows), sortedRows(c.types), 'DevTools Constructor rows match the hand-computed ones');
   });
 }

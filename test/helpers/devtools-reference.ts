@@ -88,3 +88,33 @@ export async function analyzeWithDevTools(source: { text: string } | { file: str
   }
   return { nodeCount: snapshot.nodeCount, idom: snapshot.dominatorsTree, retainedSize: snapshot.retainedSizes, types };
 }
+
+/**
+ * leakwatch's Constructor name for a DevTools row name. The shared contract (SnapshotTypeRow)
+ * names functions `(closure)` and regexps follow as `(regexp)`: the names DevTools used before it
+ * switched to `Function` and `RegExp` (HeapSnapshot.ts calculateObjectNames). DevTools also
+ * prefixes `Detached ` to native nodes the embedder marked detached (propagateDOMState, a DOM
+ * feature); leakwatch keeps V8's name, so such rows fold into the plain name.
+ */
+export function leakwatchTypeName(devtoolsName: string): string {
+  if (devtoolsName === 'Function') return '(closure)';
+  if (devtoolsName === 'RegExp') return '(regexp)';
+  if (devtoolsName.startsWith('Detached ')) return devtoolsName.slice('Detached '.length);
+  return devtoolsName;
+}
+
+/** DevTools rows renamed to leakwatch's names (rows that fold together are summed). */
+export function devtoolsRowsByLeakwatchName(types: Map<string, DevToolsTypeRow>): Map<string, DevToolsTypeRow & { devtoolsNames: string[] }> {
+  const out = new Map<string, DevToolsTypeRow & { devtoolsNames: string[] }>();
+  for (const [name, row] of types) {
+    const key = leakwatchTypeName(name);
+    const merged = out.get(key) ?? { count: 0, selfSize: 0, retainedSize: 0, classKeys: 0, devtoolsNames: [] };
+    merged.count += row.count;
+    merged.selfSize += row.selfSize;
+    merged.retainedSize += row.retainedSize;
+    merged.classKeys += row.classKeys;
+    merged.devtoolsNames.push(name);
+    out.set(key, merged);
+  }
+  return out;
+}

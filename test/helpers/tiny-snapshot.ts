@@ -69,8 +69,8 @@ export interface TinySnapshot {
   edge(from: number, to: number, type: TinyEdgeType, nameOrIndex?: string | number): void;
   readonly nodeCount: number;
   readonly edgeCount: number;
-  /** The snapshot as V8 would write it. */
-  toJson(): string;
+  /** The snapshot as V8 would write it (`rawUtf8`: non-ASCII left unescaped, as other writers do). */
+  toJson(options?: { rawUtf8?: boolean }): string;
   /** The same data as a plain object (for tests that corrupt one field before serialising). */
   toObject(): TinySnapshotObject;
 }
@@ -169,16 +169,26 @@ export function createTinySnapshot(): TinySnapshot {
         strings,
       };
     },
-    toJson() {
-      return serializeV8Layout(snapshot.toObject());
+    toJson(options) {
+      return serializeV8Layout(snapshot.toObject(), options);
     },
   };
   snapshot.node('synthetic', '', 0, { id: 1 });
   return snapshot;
 }
 
+/**
+ * A JSON string literal as V8's serializer writes it: besides JSON's escapes, every character
+ * outside printable ASCII becomes a \uXXXX escape with upper-case hex digits (here a surrogate
+ * pair becomes two escapes; V8 itself writes the low 16 bits of the code point).
+ */
+export function v8StringLiteral(value: string): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
 /** Writes a snapshot object with V8's line layout (records separated by "\n,"). */
-export function serializeV8Layout(s: TinySnapshotObject): string {
+export function serializeV8Layout(s: TinySnapshotObject, options: { rawUtf8?: boolean } = {}): string {
+  const literal = options.rawUtf8 ? (str: string) => JSON.stringify(str) : v8StringLiteral;
   const rows = (values: number[], width: number): string => {
     const lines: string[] = [];
     for (let i = 0; i < values.length; i += width) lines.push(values.slice(i, i + width).join(','));
@@ -195,6 +205,6 @@ export function serializeV8Layout(s: TinySnapshotObject): string {
     `"trace_tree":${JSON.stringify(s.trace_tree)},\n` +
     `"samples":${JSON.stringify(s.samples)},\n` +
     `"locations":[${rows(s.locations, 4)}${s.locations.length > 0 ? '\n' : ''}],\n` +
-    `"strings":[${s.strings.map((str) => JSON.stringify(str)).join(',\n')}]}`
+    `"strings":[${s.strings.map(literal).join(',\n')}]}`
   );
 }
