@@ -54,9 +54,16 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   const essential = essentialEdges(graph);
   const firstEdge = graph.firstEdge;
   const edgeTarget = graph.edgeTarget;
-  if (options.releaseEdges) {
+  // With releaseEdges, arrays the analysis is done with are reused in place instead of waiting for
+  // the garbage collector to free them: the edge names host the retainer lists, the edge targets
+  // and first-edge indexes host the Lengauer-Tarjan arrays. That keeps peak memory near the graph.
+  const release = options.releaseEdges === true;
+  const spareNames = release ? graph.edgeName : EMPTY_U32;
+  const spareIds = release ? graph.nodeId : EMPTY_U32;
+  if (release) {
     graph.edgeName = EMPTY_U32;
     graph.edgeType = EMPTY_U8;
+    graph.nodeId = EMPTY_U32;
   }
 
   // Retainers over retaining edges, grouped by target (compressed sparse rows). After filling,
@@ -76,7 +83,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     predFirst[c] = sum;
   }
   predFirst[nodeCount] = predTotal;
-  const predList = new Uint32Array(predTotal);
+  const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
   for (let u = 0; u < nodeCount; u++) {
     const end = firstEdge[u + 1];
     for (let e = firstEdge[u]; e < end; e++) {
@@ -91,8 +98,8 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   const label = new Uint32Array(size);
   const semi = new Uint32Array(size);
   // Per node ordinal: the next edge the depth-first search will look at; reused below as the
-  // path-compression stack once the search is over.
-  const work = new Uint32Array(size);
+  // path-compression stack once the search is over (at most n entries).
+  const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);
   let n = 0;
 
   /** Iterative depth-first search from vertex `root`, numbering vertices in preorder. */
@@ -148,16 +155,28 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     }
   }
   report(2, 4);
-  if (options.releaseEdges) {
+  let ancestor: Uint32Array;
+  let dom: Uint32Array;
+  // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
+  let bucketHead: Uint32Array;
+  let bucketNext: Uint32Array;
+  if (release && edgeTarget.length >= 3 * size) {
     graph.firstEdge = EMPTY_U32;
     graph.edgeTarget = EMPTY_U32;
+    ancestor = edgeTarget.subarray(0, size).fill(0);
+    bucketHead = edgeTarget.subarray(size, 2 * size).fill(0);
+    bucketNext = edgeTarget.subarray(2 * size, 3 * size);
+    dom = firstEdge.fill(0);
+  } else {
+    if (release) {
+      graph.firstEdge = EMPTY_U32;
+      graph.edgeTarget = EMPTY_U32;
+    }
+    ancestor = new Uint32Array(size);
+    bucketHead = new Uint32Array(size);
+    bucketNext = new Uint32Array(size);
+    dom = new Uint32Array(size);
   }
-
-  const ancestor = new Uint32Array(size);
-  const dom = new Uint32Array(size);
-  // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
-  const bucketHead = new Uint32Array(size);
-  const bucketNext = new Uint32Array(size);
   const stack = work;
 
   // eval() with path compression, iteratively (the paper's COMPRESS is recursive).
