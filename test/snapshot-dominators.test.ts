@@ -1,13 +1,21 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { aggregateTypes } from '../src/snapshot/aggregate-types';
+import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
+import { computeDominators } from '../src/snapshot/dominators';
+import { loadSnapshotText } from '../src/snapshot/load-snapshot';
 import { analyzeWithDevTools, devtoolsRowsByLeakwatchName } from './helpers/devtools-reference';
 import { buildLabelledGraph, type EdgeSpec, type LabelledGraph, type NodeSpec } from './helpers/labelled-graph';
+import { makeTempDir } from './helpers/temp-dir';
 
 /**
  * Dominators, retained sizes and the per-type aggregation on tiny graphs whose answers are
- * worked out by hand. Every expectation is checked twice: against Chrome DevTools' own heap
- * snapshot code (devtools-frontend HeapSnapshot.ts via heap-snapshot-toolkit), which proves the
- * hand values and the snapshot layout are right, and against leakwatch's engine.
+ * worked out by hand. Every expectation is checked against Chrome DevTools' own heap snapshot
+ * code (devtools-frontend HeapSnapshot.ts via heap-snapshot-toolkit), which proves the hand
+ * values and the snapshot layout are right, and against leakwatch's engine; both with DevTools'
+ * shallow-size attribution (the default of both) and on V8's raw self sizes.
  *
  * DevTools' rules these graphs pin down (HeapSnapshot.ts):
  * - computeIsEssentialEdge: an edge takes part in the dominator tree unless it is `weak`, a self
@@ -21,10 +29,19 @@ import { buildLabelledGraph, type EdgeSpec, type LabelledGraph, type NodeSpec } 
  *   held them, and whatever is still unvisited (e.g. a cycle held only weakly) is hung under the
  *   root one by one. So every node has a dominator and the root's retained size is the sum of all
  *   self sizes.
+ * - JSHeapSnapshot.calculateShallowSizes: `array`/`hidden` nodes with a single owner count in the
+ *   owner's self size (only when the root points at some non-synthetic node, as V8's snapshots do).
  * - calculateClassesRetainedSize: a class's retained size sums the retained sizes of its nodes
  *   that have no node of the same class above them in the dominator tree.
  * - buildAggregates: nodes with self size 0 are not listed.
  */
+
+interface TypeExpectation {
+  type: string;
+  count: number;
+  selfSize: number;
+  retainedSize: number;
+}
 
 interface GraphCase {
   name: string;
@@ -32,28 +49,57 @@ interface GraphCase {
   edges: EdgeSpec[];
   /** Immediate dominator of every node but the root (by label). */
   idom: Record<string, string>;
-  /** Retained size of every node, root included. */
+  /** Retained size of every node, root included, with shallow sizes attributed to owners. */
   retained: Record<string, number>;
+  /** The same on V8's raw self sizes, where attribution changes anything. */
+  retainedRaw?: Record<string, number>;
+  /** Self sizes reachable from the root through retaining edges; default: the root's retained size. */
+  reachable?: number;
+  /** Constructor rows, when the case is about them (with attribution; typesRaw without, if different). */
+  types?: TypeExpectation[];
+  typesRaw?: TypeExpectation[];
 }
 
-function checkComplete(c: GraphCase, graph: LabelledGraph): void {
-  for (const label of graph.label) {
-    assert.ok(label in c.retained, `${c.name}: retained size of ${label} is stated`);
-    if (label !== 'root') assert.ok(label in c.idom, `${c.name}: dominator of ${label} is stated`);
+const tmp = makeTempDir('snapshot-dominators');
+after(() => tmp.remove());
+
+/** Every node straight under the root: each retains itself only. */
+function everythingUnderRoot(nodes: NodeSpec[]): Pick<GraphCase, 'idom' | 'retained'> {
+  const idom: Record<string, string> = {};
+  const retained: Record<string, number> = { root: 0 };
+  for (const [label, , , size] of nodes) {
+    idom[label] = 'root';
+    retained[label] = size;
+    retained.root += size;
   }
-}
-
-function expectedArrays(c: GraphCase, graph: LabelledGraph): { idom: number[]; retained: number[] } {
-  const idom = graph.label.map((label) => (label === 'root' ? 0 : graph.ordinal.get(c.idom[label])!));
-  const retained = graph.label.map((label) => c.retained[label]);
   return { idom, retained };
 }
 
-function byLabel(graph: LabelledGraph, values: ArrayLike<number>, asLabel: boolean): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  graph.label.forEach((label, i) => (out[label] = asLabel ? graph.label[values[i]] : values[i]));
-  return out;
-}
+const GROUPING_NODES: NodeSpec[] = [
+  ['hidden1', 'hidden', 'system / Context', 11],
+  ['hidden2', 'hidden', 'system / Foo', 13],
+  ['array1', 'array', '(object elements)', 17],
+  ['array2', 'array', '', 19],
+  ['string1', 'string', 'hello', 23],
+  ['string2', 'string', 'world', 29],
+  ['cons', 'concatenated string', 'helloworld', 31],
+  ['sliced', 'sliced string', 'ell', 37],
+  ['session1', 'object', 'Session', 41],
+  ['session2', 'object', 'Session', 43],
+  ['plain', 'object', 'Object', 47],
+  ['code', 'code', 'foo', 53],
+  ['closure1', 'closure', 'handler', 59],
+  ['closure2', 'closure', 'other', 61],
+  ['regexp', 'regexp', '/a+/', 67],
+  ['number', 'number', 'heap number', 71],
+  ['native', 'native', 'Node / Environment', 73],
+  ['gc', 'synthetic', '(GC roots)', 0],
+  ['sized-synthetic', 'synthetic', 'Node / Sized', 79],
+  ['symbol', 'symbol', 'Symbol(foo)', 83],
+  ['bigint', 'bigint', 'bigint', 89],
+  ['shape', 'object shape', 'system / Map', 97],
+  ['empty', 'object', 'Empty', 0],
+];
 
 const CASES: GraphCase[] = [
   {
@@ -189,6 +235,7 @@ const CASES: GraphCase[] = [
     // the root's retained size includes them. a does not retain w.
     idom: { a: 'root', w: 'root', v: 'w' },
     retained: { root: 45, a: 10, w: 35, v: 5 },
+    reachable: 10,
   },
   {
     name: 'cycle held only weakly: each member is hung under the root',
@@ -207,6 +254,7 @@ const CASES: GraphCase[] = [
     // DevTools' third pass visits them individually with the root as parent.
     idom: { a: 'root', x: 'root', y: 'root' },
     retained: { root: 80, a: 10, x: 30, y: 40 },
+    reachable: 10,
   },
   {
     name: 'shortcut edge from a non-root node does not retain',
@@ -264,7 +312,9 @@ const CASES: GraphCase[] = [
       ['key', 'value', 'internal', '1 / part of key (Key @7) -> value (Value @9) pair in WeakMap (table @5)'],
     ],
     idom: { map: 'root', table: 'map', key: 'root', value: 'key' },
-    retained: { root: 204, map: 88, table: 64, key: 116, value: 100 },
+    // The table is the WeakMap's own storage: DevTools counts its 64 bytes in the map's self size.
+    retained: { root: 204, map: 88, table: 0, key: 116, value: 100 },
+    retainedRaw: { root: 204, map: 88, table: 64, key: 116, value: 100 },
   },
   {
     // Lengauer & Tarjan, "A fast algorithm for finding dominators in a flowgraph" (TOPLAS 1979),
@@ -328,18 +378,195 @@ const CASES: GraphCase[] = [
       L: 2048,
     },
   },
+  {
+    // DevTools' shallow-size attribution (JSHeapSnapshot.calculateShallowSizes): `array` and
+    // `hidden` nodes reached through non-weak edges from exactly one other node count in that
+    // node's self size and drop to 0; storage shared by two objects, or held only weakly, stays.
+    name: 'owned storage: arrays and hidden nodes with one owner count in the owner',
+    nodes: [
+      ['holder', 'object', 'Holder', 40],
+      ['elements', 'array', '(object elements)', 100],
+      ['props', 'hidden', 'system / PropertyArray', 30],
+      ['propsInner', 'hidden', 'system / Inner', 8],
+      ['label', 'string', 'label', 16],
+      ['other', 'object', 'Other', 20],
+      ['shared', 'array', '(shared elements)', 50],
+      ['cache', 'object', 'Cache', 10],
+      ['weakOnly', 'array', '(weak elements)', 70],
+    ],
+    edges: [
+      ['root', 'holder', 'element', 1],
+      ['root', 'other', 'element', 2],
+      ['root', 'cache', 'element', 3],
+      ['holder', 'elements', 'internal', 'elements'],
+      ['holder', 'props', 'internal', 'properties'],
+      ['holder', 'shared', 'internal', 'shared'],
+      ['props', 'propsInner', 'hidden', 0],
+      ['elements', 'label', 'element', 0],
+      ['other', 'shared', 'internal', 'elements'],
+      ['cache', 'weakOnly', 'weak', 'entries'],
+    ],
+    idom: { holder: 'root', elements: 'holder', props: 'holder', propsInner: 'props', label: 'elements', other: 'root', shared: 'root', cache: 'root', weakOnly: 'root' },
+    // Attributed self sizes: holder 40 + 100 + 30 + 8 = 178; elements, props, propsInner 0.
+    retained: { root: 344, holder: 194, elements: 16, props: 0, propsInner: 0, label: 16, other: 20, shared: 50, cache: 10, weakOnly: 70 },
+    retainedRaw: { root: 344, holder: 194, elements: 116, props: 38, propsInner: 8, label: 16, other: 20, shared: 50, cache: 10, weakOnly: 70 },
+    reachable: 274,
+    types: [
+      { type: 'Holder', count: 1, selfSize: 178, retainedSize: 194 },
+      { type: '(array)', count: 2, selfSize: 120, retainedSize: 120 },
+      { type: 'Other', count: 1, selfSize: 20, retainedSize: 20 },
+      { type: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
+      { type: 'Cache', count: 1, selfSize: 10, retainedSize: 10 },
+    ],
+    typesRaw: [
+      { type: 'Holder', count: 1, selfSize: 40, retainedSize: 194 },
+      { type: '(array)', count: 3, selfSize: 220, retainedSize: 236 },
+      { type: '(system)', count: 2, selfSize: 38, retainedSize: 38 },
+      { type: 'Other', count: 1, selfSize: 20, retainedSize: 20 },
+      { type: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
+      { type: 'Cache', count: 1, selfSize: 10, retainedSize: 10 },
+    ],
+  },
+  {
+    // A tree of `Tree` objects: the type's retained size is that of the outermost Trees only
+    // (t1, t5, t6); t2, t3, t4 sit under t1 in the dominator tree, and t7 under t1 through a
+    // Wrapper. t6 is also reachable from t4 but app dominates it, so it is outermost too.
+    name: 'nested objects of one type are not counted twice',
+    nodes: [
+      ['app', 'object', 'App', 10],
+      ['t1', 'object', 'Tree', 100],
+      ['t2', 'object', 'Tree', 100],
+      ['t3', 'object', 'Tree', 100],
+      ['t4', 'object', 'Tree', 100],
+      ['t5', 'object', 'Tree', 100],
+      ['t6', 'object', 'Tree', 100],
+      ['t7', 'object', 'Tree', 100],
+      ['w', 'object', 'Wrapper', 8],
+      ['s', 'string', 'label', 16],
+    ],
+    edges: [
+      ['root', 'app', 'element', 1],
+      ['root', 't5', 'element', 2],
+      ['app', 't1', 'property', 'tree'],
+      ['app', 't6', 'property', 'extra'],
+      ['t1', 't2', 'property', 'left'],
+      ['t1', 't3', 'property', 'right'],
+      ['t1', 's', 'property', 'label'],
+      ['t2', 't4', 'property', 'left'],
+      ['t2', 'w', 'property', 'wrap'],
+      ['w', 't7', 'property', 'inner'],
+      ['t4', 't6', 'property', 'next'],
+    ],
+    idom: { app: 'root', t5: 'root', t1: 'app', t6: 'app', t2: 't1', t3: 't1', s: 't1', t4: 't2', w: 't2', t7: 'w' },
+    retained: { root: 734, app: 634, t1: 524, t2: 308, t3: 100, t4: 100, t5: 100, t6: 100, t7: 100, w: 108, s: 16 },
+    types: [
+      { type: 'Tree', count: 7, selfSize: 700, retainedSize: 524 + 100 + 100 },
+      { type: 'App', count: 1, selfSize: 10, retainedSize: 634 },
+      { type: 'Wrapper', count: 1, selfSize: 8, retainedSize: 108 },
+      { type: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
+    ],
+  },
+  {
+    // One or two nodes of every V8 node type straight under the root, each with a distinct size.
+    // Rules (HeapSnapshot.ts calculateObjectNames / getNodeClassIndex): hidden -> (system);
+    // object and native -> their name; code -> (compiled code); closure -> Function; regexp ->
+    // RegExp; anything else -> '(' + V8 type + ')', so concatenated and sliced strings are rows
+    // of their own, not (string). (Older DevTools, and the examples in SnapshotTypeRow's comment,
+    // say (closure) and (regexp).) The root's direct hidden/array children have no owner but the
+    // root, so shallow-size attribution leaves them alone.
+    // Nodes of self size 0 are left out (buildAggregates), hence no (synthetic) row for
+    // (GC roots) and no Empty row.
+    name: 'Constructor grouping names',
+    nodes: GROUPING_NODES,
+    edges: GROUPING_NODES.map(([label], i): EdgeSpec => ['root', label, 'element', i]),
+    ...everythingUnderRoot(GROUPING_NODES),
+    types: [
+      { type: '(system)', count: 2, selfSize: 24, retainedSize: 24 },
+      { type: '(array)', count: 2, selfSize: 36, retainedSize: 36 },
+      { type: '(string)', count: 2, selfSize: 52, retainedSize: 52 },
+      { type: '(concatenated string)', count: 1, selfSize: 31, retainedSize: 31 },
+      { type: '(sliced string)', count: 1, selfSize: 37, retainedSize: 37 },
+      { type: 'Session', count: 2, selfSize: 84, retainedSize: 84 },
+      { type: 'Object', count: 1, selfSize: 47, retainedSize: 47 },
+      { type: '(compiled code)', count: 1, selfSize: 53, retainedSize: 53 },
+      { type: 'Function', count: 2, selfSize: 120, retainedSize: 120 },
+      { type: 'RegExp', count: 1, selfSize: 67, retainedSize: 67 },
+      { type: '(number)', count: 1, selfSize: 71, retainedSize: 71 },
+      { type: 'Node / Environment', count: 1, selfSize: 73, retainedSize: 73 },
+      { type: '(synthetic)', count: 1, selfSize: 79, retainedSize: 79 },
+      { type: '(symbol)', count: 1, selfSize: 83, retainedSize: 83 },
+      { type: '(bigint)', count: 1, selfSize: 89, retainedSize: 89 },
+      { type: '(object shape)', count: 1, selfSize: 97, retainedSize: 97 },
+    ],
+  },
 ];
+
+function checkComplete(c: GraphCase, graph: LabelledGraph): void {
+  for (const retained of [c.retained, c.retainedRaw ?? c.retained]) {
+    for (const label of graph.label) assert.ok(label in retained, `${c.name}: retained size of ${label} is stated`);
+    assert.equal(Object.keys(retained).length, graph.label.length, `${c.name}: no retained size for a node that does not exist`);
+  }
+  for (const label of graph.label) if (label !== 'root') assert.ok(label in c.idom, `${c.name}: dominator of ${label} is stated`);
+  assert.equal(Object.keys(c.idom).length, graph.label.length - 1, `${c.name}: no dominator for a node that does not exist`);
+}
+
+function byLabel(graph: LabelledGraph, values: ArrayLike<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  graph.label.forEach((label, i) => (out[label] = values[i]));
+  return out;
+}
+
+function idomByLabel(graph: LabelledGraph, idom: ArrayLike<number>): Record<string, string> {
+  const out: Record<string, string> = {};
+  graph.label.forEach((label, i) => {
+    if (i !== 0) out[label] = graph.label[idom[i]] ?? `#${idom[i]}`;
+  });
+  return out;
+}
+
+function sortedRows(rows: Iterable<TypeExpectation>): TypeExpectation[] {
+  return [...rows]
+    .map(({ type, count, selfSize, retainedSize }) => ({ type, count, selfSize, retainedSize }))
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
 
 for (const c of CASES) {
   test(`dominators: ${c.name}`, async () => {
     const graph = buildLabelledGraph(c.nodes, c.edges);
     checkComplete(c, graph);
-    const expected = expectedArrays(c, graph);
     const json = graph.snapshot.toJson();
+    const modes = [
+      { attributed: true, retained: c.retained, types: c.types },
+      { attributed: false, retained: c.retainedRaw ?? c.retained, types: c.typesRaw ?? c.types },
+    ];
+    for (const mode of modes) {
+      const how = mode.attributed ? 'owned sizes attributed' : 'raw self sizes';
 
-    const devtools = await analyzeWithDevTools({ text: json });
-    assert.deepEqual(byLabel(graph, devtools.idom, true), byLabel(graph, expected.idom, true), 'DevTools dominators match the hand-computed ones');
-    assert.deepEqual(byLabel(graph, devtools.retainedSize, false), byLabel(graph, expected.retained, false), 'DevTools retained sizes match');
+      const devtools = await analyzeWithDevTools({ text: json }, { ownedSizes: mode.attributed });
+      assert.deepEqual(idomByLabel(graph, devtools.idom), c.idom, `DevTools dominators match the hand-computed ones (${how})`);
+      assert.deepEqual(byLabel(graph, devtools.retainedSize), mode.retained, `DevTools retained sizes match (${how})`);
+      if (mode.types) {
+        const rows = [...devtoolsRowsByLeakwatchName(devtools.types)].map(([type, row]) => ({ type, ...row }));
+        assert.deepEqual(sortedRows(rows), sortedRows(mode.types), `DevTools Constructor rows match (${how})`);
+      }
+
+      const loaded = loadSnapshotText(json);
+      const dominators = computeDominators(loaded, { attributeOwnedSizes: mode.attributed });
+      assert.deepEqual(idomByLabel(graph, dominators.idom), c.idom, `engine dominators (${how})`);
+      assert.deepEqual(byLabel(graph, dominators.retainedSize), mode.retained, `engine retained sizes (${how})`);
+      assert.equal(dominators.reachableSize, c.reachable ?? c.retained.root, `engine reachable size (${how})`);
+      if (mode.types) assert.deepEqual(sortedRows(aggregateTypes(loaded, dominators)), sortedRows(mode.types), `engine Constructor rows (${how})`);
+    }
+
+    // The whole file analysis is the attributed mode.
+    const file = path.join(tmp.dir, 'case.heapsnapshot');
+    fs.writeFileSync(file, json);
+    const analysis = await analyzeSnapshotFile(file);
+    assert.equal(analysis.nodeCount, graph.label.length);
+    assert.equal(analysis.edgeCount, c.edges.length);
+    assert.equal(analysis.totalSize, c.nodes.reduce((sum, [, , , size]) => sum + size, 0));
+    assert.equal(analysis.reachableSize, c.reachable ?? c.retained.root);
+    if (c.types) assert.deepEqual(sortedRows(analysis.types), sortedRows(c.types), 'analyzeSnapshotFile Constructor rows');
   });
 }
 
@@ -371,6 +598,9 @@ test(`dominators: a chain of ${DEEP} nodes (deep DFS and path compression must b
   const devtools = await analyzeWithDevTools({ text: json });
   assertSameArray(devtools.idom, idom, 'DevTools dominators');
   assertSameArray(devtools.retainedSize, retained, 'DevTools retained sizes');
+  const dominators = computeDominators(loadSnapshotText(json));
+  assertSameArray(dominators.idom, idom, 'engine dominators');
+  assertSameArray(dominators.retainedSize, retained, 'engine retained sizes');
 });
 
 test(`dominators: a chain of ${DEEP} nodes with skip edges (every node is dominated by the first)`, async () => {
@@ -389,6 +619,9 @@ test(`dominators: a chain of ${DEEP} nodes with skip edges (every node is domina
   const devtools = await analyzeWithDevTools({ text: json });
   assertSameArray(devtools.idom, idom, 'DevTools dominators');
   assertSameArray(devtools.retainedSize, retained, 'DevTools retained sizes');
+  const dominators = computeDominators(loadSnapshotText(json));
+  assertSameArray(dominators.idom, idom, 'engine dominators');
+  assertSameArray(dominators.retainedSize, retained, 'engine retained sizes');
 });
 
 /** Compares long arrays without printing 200k elements; names the first differing ordinal. */
@@ -397,134 +630,4 @@ function assertSameArray(actual: ArrayLike<number>, expected: ArrayLike<number>,
   for (let i = 0; i < expected.length; i++) {
     if (actual[i] !== expected[i]) assert.fail(`${what}: ordinal ${i} is ${actual[i]}, expected ${expected[i]}`);
   }
-}
-
-interface TypeExpectation {
-  type: string;
-  count: number;
-  selfSize: number;
-  retainedSize: number;
-}
-
-interface AggregationCase {
-  name: string;
-  nodes: NodeSpec[];
-  edges: EdgeSpec[];
-  types: TypeExpectation[];
-}
-
-const AGGREGATION_CASES: AggregationCase[] = [
-  {
-    // A tree of `Tree` objects: the type's retained size is that of the outermost Trees only
-    // (t1, t5, t6); t2, t3, t4 sit under t1 in the dominator tree, and t7 under t1 through a
-    // Wrapper. t6 is also reachable from t4 but app dominates it, so it is outermost too.
-    name: 'nested objects of one type are not counted twice',
-    nodes: [
-      ['app', 'object', 'App', 10],
-      ['t1', 'object', 'Tree', 100],
-      ['t2', 'object', 'Tree', 100],
-      ['t3', 'object', 'Tree', 100],
-      ['t4', 'object', 'Tree', 100],
-      ['t5', 'object', 'Tree', 100],
-      ['t6', 'object', 'Tree', 100],
-      ['t7', 'object', 'Tree', 100],
-      ['w', 'object', 'Wrapper', 8],
-      ['s', 'string', 'label', 16],
-    ],
-    edges: [
-      ['root', 'app', 'element', 1],
-      ['root', 't5', 'element', 2],
-      ['app', 't1', 'property', 'tree'],
-      ['app', 't6', 'property', 'extra'],
-      ['t1', 't2', 'property', 'left'],
-      ['t1', 't3', 'property', 'right'],
-      ['t1', 's', 'property', 'label'],
-      ['t2', 't4', 'property', 'left'],
-      ['t2', 'w', 'property', 'wrap'],
-      ['w', 't7', 'property', 'inner'],
-      ['t4', 't6', 'property', 'next'],
-    ],
-    // Retained: t7 100, w 108, t4 100, t2 308, t3 100, s 16, t1 524, t6 100, app 634, t5 100.
-    types: [
-      { type: 'Tree', count: 7, selfSize: 700, retainedSize: 524 + 100 + 100 },
-      { type: 'App', count: 1, selfSize: 10, retainedSize: 634 },
-      { type: 'Wrapper', count: 1, selfSize: 8, retainedSize: 108 },
-      { type: '(string)', count: 1, selfSize: 16, retainedSize: 16 },
-    ],
-  },
-  {
-    // One or two nodes of every V8 node type straight under the root, each with a distinct size.
-    // Rules (HeapSnapshot.ts calculateObjectNames / getNodeClassIndex): hidden -> (system);
-    // object and native -> their name; code -> (compiled code); closure -> (closure) (the
-    // contract's name; DevTools now says Function); regexp -> (regexp) (DevTools now: RegExp);
-    // anything else -> '(' + V8 type + ')', so concatenated and sliced strings are rows of their
-    // own, not (string).
-    // Nodes of self size 0 are left out (buildAggregates), hence no (synthetic) row for
-    // (GC roots) and no Empty row.
-    name: 'Constructor grouping names',
-    nodes: [
-      ['hidden1', 'hidden', 'system / Context', 11],
-      ['hidden2', 'hidden', 'system / Foo', 13],
-      ['array1', 'array', '(object elements)', 17],
-      ['array2', 'array', '', 19],
-      ['string1', 'string', 'hello', 23],
-      ['string2', 'string', 'world', 29],
-      ['cons', 'concatenated string', 'helloworld', 31],
-      ['sliced', 'sliced string', 'ell', 37],
-      ['session1', 'object', 'Session', 41],
-      ['session2', 'object', 'Session', 43],
-      ['plain', 'object', 'Object', 47],
-      ['code', 'code', 'foo', 53],
-      ['closure1', 'closure', 'handler', 59],
-      ['closure2', 'closure', 'other', 61],
-      ['regexp', 'regexp', '/a+/', 67],
-      ['number', 'number', 'heap number', 71],
-      ['native', 'native', 'Node / Environment', 73],
-      ['gc', 'synthetic', '(GC roots)', 0],
-      ['sized-synthetic', 'synthetic', 'Node / Sized', 79],
-      ['symbol', 'symbol', 'Symbol(foo)', 83],
-      ['bigint', 'bigint', 'bigint', 89],
-      ['shape', 'object shape', 'system / Map', 97],
-      ['empty', 'object', 'Empty', 0],
-    ],
-    edges: [
-      ...[
-        'hidden1', 'hidden2', 'array1', 'array2', 'string1', 'string2', 'cons', 'sliced', 'session1', 'session2', 'plain', 'code',
-        'closure1', 'closure2', 'regexp', 'number', 'native', 'gc', 'sized-synthetic', 'symbol', 'bigint', 'shape', 'empty',
-      ].map((to, i): EdgeSpec => ['root', to, 'element', i]),
-    ],
-    types: [
-      { type: '(system)', count: 2, selfSize: 24, retainedSize: 24 },
-      { type: '(array)', count: 2, selfSize: 36, retainedSize: 36 },
-      { type: '(string)', count: 2, selfSize: 52, retainedSize: 52 },
-      { type: '(concatenated string)', count: 1, selfSize: 31, retainedSize: 31 },
-      { type: '(sliced string)', count: 1, selfSize: 37, retainedSize: 37 },
-      { type: 'Session', count: 2, selfSize: 84, retainedSize: 84 },
-      { type: 'Object', count: 1, selfSize: 47, retainedSize: 47 },
-      { type: '(compiled code)', count: 1, selfSize: 53, retainedSize: 53 },
-      { type: '(closure)', count: 2, selfSize: 120, retainedSize: 120 },
-      { type: '(regexp)', count: 1, selfSize: 67, retainedSize: 67 },
-      { type: '(number)', count: 1, selfSize: 71, retainedSize: 71 },
-      { type: 'Node / Environment', count: 1, selfSize: 73, retainedSize: 73 },
-      { type: '(synthetic)', count: 1, selfSize: 79, retainedSize: 79 },
-      { type: '(symbol)', count: 1, selfSize: 83, retainedSize: 83 },
-      { type: '(bigint)', count: 1, selfSize: 89, retainedSize: 89 },
-      { type: '(object shape)', count: 1, selfSize: 97, retainedSize: 97 },
-    ],
-  },
-];
-
-function sortedRows(rows: Iterable<TypeExpectation>): TypeExpectation[] {
-  return [...rows].map(({ type, count, selfSize, retainedSize }) => ({ type, count, selfSize, retainedSize })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-}
-
-for (const c of AGGREGATION_CASES) {
-  test(`aggregation: ${c.name}`, async () => {
-    const graph = buildLabelledGraph(c.nodes, c.edges);
-    const json = graph.snapshot.toJson();
-    const devtools = await analyzeWithDevTools({ text: json });
-    // DevTools' names mapped to leakwatch's (Function -> (closure), RegExp -> (regexp)).
-    const devtoolsRows = [...devtoolsRowsByLeakwatchName(devtools.types)].map(([type, row]) => ({ type, ...row }));
-    assert.deepEqual(sortedRows(devtoolsRows), sortedRows(c.types), 'DevTools Constructor rows match the hand-computed ones');
-  });
 }

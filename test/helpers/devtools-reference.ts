@@ -7,15 +7,13 @@ import { createTinySnapshot } from './tiny-snapshot';
  * heap-snapshot-toolkit) run on a snapshot, as an independent reference for dominators, retained
  * sizes and the Constructor grouping.
  *
- * Two presentation steps of current DevTools are switched off, because leakwatch deliberately
- * does not do them and they are not about dominators:
- * - `calculateShallowSizes`: DevTools moves the self size of `array`/`hidden` nodes that have a
- *   single owner into that owner (and then hides the emptied nodes). leakwatch reports V8's raw
- *   self sizes, so the per-type self sizes equal sums over the raw nodes. With this step on, the
- *   owner's retained size is unchanged (the owner dominates what it owns) but the `(array)` and
- *   `(system)` rows shrink and the owners' self sizes grow.
- * - `inferInterfaceDefinitions`: DevTools renames plain `Object`s after their property names
- *   (`{a, b}`); leakwatch keeps V8's name `Object`.
+ * One presentation step of DevTools is always switched off, because leakwatch deliberately does
+ * not do it (src/snapshot/type-names.ts): `inferInterfaceDefinitions`, which renames plain
+ * `Object`s after their property names (`{a, b}`). Another can be switched off on request
+ * (`ownedSizes: false`): `calculateShallowSizes`, which moves the self size of `array`/`hidden`
+ * nodes that have a single owner into that owner and leaves them at 0. leakwatch does the same by
+ * default and skips it with computeDominators(graph, { attributeOwnedSizes: false }); comparing
+ * both ways checks the dominator tree on V8's raw sizes as well as the attribution.
  * Everything the dominator tree depends on (essential edges, the Lengauer-Tarjan pass, orphan
  * handling, retained sizes, the per-class "not nested in the same class" sum) runs unchanged.
  */
@@ -63,11 +61,11 @@ async function getSnapshotPrototype(toolkit: Toolkit): Promise<SnapshotPrototype
 }
 
 /** Runs DevTools on snapshot text or a snapshot file. */
-export async function analyzeWithDevTools(source: { text: string } | { file: string }): Promise<DevToolsReference> {
+export async function analyzeWithDevTools(source: { text: string } | { file: string }, options: { ownedSizes?: boolean } = {}): Promise<DevToolsReference> {
   const toolkit = await loadToolkit();
   const proto = await getSnapshotPrototype(toolkit);
   const { calculateShallowSizes, inferInterfaceDefinitions } = proto;
-  proto.calculateShallowSizes = () => {};
+  if (options.ownedSizes === false) proto.calculateShallowSizes = () => {};
   proto.inferInterfaceDefinitions = () => [];
   let snapshot: ToolkitSnapshot;
   try {
@@ -90,15 +88,13 @@ export async function analyzeWithDevTools(source: { text: string } | { file: str
 }
 
 /**
- * leakwatch's Constructor name for a DevTools row name. The shared contract (SnapshotTypeRow)
- * names functions `(closure)` and regexps follow as `(regexp)`: the names DevTools used before it
- * switched to `Function` and `RegExp` (HeapSnapshot.ts calculateObjectNames). DevTools also
- * prefixes `Detached ` to native nodes the embedder marked detached (propagateDOMState, a DOM
- * feature); leakwatch keeps V8's name, so such rows fold into the plain name.
+ * leakwatch's Constructor name for a DevTools row name. Both name functions `Function` and
+ * regexps `RegExp` (HeapSnapshot.ts calculateObjectNames). DevTools also prefixes `Detached ` to
+ * native nodes the embedder marked detached and to native nodes below them (propagateDOMState, a
+ * browser DOM feature that Node's own binding objects happen to trigger); leakwatch keeps V8's
+ * name, so such rows fold into the plain name.
  */
 export function leakwatchTypeName(devtoolsName: string): string {
-  if (devtoolsName === 'Function') return '(closure)';
-  if (devtoolsName === 'RegExp') return '(regexp)';
   if (devtoolsName.startsWith('Detached ')) return devtoolsName.slice('Detached '.length);
   return devtoolsName;
 }
