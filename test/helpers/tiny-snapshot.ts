@@ -194,7 +194,7 @@ export function serializeV8Layout(s: TinySnapshotObject, options: { rawUtf8?: bo
     for (let i = 0; i < values.length; i += width) lines.push(values.slice(i, i + width).join(','));
     return lines.join('\n,');
   };
-  const meta = s.snapshot.meta as { node_fields?: unknown; edge_fields?: unknown };
+  const meta = (s.snapshot.meta ?? {}) as { node_fields?: unknown; edge_fields?: unknown };
   const nodeWidth = Array.isArray(meta.node_fields) && meta.node_fields.length > 0 ? meta.node_fields.length : NODE_FIELDS.length;
   const edgeWidth = Array.isArray(meta.edge_fields) && meta.edge_fields.length > 0 ? meta.edge_fields.length : EDGE_FIELDS.length;
   return (
