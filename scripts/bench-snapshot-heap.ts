@@ -7,6 +7,7 @@ import v8 from 'node:v8';
  * its snapshot is about the requested size, then writes it with v8.writeHeapSnapshot().
  *
  *   node --max-old-space-size=<MB> bench-snapshot-heap.js --target-mb <MB> --out <file>
+ *   node bench-snapshot-heap.js --units <n> --out <file>   (no calibration: to check the model)
  *
  * The heap is built of "units", each a small slice of an application: class instances with
  * fields and back references, Maps and Sets, closures capturing state, packed/holey/object/double
@@ -20,7 +21,8 @@ import v8 from 'node:v8';
  * Calibration: the snapshot size of this process is measured after two and after four blocks, and
  * predictSnapshotBytes() extrapolates from those two points to the unit count for the target.
  * Measuring in the same process (rather than assuming a figure) keeps the target right when V8
- * changes its object layouts or snapshot format.
+ * changes its object layouts or snapshot format. Targets below the second calibration point (about 40 MB)
+ * come out at that size.
  *
  * Prints one JSON line on stdout (GenerateResult); progress goes to stderr.
  */
@@ -49,6 +51,8 @@ export interface GenerateResult {
   writeMs: number;
   totalMs: number;
   heapUsedBytes: number;
+  /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
+  peakRssBytes: number;
 }
 
 // --- deterministic randomness (same heap every run) ----------------------------------------
@@ -507,6 +511,7 @@ function main(): void {
     writeMs: written - built,
     totalMs: written - started,
     heapUsedBytes,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -46,15 +46,20 @@ interface EngineOutput {
   types: Array<{ type: string; retainedSize: number }>;
 }
 
-async function runLeakwatch(file: string): Promise<EngineOutput> {
+/** Loads an engine's libraries (not timed) and returns the timed analysis. */
+type EngineLoader = () => Promise<(file: string) => Promise<EngineOutput>>;
+
+async function loadLeakwatch(): Promise<(file: string) => Promise<EngineOutput>> {
   // Resolved at run time so the benchmark builds before the engine exists.
   const modulePath = path.join(__dirname, '..', 'src', 'snapshot', 'analyze-file.js');
   if (!fs.existsSync(modulePath)) throw new Error(`engine not built (${path.relative(process.cwd(), modulePath)} missing)`);
   const { analyzeSnapshotFile } = require(modulePath) as {
     analyzeSnapshotFile: (file: string) => Promise<SnapshotAnalysis>;
   };
-  const analysis = await analyzeSnapshotFile(file);
-  return { nodeCount: analysis.nodeCount, edgeCount: analysis.edgeCount, types: analysis.types };
+  return async (file) => {
+    const analysis = await analyzeSnapshotFile(file);
+    return { nodeCount: analysis.nodeCount, edgeCount: analysis.edgeCount, types: analysis.types };
+  };
 }
 
 /** The parts of memlab's heap we read; the typed arrays are its internal dominator results. */
@@ -91,10 +96,14 @@ function devtoolsClassName(type: string, name: string): string {
   }
 }
 
-async function runMemlab(file: string): Promise<EngineOutput> {
+async function loadMemlab(): Promise<(file: string) => Promise<EngineOutput>> {
   const core = require('@memlab/core') as { config: { muteConsole: boolean } };
   core.config.muteConsole = true;
   const { getFullHeapFromFile } = require('@memlab/heap-analysis') as { getFullHeapFromFile: (file: string) => Promise<unknown> };
+  return (file) => runMemlab(getFullHeapFromFile, file);
+}
+
+async function runMemlab(getFullHeapFromFile: (file: string) => Promise<unknown>, file: string): Promise<EngineOutput> {
   const heap = (await getFullHeapFromFile(file)) as MemlabHeap;
   const nodeCount = heap.nodes.length;
   // The public accessor, as a memlab user reads retained sizes (they are already computed).
@@ -154,28 +163,32 @@ interface DevtoolsSnapshot {
   aggregatesWithFilter(filter: object): Record<string, DevtoolsAggregate>;
 }
 
-async function runDevtools(file: string): Promise<EngineOutput> {
+async function loadDevtools(): Promise<(file: string) => Promise<EngineOutput>> {
   // An ES module package: import() from this CommonJS build.
   const toolkit = (await import('heap-snapshot-toolkit')) as unknown as {
     parse: (stream: fs.ReadStream) => Promise<unknown>;
   };
-  const snapshot = (await toolkit.parse(fs.createReadStream(file, 'utf8'))) as DevtoolsSnapshot;
-  // An empty filter is "all objects": buildAggregates + calculateClassesRetainedSize.
-  const aggregates = Object.values(snapshot.aggregatesWithFilter({}));
-  const types = aggregates.map((a) => ({ type: a.name, retainedSize: a.maxRet })).sort((a, b) => b.retainedSize - a.retainedSize);
-  return { nodeCount: snapshot.nodeCount, edgeCount: snapshot.containmentEdges.length / snapshot.edgeFieldsCount, types };
+  return async (file) => {
+    const snapshot = (await toolkit.parse(fs.createReadStream(file, 'utf8'))) as DevtoolsSnapshot;
+    // An empty filter is "all objects": buildAggregates + calculateClassesRetainedSize.
+    const aggregates = Object.values(snapshot.aggregatesWithFilter({}));
+    const types = aggregates.map((a) => ({ type: a.name, retainedSize: a.maxRet })).sort((a, b) => b.retainedSize - a.retainedSize);
+    return { nodeCount: snapshot.nodeCount, edgeCount: snapshot.containmentEdges.length / snapshot.edgeFieldsCount, types };
+  };
 }
 
-async function runJsonParse(file: string): Promise<EngineOutput> {
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshot: { node_count: number; edge_count: number } };
-  return { nodeCount: parsed.snapshot.node_count, edgeCount: parsed.snapshot.edge_count, types: [] };
+async function loadJsonParse(): Promise<(file: string) => Promise<EngineOutput>> {
+  return async (file) => {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshot: { node_count: number; edge_count: number } };
+    return { nodeCount: parsed.snapshot.node_count, edgeCount: parsed.snapshot.edge_count, types: [] };
+  };
 }
 
-const RUNNERS: Record<EngineName, (file: string) => Promise<EngineOutput>> = {
-  leakwatch: runLeakwatch,
-  memlab: runMemlab,
-  devtools: runDevtools,
-  jsonparse: runJsonParse,
+const LOADERS: Record<EngineName, EngineLoader> = {
+  leakwatch: loadLeakwatch,
+  memlab: loadMemlab,
+  devtools: loadDevtools,
+  jsonparse: loadJsonParse,
 };
 
 function peakRssBytes(): number {
@@ -187,10 +200,12 @@ async function main(): Promise<void> {
   if (!engine || !file || !ENGINES.includes(engine)) {
     throw new Error(`usage: bench-snapshot-run-engine <${ENGINES.join('|')}> <file.heapsnapshot>`);
   }
-  const started = performance.now();
+  let started = performance.now();
   let result: EngineResult;
   try {
-    const output = await RUNNERS[engine](file);
+    const analyse = await LOADERS[engine]();
+    started = performance.now();
+    const output = await analyse(file);
     result = {
       engine,
       ok: true,
