@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import type { SnapshotAnalysis } from '../src/snapshot/types';
+import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { aggregateByDominatorTree, type TypeTotal } from './bench-snapshot-aggregate';
 
 /**
@@ -38,27 +37,25 @@ export interface EngineResult {
   edgeCount: number;
   /** The five largest types by retained size. */
   top: Array<{ type: string; retainedSize: number }>;
+  /** Phase times (ms) where the engine reports them. */
+  phases?: Record<string, number>;
 }
 
 interface EngineOutput {
   nodeCount: number;
   edgeCount: number;
   types: Array<{ type: string; retainedSize: number }>;
+  phases?: Record<string, number>;
 }
 
 /** Loads an engine's libraries (not timed) and returns the timed analysis. */
 type EngineLoader = () => Promise<(file: string) => Promise<EngineOutput>>;
 
 async function loadLeakwatch(): Promise<(file: string) => Promise<EngineOutput>> {
-  // Resolved at run time so the benchmark builds before the engine exists.
-  const modulePath = path.join(__dirname, '..', 'src', 'snapshot', 'analyze-file.js');
-  if (!fs.existsSync(modulePath)) throw new Error(`engine not built (${path.relative(process.cwd(), modulePath)} missing)`);
-  const { analyzeSnapshotFile } = require(modulePath) as {
-    analyzeSnapshotFile: (file: string) => Promise<SnapshotAnalysis>;
-  };
   return async (file) => {
     const analysis = await analyzeSnapshotFile(file);
-    return { nodeCount: analysis.nodeCount, edgeCount: analysis.edgeCount, types: analysis.types };
+    const { loadMs, dominatorsMs, aggregateMs } = analysis.timings;
+    return { nodeCount: analysis.nodeCount, edgeCount: analysis.edgeCount, types: analysis.types, phases: { loadMs, dominatorsMs, aggregateMs } };
   };
 }
 
@@ -214,6 +211,7 @@ async function main(): Promise<void> {
       nodeCount: output.nodeCount,
       edgeCount: output.edgeCount,
       top: output.types.slice(0, 5).map((t: TypeTotal | { type: string; retainedSize: number }) => ({ type: t.type, retainedSize: t.retainedSize })),
+      ...(output.phases ? { phases: output.phases } : {}),
     };
   } catch (err) {
     result = {

@@ -186,8 +186,11 @@ async function runEngine(engine: EngineName, file: string, options: BenchOptions
     sampledPeakRssBytes: outcome.sampledPeakRssBytes,
     result,
   };
+  const phases = result?.phases
+    ? `; ${Object.entries(result.phases).map(([name, ms]) => `${name.replace(/Ms$/, '')} ${(ms / 1000).toFixed(1)} s`).join(', ')}`
+    : '';
   const status = run.ok
-    ? `${(run.wallMs / 1000).toFixed(1)} s, peak RSS ${formatBytes(run.peakRssBytes)} (child ${formatBytes(childPeak)}, sampled ${formatBytes(outcome.sampledPeakRssBytes)})`
+    ? `${(run.wallMs / 1000).toFixed(1)} s, peak RSS ${formatBytes(run.peakRssBytes)} (child ${formatBytes(childPeak)}, sampled ${formatBytes(outcome.sampledPeakRssBytes)})${phases}`
     : `failed (${run.reason}) after ${(run.wallMs / 1000).toFixed(1)} s, peak RSS >= ${formatBytes(run.peakRssBytes)}`;
   process.stdout.write(`  ${engine.padEnd(10)} ${status}\n`);
   return run;
