@@ -13,6 +13,8 @@ export interface Dominators {
   reachableSize: number;
   /** Nodes reachable from the root through retaining edges. */
   reachableCount: number;
+  /** Work arrays the search is done with (each nodeCount + 1 entries), for the next step to reuse. */
+  spare: Uint32Array[];
 }
 
 export interface DominatorOptions {
@@ -50,18 +52,25 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   const nodeCount = graph.nodeCount;
   const selfSize = graph.selfSize;
   const report = options.onProgress ?? (() => {});
-  if (options.attributeOwnedSizes !== false) attributeOwnedSizes(graph);
-  const essential = essentialEdges(graph);
+  const ownedWork = options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null;
+  const { bits: essential, spare: pageWork } = essentialEdges(graph);
   const firstEdge = graph.firstEdge;
   const edgeTarget = graph.edgeTarget;
-  if (options.releaseEdges) {
+  // With releaseEdges, arrays the analysis is done with are reused in place instead of waiting for
+  // the garbage collector to free them: the edge names host the retainer lists, the edge targets
+  // and first-edge indexes host the Lengauer-Tarjan arrays. That keeps peak memory near the graph.
+  const release = options.releaseEdges === true;
+  const spareNames = release ? graph.edgeName : EMPTY_U32;
+  const spareIds = release ? graph.nodeId : EMPTY_U32;
+  if (release) {
     graph.edgeName = EMPTY_U32;
     graph.edgeType = EMPTY_U8;
+    graph.nodeId = EMPTY_U32;
   }
 
   // Retainers over retaining edges, grouped by target (compressed sparse rows). After filling,
   // node c's retainers are predList[predFirst[c] .. predFirst[c+1]-1].
-  const predFirst = new Uint32Array(nodeCount + 1);
+  const predFirst = ownedWork ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
   let predTotal = 0;
   for (let u = 0; u < nodeCount; u++) {
     const end = firstEdge[u + 1];
@@ -76,7 +85,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     predFirst[c] = sum;
   }
   predFirst[nodeCount] = predTotal;
-  const predList = new Uint32Array(predTotal);
+  const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
   for (let u = 0; u < nodeCount; u++) {
     const end = firstEdge[u + 1];
     for (let e = firstEdge[u]; e < end; e++) {
@@ -86,13 +95,13 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   report(1, 4);
 
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
+  const parent = pageWork.fill(0);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(size);
   const semi = new Uint32Array(size);
   // Per node ordinal: the next edge the depth-first search will look at; reused below as the
-  // path-compression stack once the search is over.
-  const work = new Uint32Array(size);
+  // path-compression stack once the search is over (at most n entries).
+  const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);
   let n = 0;
 
   /** Iterative depth-first search from vertex `root`, numbering vertices in preorder. */
@@ -148,16 +157,28 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     }
   }
   report(2, 4);
-  if (options.releaseEdges) {
+  let ancestor: Uint32Array;
+  let dom: Uint32Array;
+  // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
+  let bucketHead: Uint32Array;
+  let bucketNext: Uint32Array;
+  if (release && edgeTarget.length >= 3 * size) {
     graph.firstEdge = EMPTY_U32;
     graph.edgeTarget = EMPTY_U32;
+    ancestor = edgeTarget.subarray(0, size).fill(0);
+    bucketHead = edgeTarget.subarray(size, 2 * size).fill(0);
+    bucketNext = edgeTarget.subarray(2 * size, 3 * size);
+    dom = firstEdge.fill(0);
+  } else {
+    if (release) {
+      graph.firstEdge = EMPTY_U32;
+      graph.edgeTarget = EMPTY_U32;
+    }
+    ancestor = new Uint32Array(size);
+    bucketHead = new Uint32Array(size);
+    bucketNext = new Uint32Array(size);
+    dom = new Uint32Array(size);
   }
-
-  const ancestor = new Uint32Array(size);
-  const dom = new Uint32Array(size);
-  // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
-  const bucketHead = new Uint32Array(size);
-  const bucketNext = new Uint32Array(size);
   const stack = work;
 
   // eval() with path compression, iteratively (the paper's COMPRESS is recursive).
@@ -226,5 +247,5 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     retainedSize[idom[o]] += retainedSize[o];
   }
   report(4, 4);
-  return { idom, retainedSize, order, reachableSize, reachableCount };
+  return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, parent, label, semi] };
 }
