@@ -175,6 +175,14 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let edgeTarget = new Uint32Array(0);
   let edgeOrdinal = 0;
   let edgeField = 0;
+  // Largest string index used as a node name, as a string-named edge's name, and as an internal
+  // edge's name: tracked while storing, so the strings can be chosen and checked without more passes.
+  let maxNodeName = -1;
+  let maxNamedEdgeName = -1;
+  let maxInternalEdgeName = -1;
+  let elementEdgeType = -1;
+  let hiddenEdgeType = -1;
+  let internalEdgeType = -1;
 
   // Strings.
   const strings = createStringTable({ maxStringBytes: options.keepStrings === 'analysis' ? MAX_KEPT_STRING_BYTES : undefined });
@@ -204,10 +212,8 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
     if (options.keepStrings === 'all' || !meta || !seen.has('nodes') || !seen.has('edges')) return () => 2;
     const objectType = meta.nodeTypeNames.indexOf('object');
     const nativeType = meta.nodeTypeNames.indexOf('native');
-    const internalEdge = meta.edgeTypeNames.indexOf('internal');
-    let max = 0;
-    for (let i = 0; i < meta.nodeCount; i++) if (nodeName[i] > max) max = nodeName[i];
-    for (let e = 0; e < meta.edgeCount; e++) if (edgeType[e] === internalEdge && edgeName[e] > max) max = edgeName[e];
+    const internalEdge = internalEdgeType;
+    const max = Math.max(0, maxNodeName, maxInternalEdgeName);
     const names = new Uint8Array((max >>> 3) + 1);
     const internal = new Uint8Array((max >>> 3) + 1);
     for (let i = 0; i < meta.nodeCount; i++) {
@@ -260,6 +266,9 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   const carry = new Float64Array(4);
 
   function prepareFields(m: SnapshotMeta): void {
+    elementEdgeType = m.edgeTypeNames.indexOf('element');
+    hiddenEdgeType = m.edgeTypeNames.indexOf('hidden');
+    internalEdgeType = m.edgeTypeNames.indexOf('internal');
     nodeKinds = new Uint8Array(m.nodeFieldCount);
     nodeKinds[m.nodeTypeOffset] = NODE_TYPE;
     nodeKinds[m.nodeNameOffset] = NODE_NAME;
@@ -299,6 +308,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         const eOff = m.nodeEdgeCountOffset;
         let n = nodeOrdinal;
         let sum = edgeSum;
+        let maxName = maxNodeName;
         const whole = Math.min(Math.floor((count - j) / nf), nodeLimit - n);
         for (let w = 0; w < whole; w++) {
           const t = values[j + tOff];
@@ -308,6 +318,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           const edges = values[j + eOff];
           if (t >= typeCount || name > MAX_U32 || id > MAX_U32 || size > Number.MAX_SAFE_INTEGER || sum + edges > edgeLimit) break;
           sum += edges;
+          if (name > maxName) maxName = name;
           types[n] = t;
           names[n] = name;
           ids[n] = id;
@@ -318,6 +329,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         }
         nodeOrdinal = n;
         edgeSum = sum;
+        maxNodeName = maxName;
         if (j >= count) break;
       }
       nodeValue(values[j], at);
@@ -338,6 +350,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       case NODE_NAME:
         if (v > MAX_U32) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${n} has name index ${v}`);
         nodeName[n] = v;
+        if (v > maxNodeName) maxNodeName = v;
         break;
       case NODE_ID:
         if (v > MAX_U32) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${n} has id ${v}, above 2^32`);
@@ -379,6 +392,11 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         const nOff = m.edgeNameOffset;
         const toOff = m.edgeToNodeOffset;
         let e = edgeOrdinal;
+        let maxNamed = maxNamedEdgeName;
+        let maxInternal = maxInternalEdgeName;
+        const element = elementEdgeType;
+        const hidden = hiddenEdgeType;
+        const internal = internalEdgeType;
         const whole = Math.min(Math.floor((count - j) / ef), m.edgeCount - e);
         for (let w = 0; w < whole; w++) {
           const t = values[j + tOff];
@@ -386,6 +404,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           const to = values[j + toOff];
           const target = Math.floor(to / nf);
           if (t >= typeCount || name > MAX_U32 || to >= nodeIndexLimit || target * nf !== to) break;
+          if (t !== element && t !== hidden && name > maxNamed) {
+            maxNamed = name;
+            if (t === internal && name > maxInternal) maxInternal = name;
+          } else if (t === internal && name > maxInternal) {
+            maxInternal = name;
+          }
           types[e] = t;
           names[e] = name;
           targets[e] = target;
@@ -393,6 +417,8 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           j += ef;
         }
         edgeOrdinal = e;
+        maxNamedEdgeName = maxNamed;
+        maxInternalEdgeName = maxInternal;
         if (j >= count) break;
       }
       edgeValue(values[j], at);
@@ -425,6 +451,10 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       }
     }
     if (f + 1 === m.edgeFieldCount) {
+      const t = edgeType[e];
+      const name = edgeName[e];
+      if (t !== elementEdgeType && t !== hiddenEdgeType && name > maxNamedEdgeName) maxNamedEdgeName = name;
+      if (t === internalEdgeType && name > maxInternalEdgeName) maxInternalEdgeName = name;
       edgeField = 0;
       edgeOrdinal = e + 1;
     } else {
@@ -752,17 +782,16 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
     }
     const m = meta!;
     const stringCount = strings.count;
-    // Name indices must point into the string table (element and hidden edges carry an index instead).
-    for (let i = 0; i < m.nodeCount; i++) {
-      if (nodeName[i] >= stringCount) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${i} has name index ${nodeName[i]}, there are ${stringCount} strings`);
+    // Name indices must point into the string table (element and hidden edges carry an index
+    // instead); the largest ones were tracked while storing, the culprit is looked up on failure.
+    if (maxNodeName >= stringCount) {
+      const i = nodeName.findIndex((name) => name >= stringCount);
+      throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${i} has name index ${nodeName[i]}, there are ${stringCount} strings`);
     }
-    const element = m.edgeTypeNames.indexOf('element');
-    const hidden = m.edgeTypeNames.indexOf('hidden');
-    for (let e = 0; e < m.edgeCount; e++) {
-      const t = edgeType[e];
-      if (t !== element && t !== hidden && edgeName[e] >= stringCount) {
-        throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `edge ${e} has name index ${edgeName[e]}, there are ${stringCount} strings`);
-      }
+    if (maxNamedEdgeName >= stringCount) {
+      let e = 0;
+      while (edgeType[e] === elementEdgeType || edgeType[e] === hiddenEdgeType || edgeName[e] < stringCount) e++;
+      throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `edge ${e} has name index ${edgeName[e]}, there are ${stringCount} strings`);
     }
     return {
       nodeCount: m.nodeCount,
