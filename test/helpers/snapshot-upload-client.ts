@@ -20,6 +20,8 @@ export interface UploadOptions {
   extraBytes?: number;
   /** Called after each chunk is handed to the socket. */
   onChunk?: (sent: number) => void;
+  /** Pause between chunks (a slow link), so progress can be watched. */
+  chunkDelayMs?: number;
 }
 
 export interface UploadResult {
@@ -71,6 +73,7 @@ export function uploadSnapshot(collectorUrl: string, options: UploadOptions): Pr
           sent += buf.length;
           chunks++;
           options.onChunk?.(sent);
+          if (options.chunkDelayMs) await new Promise((r) => setTimeout(r, options.chunkDelayMs));
           while (ws.bufferedAmount > 4 * SNAPSHOT_CHUNK_BYTES && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 5));
         }
         if (options.extraBytes) {
