@@ -7,6 +7,7 @@ import { callCollector } from './api-client';
 import { readDataDirOwner } from './data-dir-owner';
 import { formatBytes } from './format';
 import { createProgressBar, type ProgressBar } from './progress-bar';
+import { formatTypeTable } from './type-tables';
 import { DEFAULT_DATA_DIR } from './store-flags';
 
 interface SnapshotFlags {
@@ -45,16 +46,6 @@ function phaseLabel(snapshot: SnapshotRecord): string {
   if (snapshot.status === 'uploading') return `uploading ${formatBytes(progress?.total || snapshot.fileSize)}`;
   if (progress?.phase === 'compressing') return 'compressing';
   return progress?.step ? `analysing (${progress.step})` : 'analysing';
-}
-
-/** The top types as a table, largest retained size first (the API's order). */
-export function formatTypesTable(types: readonly SnapshotTypeRow[], top: number): string {
-  const rows = types.slice(0, top).map((t) => [t.type.length > 60 ? `${t.type.slice(0, 59)}…` : t.type, String(t.count), formatBytes(t.selfSize), formatBytes(t.retainedSize)]);
-  const header = ['TYPE', 'COUNT', 'SELF', 'RETAINED'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows]
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
-    .join('\n');
 }
 
 function summaryLine(s: SnapshotRecord, typeCount: number): string {
@@ -100,10 +91,10 @@ export function snapshotCommand(): Command {
     .option('--data <dir>', 'find the collector that owns this data directory', DEFAULT_DATA_DIR)
     .option('--no-wait', 'return once the probe accepted (or refused) the request')
     .option('--json', 'print the result as JSON on stdout')
-    .option('--top <n>', 'how many types to list', '20')
+    .option('--top <n>', 'how many types to list (0: all)', '20')
     .option('--timeout <duration>', 'give up following the snapshot after this long', '30m')
     .action(async (runId: string, flags: SnapshotFlags) => {
-      const top = parseInteger(flags.top, '--top', 1, 100_000);
+      const top = parseInteger(flags.top, '--top', 0, 1_000_000);
       const timeoutMs = parseDuration(flags.timeout, '--timeout');
       const baseUrl = collectorUrlOf(flags);
       let requested: SnapshotRecord;
@@ -137,6 +128,6 @@ export function snapshotCommand(): Command {
       if (snapshot.status !== 'ready') return notTaken(`${snapshot.errorCode}: ${snapshot.reason}`);
       if (flags.json) return;
       const download = `${baseUrl.replace(/\/$/, '')}/api/runs/${encodeURIComponent(snapshot.run)}/snapshots/${encodeURIComponent(snapshot.id)}/download`;
-      process.stdout.write(`${summaryLine(snapshot, types.length)}\n${formatTypesTable(types, top)}\ndownload (opens in Chrome DevTools, Memory tab): ${download}\n`);
+      process.stdout.write(`${summaryLine(snapshot, types.length)}\n${formatTypeTable(types, top)}download (opens in Chrome DevTools, Memory tab): ${download}\n`);
     });
 }

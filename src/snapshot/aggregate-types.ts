@@ -13,8 +13,9 @@ import { classifyNodes } from './type-names';
  *   top, instead of once per level.
  * Rows come back sorted by retained size, largest first (ties by name).
  */
-export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'idom' | 'retainedSize'>): SnapshotTypeRow[] {
-  const { classOf, names } = classifyNodes(graph);
+export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'idom' | 'retainedSize'> & Partial<Pick<Dominators, 'spare'>>): SnapshotTypeRow[] {
+  const spare = (dominators.spare ?? []).filter((a) => a.length >= graph.nodeCount + 1);
+  const { classOf, names } = classifyNodes(graph, spare.pop());
   const nodeCount = graph.nodeCount;
   const selfSize = graph.selfSize;
   const { idom, retainedSize } = dominators;
@@ -29,14 +30,14 @@ export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'i
   }
 
   // Children lists of the dominator tree (compressed sparse rows, by counting sort on idom).
-  const childFirst = new Uint32Array(nodeCount + 1);
+  const childFirst = spare.length > 0 ? spare.pop()!.fill(0) : new Uint32Array(nodeCount + 1);
   for (let i = 1; i < nodeCount; i++) childFirst[idom[i]]++;
   for (let i = 0, sum = 0; i < nodeCount; i++) {
     sum += childFirst[i];
     childFirst[i] = sum;
   }
   childFirst[nodeCount] = nodeCount - 1;
-  const children = new Uint32Array(Math.max(0, nodeCount - 1));
+  const children = spare.length > 0 ? spare.pop()! : new Uint32Array(Math.max(0, nodeCount - 1));
   for (let i = nodeCount - 1; i >= 1; i--) children[--childFirst[idom[i]]] = i;
 
   // Depth-first walk of the dominator tree keeping "a node of this class is above us" flags.

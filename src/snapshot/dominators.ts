@@ -13,6 +13,8 @@ export interface Dominators {
   reachableSize: number;
   /** Nodes reachable from the root through retaining edges. */
   reachableCount: number;
+  /** Work arrays the search is done with (each nodeCount + 1 entries), for the next step to reuse. */
+  spare: Uint32Array[];
 }
 
 export interface DominatorOptions {
@@ -50,8 +52,8 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   const nodeCount = graph.nodeCount;
   const selfSize = graph.selfSize;
   const report = options.onProgress ?? (() => {});
-  if (options.attributeOwnedSizes !== false) attributeOwnedSizes(graph);
-  const essential = essentialEdges(graph);
+  const ownedWork = options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null;
+  const { bits: essential, spare: pageWork } = essentialEdges(graph);
   const firstEdge = graph.firstEdge;
   const edgeTarget = graph.edgeTarget;
   // With releaseEdges, arrays the analysis is done with are reused in place instead of waiting for
@@ -68,7 +70,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
 
   // Retainers over retaining edges, grouped by target (compressed sparse rows). After filling,
   // node c's retainers are predList[predFirst[c] .. predFirst[c+1]-1].
-  const predFirst = new Uint32Array(nodeCount + 1);
+  const predFirst = ownedWork ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
   let predTotal = 0;
   for (let u = 0; u < nodeCount; u++) {
     const end = firstEdge[u + 1];
@@ -93,7 +95,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   report(1, 4);
 
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
+  const parent = pageWork.fill(0);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(size);
   const semi = new Uint32Array(size);
@@ -245,5 +247,5 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     retainedSize[idom[o]] += retainedSize[o];
   }
   report(4, 4);
-  return { idom, retainedSize, order, reachableSize, reachableCount };
+  return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, parent, label, semi] };
 }

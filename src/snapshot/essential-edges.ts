@@ -19,12 +19,13 @@ import { typeIndexes, type HeapGraph } from './heap-graph';
  *    @<id>)"). The value is retained by key and table together; DevTools keeps the edge from the
  *    key and ignores the one from the table, which attributes the value to the key.
  *
- * Returns a bit set over edges (bit e set = edge e retains).
+ * Returns a bit set over edges (bit e set = edge e retains), and a spare array of nodeCount + 1
+ * entries the caller may reuse.
  */
-export function essentialEdges(graph: HeapGraph): Uint32Array {
+export function essentialEdges(graph: HeapGraph): { bits: Uint32Array; spare: Uint32Array } {
   const { nodeCount, edgeCount, firstEdge, edgeType, edgeTarget, edgeName, nodeId } = graph;
   const t = typeIndexes(graph);
-  const pageOwned = pageOwnedNodes(graph, t.weakEdge, t.shortcutEdge, t.elementEdge, t.synthetic);
+  const { owned: pageOwned, stack: spare } = pageOwnedNodes(graph, t.weakEdge, t.shortcutEdge, t.elementEdge, t.synthetic);
   const tableOfEphemeron = ephemeronTables(graph);
   const bits = new Uint32Array((edgeCount >>> 5) + 1);
   for (let node = 0; node < nodeCount; node++) {
@@ -46,7 +47,7 @@ export function essentialEdges(graph: HeapGraph): Uint32Array {
       bits[e >>> 5] |= 1 << (e & 31);
     }
   }
-  return bits;
+  return { bits, spare };
 }
 
 export function isEssential(bits: Uint32Array, e: number): boolean {
@@ -54,10 +55,10 @@ export function isEssential(bits: Uint32Array, e: number): boolean {
 }
 
 /** Marks nodes reachable from the root's user roots through non-weak edges (DevTools' pageObject flag). */
-function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): Uint8Array {
+function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): { owned: Uint8Array; stack: Uint32Array } {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
   const owned = new Uint8Array(nodeCount);
-  const stack = new Uint32Array(nodeCount);
+  const stack = new Uint32Array(nodeCount + 1);
   let top = 0;
   for (let e = firstEdge[0]; e < firstEdge[1]; e++) {
     const child = edgeTarget[e];
@@ -82,7 +83,7 @@ function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number
       stack[top++] = child;
     }
   }
-  return owned;
+  return { owned, stack };
 }
 
 /** String index of each WeakMap ephemeron edge name -> the table's node id named in it. */

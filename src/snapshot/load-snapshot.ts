@@ -3,8 +3,8 @@ import type { HeapGraph } from './heap-graph';
 import { snapshotError } from './snapshot-error';
 import { createSnapshotParser, type SnapshotParserOptions } from './snapshot-parser';
 
-/** Read size: large enough that the per-call cost vanishes, small enough to stay in cache-friendly RSS. */
-const READ_BYTES = 4 * 1024 * 1024;
+/** Read size: large enough that the per-call cost vanishes, small enough that the read buffer and the tokenizer scratch (8 bytes per number, up to half a read) stay a few MB. */
+const READ_BYTES = 256 * 1024;
 
 export interface LoadOptions {
   keepStrings?: SnapshotParserOptions['keepStrings'];

@@ -13,20 +13,21 @@ const SHARED = 0xffff_fffe;
  *
  * Skipped, as in DevTools, when the snapshot has no user roots (a snapshot taken with V8's
  * internals exposed), and never added to the root or to synthetic nodes. Mutates
- * graph.selfSize in place.
+ * graph.selfSize in place. Returns its work array (nodeCount + 1 entries) for the caller to reuse,
+ * or null when it did nothing.
  */
-export function attributeOwnedSizes(graph: HeapGraph): void {
+export function attributeOwnedSizes(graph: HeapGraph): Uint32Array | null {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, selfSize, strings } = graph;
   const t = typeIndexes(graph);
-  if (!hasUserRoots(graph, t.synthetic)) return;
-  if (nodeCount >= SHARED) return;
+  if (!hasUserRoots(graph, t.synthetic)) return null;
+  if (nodeCount >= SHARED) return null;
   let externalStringData = -1;
   for (const i of strings.keptIndices()) {
     if (strings.get(i) === 'system / ExternalStringData') externalStringData = i;
   }
-  const owners = new Uint32Array(nodeCount);
+  const owners = new Uint32Array(nodeCount + 1);
   // Each node enters the work list at most twice (unvisited -> one owner -> shared).
-  let work = new Uint32Array(Math.min(nodeCount, 1 << 20));
+  let work = new Uint32Array(Math.min(nodeCount, 1 << 16));
   let top = 0;
   const push = (node: number) => {
     if (top === work.length) {
@@ -70,6 +71,7 @@ export function attributeOwnedSizes(graph: HeapGraph): void {
     selfSize[owner] += selfSize[i];
     selfSize[i] = 0;
   }
+  return owners;
 }
 
 /** DevTools' #hasUserRoots: the root points at some non-synthetic node (a global object). */

@@ -50,7 +50,8 @@ function count(value: unknown, what: string): number {
  * Validates the `snapshot` header (V8's HeapSnapshotJSONSerializer::SerializeSnapshot): node and
  * edge field lists, the type enums (the first entry of node_types / edge_types is the list of
  * type names), and the declared counts, which must fit the input: every number takes at least two
- * bytes ("0,"), so a header claiming more than that is rejected before anything is allocated.
+ * bytes ("0,"), so a header claiming more than that is rejected (TRUNCATED) before anything is
+ * allocated.
  */
 export function parseSnapshotMeta(text: string, inputBytes: number): SnapshotMeta {
   let raw: unknown;
@@ -90,9 +91,10 @@ export function parseSnapshotMeta(text: string, inputBytes: number): SnapshotMet
   if (result.nodeCount === 0) throw snapshotError('LW_ERR_SNAPSHOT_COUNTS', 'snapshot.node_count is 0: a snapshot has at least its root node');
   const minBytes = 2 * (result.nodeCount * result.nodeFieldCount + result.edgeCount * result.edgeFieldCount);
   if (minBytes > inputBytes) {
+    // Cut short, or a header whose counts are wrong: either way nothing is allocated for them.
     throw snapshotError(
-      'LW_ERR_SNAPSHOT_COUNTS',
-      `snapshot declares ${result.nodeCount} nodes and ${result.edgeCount} edges, more than a ${inputBytes}-byte file can hold`,
+      'LW_ERR_SNAPSHOT_TRUNCATED',
+      `the header declares ${result.nodeCount} nodes and ${result.edgeCount} edges, more than a ${inputBytes}-byte file can hold (file cut short, or wrong counts)`,
     );
   }
   return result;

@@ -5,6 +5,8 @@
  * and no single buffer that would have to be copied as it grows.
  */
 const BLOCK_BYTES = 16 * 1024 * 1024;
+/** Blocks start small and double: a typical analysis keeps only a few hundred KB of names. */
+const FIRST_BLOCK_BYTES = 64 * 1024;
 const EPHEMERON_MARK = Buffer.from(' / part of key (');
 
 export interface StringTable {
@@ -52,7 +54,7 @@ export function createStringTable(): StringTableBuilder {
       blockUsed = 0;
     } else {
       if (blockUsed + bytes.length > block.length) {
-        block = Buffer.allocUnsafe(BLOCK_BYTES);
+        block = Buffer.allocUnsafe(Math.max(bytes.length, Math.min(BLOCK_BYTES, block.length * 2 || FIRST_BLOCK_BYTES)));
         blocks.push(block);
         blockUsed = 0;
       }

@@ -13,9 +13,9 @@ import { typeIndexes, type HeapGraph } from './heap-graph';
  * ("{a, b}"). Both are display heuristics that make a type's identity depend on details that
  * change between builds and snapshots; a per-type diff across a run needs stable names.
  *
- * Returns a class id per node (written into a fresh array) and the class names.
+ * Returns a class id per node (written into `into` when given, else a fresh array) and the names.
  */
-export function classifyNodes(graph: HeapGraph): { classOf: Uint32Array; names: string[] } {
+export function classifyNodes(graph: HeapGraph, into?: Uint32Array): { classOf: Uint32Array; names: string[] } {
   const t = typeIndexes(graph);
   const names: string[] = [];
   const idOfName = new Map<string, number>();
@@ -39,7 +39,7 @@ export function classifyNodes(graph: HeapGraph): { classOf: Uint32Array; names: 
     else byType[type] = intern(`(${typeName})`);
   });
   const byString = new Map<number, number>();
-  const classOf = new Uint32Array(graph.nodeCount);
+  const classOf = into && into.length >= graph.nodeCount ? into : new Uint32Array(graph.nodeCount);
   const { nodeType, nodeName, strings } = graph;
   for (let i = 0; i < graph.nodeCount; i++) {
     const type = nodeType[i];
