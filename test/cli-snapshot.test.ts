@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCollector, type Collector } from '../src/collector/collector';
@@ -116,6 +117,31 @@ test('a refused or failed snapshot exits 1 with the reason on one line', { timeo
   const noProbe = await runCli(['snapshot', 'cli-refused', '--collector', collector.url]);
   assert.equal(noProbe.code, 1);
   assert.match(noProbe.stderr, /^leakwatch: LW_ERR_SNAPSHOT_NO_PROBE: .*no probe of run cli-refused is connected\n$/);
+});
+
+test('--data finds the collector that owns the directory, which keeps snapshots in <data>/snapshots', { timeout: 120_000 }, async () => {
+  const dataDir = path.join(temp.dir, 'owned');
+  const collect = startCli(['collect', '--port', '0', '--data', dataDir]);
+  try {
+    const [, url] = await collect.waitForLine(/listening on (http:\/\/\S+)/);
+    const probe = await connectRawProbe(`${url.replace('http', 'ws')}/ingest`, 'owned-run');
+    try {
+      await probe.waitForAck(probe.sendBatch(1));
+      const cli = startCli(['snapshot', 'owned-run', '--data', dataDir]);
+      const requestId = await probe.waitForRequest(30_000);
+      probe.sendStatus({ state: 'capturing', snapshotId: 'o-1', requestId });
+      const uploaded = await uploadSnapshot(url, { run: 'owned-run', boot: probe.boot, snapshotId: 'o-1', file });
+      assert.equal(uploaded.stored, true);
+      assert.equal((await cli.exited).code, 0, cli.stderr());
+      assert.match(cli.stdout(), /^snapshot o-1 of run owned-run ready: /m);
+      assert.ok(fs.existsSync(path.join(dataDir, 'snapshots', 'owned-run', 'o-1.heapsnapshot.gz')));
+    } finally {
+      await probe.close();
+    }
+  } finally {
+    collect.child.kill('SIGINT');
+    await collect.exited;
+  }
 });
 
 test('user errors exit 64 with one line', { timeout: 60_000 }, async () => {

@@ -120,6 +120,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
+        alive.add(ws);
+        ws.on('pong', () => alive.add(ws));
         snapshots.handleUpload(ws, new URL(req.url ?? '/', 'http://collector'), remote);
       });
     } else if (pathname === '/live') {
@@ -130,7 +132,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const heartbeat = setInterval(() => {
-    for (const ws of ingest.clients) {
+    // A dead upload connection would otherwise hold its snapshot in `uploading` indefinitely.
+    for (const ws of [...ingest.clients, ...uploads.clients]) {
       if (!alive.has(ws)) {
         ws.terminate();
         continue;

@@ -54,9 +54,14 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
     /** Starts the retention sweep and queues uploads a previous process verified but did not analyse. */
     async start(): Promise<void> {
       files.startRetention();
-      for (const verified of await files.recover()) {
-        log.info(`resuming the analysis of snapshot ${verified.id} of run ${verified.run}`);
-        pipeline.enqueue(verified);
+      // A directory the collector cannot tidy must not stop it from serving samples.
+      const verified = await files.recover().catch((err: Error) => {
+        log.warn(`cannot recover snapshot uploads in ${files.dir}: ${err.message}`);
+        return [];
+      });
+      for (const upload of verified) {
+        log.info(`resuming the analysis of snapshot ${upload.id} of run ${upload.run}`);
+        pipeline.enqueue(upload);
       }
     },
 
