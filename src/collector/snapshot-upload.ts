@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import type net from 'node:net';
 import path from 'node:path';
 import type WebSocket from 'ws';
 import { CLOSE_CODES, closeReason, type CloseErrorCode } from '../protocol/close-codes';
@@ -49,7 +48,6 @@ class UploadError extends ProtocolError {}
  */
 export function handleSnapshotUpload(ws: WebSocket, url: URL, remote: string, deps: UploadDeps): Promise<void> {
   const { files, records, log } = deps;
-  const socket = (ws as unknown as { _socket: net.Socket })._socket;
   let begin: SnapshotBeginMessage | undefined;
   let out: fs.WriteStream | undefined;
   let tempFile: string | undefined;
@@ -181,7 +179,8 @@ export function handleSnapshotUpload(ws: WebSocket, url: URL, remote: string, de
 
   ws.on('message', (data, isBinary) => {
     queuedFrames++;
-    if (queuedFrames > MAX_QUEUED_FRAMES) socket.pause();
+    // ws.pause() stops reading the socket (and keeps ws from resuming it on its own).
+    if (queuedFrames > MAX_QUEUED_FRAMES && !ws.isPaused) ws.pause();
     chain = chain
       .then(() => onFrame(data as Buffer, isBinary))
       .catch((err: unknown) => {
@@ -190,7 +189,7 @@ export function handleSnapshotUpload(ws: WebSocket, url: URL, remote: string, de
       })
       .finally(() => {
         queuedFrames--;
-        if (queuedFrames <= 1 && socket.isPaused()) socket.resume();
+        if (queuedFrames <= 1 && ws.isPaused) ws.resume();
       });
   });
   ws.on('close', (code) => {
