@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -181,26 +182,47 @@ test('an upload is verified, stored gzip and analysed: capturing -> uploading ->
 
 test('samples keep being stored and acked while a snapshot is analysed', { timeout: 180_000 }, async () => {
   const run = 'ingest-during-analysis';
+  // The sending probe runs in another process: its acks are timed by a clock the collector's
+  // process cannot hold up, so an analysis blocking the collector's loop would show as a gap.
+  const sender = spawn(process.execPath, [path.join(__dirname, 'helpers', 'ack-timer-probe.js'), ingestUrl(), run], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  sender.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const acks = () => [...out.matchAll(/^ack (\d+) (\d+)$/gm)].map((m) => Number(m[2]));
+  try {
+    await waitFor('the sender to be acked', () => acks().length >= 2, 30_000);
+    const result = await uploadSnapshot(collector.url, { run, snapshotId: 'big-1', file: bigFile });
+    assert.equal(result.stored, true);
+    const { snapshot } = await waitForStatus(run, 'big-1', 'ready', 170_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Analysis and compression ran in [end - analysisMs, end] by the collector's clock (end: the
+    // ready write). Acks must keep coming all through it: in every quarter of that window.
+    const start = snapshot.updatedAt - snapshot.analysisMs;
+    const quarter = snapshot.analysisMs / 4;
+    assert.ok(snapshot.analysisMs > 800, `the analysis is long enough to watch (${snapshot.analysisMs} ms)`);
+    const perQuarter = [0, 1, 2, 3].map((q) => acks().filter((t) => t >= start + q * quarter && t < start + (q + 1) * quarter).length);
+    assert.ok(perQuarter.every((n) => n > 0), `batches were acked all through the analysis (acks per quarter: ${perQuarter.join(', ')})`);
+    const stored = await getJson<{ run: { sampleCount: number } }>(api(run));
+    assert.ok(stored.body.run.sampleCount >= acks().length);
+  } finally {
+    sender.kill('SIGTERM');
+    await new Promise((resolve) => sender.once('exit', resolve));
+  }
+});
+
+test('analyses run one at a time: a second verified snapshot waits for the first', { timeout: 180_000 }, async () => {
+  const run = 'one-at-a-time';
   const probe = await connectRawProbe(ingestUrl(), run);
   const live = await watchLive(run);
   try {
-    const result = await captureAndUpload(probe, 'big-1', bigFile);
-    assert.equal(result.stored, true);
-    await waitFor('analysis to start', () => live.pushes.some((p) => p.status === 'analysing'), 30_000, 10);
-    const sent: number[] = [];
-    const readyAt = waitFor('ready', () => live.pushes.find((p) => p.status === 'ready' || p.status === 'failed') && Date.now(), 170_000, 10);
-    let done = false;
-    void readyAt.then(() => (done = true));
-    while (!done && sent.length < 200) {
-      sent.push(probe.sendBatch(1));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const finishedAt = await readyAt;
-    assert.equal(live.pushes.at(-1)?.status, 'ready');
-    const ackedDuring = probe.acks.filter((a) => sent.includes(a.seq) && a.at < finishedAt);
-    assert.ok(ackedDuring.length >= 3, `batches were acked while the analysis ran (${ackedDuring.length} of ${sent.length} sent)`);
-    const stored = await getJson<{ run: { sampleCount: number } }>(api(run));
-    assert.ok(stored.body.run.sampleCount >= ackedDuring.length);
+    // Both uploads are verified (and queued) before the first analysis can finish.
+    const [first, second] = await Promise.all([captureAndUpload(probe, 'q1', bigFile), captureAndUpload(probe, 'q2', bigFile)]);
+    assert.equal(first.stored && second.stored, true);
+    await waitFor('both ready', () => ['q1', 'q2'].every((sid) => live.pushes.some((p) => p.id === sid && p.status === 'ready')), 170_000, 50);
+    const working = (sid: string) => live.pushes.findIndex((p) => p.id === sid && p.status === 'analysing' && (p.progress?.done ?? 0) > 0);
+    const readyAt = (sid: string) => live.pushes.findIndex((p) => p.id === sid && p.status === 'ready');
+    const [firstSid, secondSid] = working('q1') < working('q2') ? ['q1', 'q2'] : ['q2', 'q1'];
+    assert.ok(working(firstSid) >= 0 && working(secondSid) >= 0, 'both analyses reported progress');
+    assert.ok(working(secondSid) > readyAt(firstSid), `the second analysis started after the first was ready (${working(secondSid)} > ${readyAt(firstSid)})`);
   } finally {
     live.close();
     await probe.close();
