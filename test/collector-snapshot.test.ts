@@ -184,7 +184,7 @@ test('samples keep being stored and acked while a snapshot is analysed', { timeo
   const run = 'ingest-during-analysis';
   // The sending probe runs in another process: its acks are timed by a clock the collector's
   // process cannot hold up, so an analysis blocking the collector's loop would show as a gap.
-  const sender = spawn(process.execPath, [path.join(__dirname, 'helpers', 'ack-timer-probe.js'), ingestUrl(), run], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sender = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'ack-timer-probe.js'), ingestUrl(), run], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   sender.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const acks = () => [...out.matchAll(/^ack (\d+) (\d+)$/gm)].map((m) => Number(m[2]));
