@@ -263,6 +263,9 @@ function semidominators(
     }
     bucketHead[pw] = 0;
   }
+  // Like DevTools, dom[0] = r too: a vertex attached to the root that no bucket step resolved
+  // (a cycle held only by itself) keeps dom 0 until here and so falls under the root.
+  dom[0] = r;
   dom[r] = r;
   for (let i = 2; i <= n; i++) {
     const w = vertex[i];
