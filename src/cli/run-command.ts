@@ -20,6 +20,7 @@ interface RunFlags extends StoreFlags {
   host: string;
   port: string;
   token?: string;
+  snapshotDir?: string;
   snapshotEvery?: string;
   snapshotOnGrowth?: string;
   snapshotNearLimit?: string;
@@ -50,6 +51,7 @@ export function runCommand(): Command {
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
     .option('--token <token>', 'token the probe presents to the collector (or LEAKWATCH_TOKEN)')
+    .option('--snapshot-dir <dir>', 'where the embedded collector keeps heap snapshot files (default: <data dir>/snapshots)')
     .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m)')
     .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
     .option('--snapshot-near-limit <share>', 'take a heap snapshot when heap used reaches this share of the heap limit (e.g. 0.9)')
@@ -82,6 +84,7 @@ export function runCommand(): Command {
         allowPortFallback: flags.port === '7070',
         token,
         log,
+        snapshotDir: flags.snapshotDir,
       });
       collectorUrl = embedded.collector.url;
     } else {
