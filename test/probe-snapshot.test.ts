@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -154,9 +154,7 @@ test('a request while a snapshot is in flight is answered busy with the in-fligh
     assert.equal(busy.snapshotId, upload.begin!.snapshotId);
     assert.equal(busy.errorCode, 'LW_ERR_SNAPSHOT_BUSY');
     assert.match(busy.reason, /in flight/);
-    assert.equal(dirEntries(h.dir).length, 1, 'the file stays until the collector stored it');
     h.collector.store(upload);
-    await waitFor('the temp file deleted', () => dirEntries(h.dir).length === 0);
     await waitFor('the probe idle', async () => (await h.stats()).probe!.snapshots.phase === 'idle');
     assert.equal(h.collector.uploads.length, 1, 'the second request did not start another snapshot');
     assert.equal(h.collector.statuses().filter((s) => s.state === 'capturing').length, 1);
@@ -275,6 +273,8 @@ test('a collector that stops reading holds the upload at the high-water mark; it
     assert.ok(upload.maxBufferedBytes <= UPLOAD_HIGH_WATER_BYTES + SNAPSHOT_CHUNK_BYTES + 1024, `buffered up to ${upload.maxBufferedBytes}`);
     assert.equal(h.collector.uploads[0]!.bytes, 0, 'the collector has read nothing');
 
+    // Nothing on disk while it waits: the file was unlinked once open, the descriptor holds it.
+    assert.deepEqual(dirEntries(h.dir), []);
     const seen = h.collector.uploads[0]!;
     (seen.socket as unknown as { _socket: { resume(): void } })._socket.resume();
     await waitFor('the stored upload', () => seen.stored, 60_000);
@@ -324,7 +324,6 @@ test('stopping the probe mid-upload aborts it, reports failed before bye, and de
       const s = (await h.stats()).probe!.snapshots;
       return s.phase === 'uploading' && s.upload.bytesSent > 0;
     }, 60_000);
-    assert.equal(dirEntries(h.dir).length, 1);
     await h.ask({ type: 'stop-probe' }, 'probe-stopped');
     assert.deepEqual(dirEntries(h.dir), []);
     await waitFor('the bye', () => h.collector.messages.some((m) => m.type === 'bye'));
@@ -390,5 +389,43 @@ test('in process: an upload that makes no progress fails after the stall timeout
     await probe.stop(1000);
     await collector.close();
     temp.remove();
+  }
+});
+
+test('an app killed mid-upload leaves no file; a dead process\'s partial file is removed by the next snapshot, a live one\'s is kept', async () => {
+  const h = await start({ APP_HEAP_MB: '6' }, {
+    onUpload: (upload) => (upload.socket as unknown as { _socket: { pause(): void } })._socket.pause(),
+  });
+  try {
+    h.collector.request('doomed');
+    await waitFor('the upload under way', async () => {
+      const s = (await h.stats()).probe!.snapshots;
+      return s.phase === 'uploading' && s.upload.bytesSent > 0;
+    }, 60_000);
+    // SIGTERM with no handler in the app: the kernel ends it, no JS runs.
+    const exited = new Promise((resolve) => h.child.once('exit', resolve));
+    h.child.kill('SIGTERM');
+    await exited;
+    assert.deepEqual(dirEntries(h.dir), []);
+  } finally {
+    await stop(h);
+  }
+
+  // What a process killed while V8 was writing leaves behind, next to a live process's file.
+  const deadPid = await new Promise<number>((resolve, reject) => {
+    const child = execFile(process.execPath, ['-e', '0'], (err) => (err ? reject(err) : resolve(child.pid!)));
+  });
+  const next = await start({});
+  try {
+    const stale = `leakwatch-${deadPid}-00000000-dead.heapsnapshot`;
+    const live = `leakwatch-${process.pid}-00000000-live.heapsnapshot`;
+    const other = 'leakwatch-not-a-snapshot.txt';
+    for (const name of [stale, live, other]) fs.writeFileSync(path.join(next.dir, name), '{"snapshot":{"meta":');
+    next.collector.request('after');
+    await waitFor('the stored upload', () => next.collector.uploads.find((u) => u.stored), 60_000);
+    await waitFor('the probe idle', async () => (await next.stats()).probe!.snapshots.phase === 'idle');
+    assert.deepEqual(dirEntries(next.dir).sort(), [live, other].sort());
+  } finally {
+    await stop(next);
   }
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { decodeSnapshotStored } from '../protocol/decode-snapshot';
 import { encodeMessage } from '../protocol/encode';
@@ -19,7 +19,8 @@ export interface UploadOptions {
   /** ws://host:port/snapshot-upload?run=&boot=&snapshot= */
   url: string;
   token: string | undefined;
-  file: string;
+  /** The snapshot file, open for reading (the caller closes it). */
+  file: FileHandle;
   /** The first frame; `size` is the file's size. */
   begin: SnapshotBeginMessage;
   /** Aborts the upload (probe stopping): the socket is dropped at once. */
@@ -61,7 +62,7 @@ function uploadError(message: string, cause?: unknown): LeakwatchError {
  * computed on the same chunks. ws writes the chunk buffers themselves (see the masking key
  * below), so a few buffers are recycled, each only after ws reports its chunk written: an
  * upload allocates nothing per chunk.
- * Rejects with LW_ERR_SNAPSHOT_UPLOAD; always closes the file and the socket.
+ * Rejects with LW_ERR_SNAPSHOT_UPLOAD; always closes the socket.
  */
 export async function uploadSnapshotFile(options: UploadOptions): Promise<UploadResult> {
   const started = performance.now();
@@ -71,7 +72,7 @@ export async function uploadSnapshotFile(options: UploadOptions): Promise<Upload
   const { signal, begin } = options;
   if (signal.aborted) throw uploadError('upload aborted before it started');
 
-  const file = await fsp.open(options.file, 'r');
+  const { file } = options;
   const ws = new WebSocket(options.url, {
     perMessageDeflate: false,
     // The only frame the collector sends here is the small `snapshot-stored`.
@@ -172,7 +173,6 @@ export async function uploadSnapshotFile(options: UploadOptions): Promise<Upload
     return { ...progress, sha256, uploadMs: performance.now() - started };
   } finally {
     signal.removeEventListener('abort', onAbort);
-    await file.close().catch(() => {});
     if (stored && ws.readyState === WebSocket.OPEN) ws.close(1000, 'snapshot stored');
     else ws.terminate();
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fsp, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { INGEST_PATH, PROTOCOL_VERSION } from '../protocol/messages';
@@ -10,6 +9,7 @@ import { formatErrorLine, type ErrorCode } from '../shared/errors';
 import type { SnapshotConfig } from '../shared/probe-config';
 import type { SnapshotTrigger } from '../shared/snapshot-types';
 import { checkHeadroom, type HeadroomOptions } from './headroom-guard';
+import { removeStaleSnapshotFiles, snapshotFileName } from './snapshot-file-name';
 import { createSnapshotTriggers, type HeapReading } from './snapshot-triggers';
 import { uploadSnapshotFile, type UploadOptions, type UploadProgress } from './snapshot-upload';
 
@@ -85,7 +85,8 @@ export function snapshotUploadUrl(collectorUrl: string, runId: string, bootId: s
  *    nothing written) when the machine or container cannot hold it;
  * 2. status `capturing`, then `v8.writeHeapSnapshot()` to a file in the snapshot directory: the
  *    one pause of the app, forced by V8;
- * 3. the file is streamed to the collector (snapshot-upload.ts) and deleted, whatever happens.
+ * 3. the file is opened and unlinked at once, then streamed to the collector from the open
+ *    descriptor (snapshot-upload.ts): nothing stays on disk, whatever happens to the process.
  * A request while one is in flight is answered `busy` with the in-flight id. Failures are
  * reported as status `failed`; nothing here ever throws into the app.
  */
@@ -129,6 +130,8 @@ export function createSnapshotter(options: SnapshotterOptions) {
 
   async function capture(s: InFlight): Promise<void> {
     const dir = config.dir ?? os.tmpdir();
+    // A partial file of a process killed mid-write takes disk this snapshot may need.
+    await removeStaleSnapshotFiles(dir);
     const decision = await checkHeadroom(s.heapUsed, dir, { factor: config.headroomFactor, ...options.headroom }).catch((err: Error) => err);
     if (decision instanceof Error) {
       failed(s, 'LW_ERR_SNAPSHOT_CAPTURE', `snapshot directory ${dir} cannot be used: ${decision.message}`);
@@ -148,7 +151,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
     // One turn of the loop lets the status frame reach the socket before V8 stops the world.
     await yieldToLoop();
     if (s.stopped) return;
-    const file = path.join(dir, `leakwatch-${s.id}.heapsnapshot`);
+    const file = snapshotFileName(dir, s.id);
     s.file = file;
     const takenAt = Date.now();
     const t0 = performance.now();
@@ -163,15 +166,25 @@ export function createSnapshotter(options: SnapshotterOptions) {
     const cpu = process.cpuUsage(cpu0);
     stats.lastCaptureMs = captureMs;
     stats.lastCaptureCpuMs = (cpu.user + cpu.system) / 1000;
-    const size = (await fsp.stat(file)).size;
-    if (s.stopped) return;
-    s.phase = stats.phase = 'uploading';
-    stats.upload = { bytesTotal: size, bytesSent: 0, chunks: 0, maxBufferedBytes: 0 };
+    // Open, then unlink at once: the data lives as long as the descriptor, so whatever ends the
+    // process from here on (a signal, process.exit(), a crash) leaves nothing on disk. Where the
+    // unlink is refused, the file is deleted after the upload instead.
+    const handle = await fsp.open(file, 'r');
     try {
+      await fsp.rm(file).then(
+        () => {
+          s.file = undefined;
+        },
+        () => {},
+      );
+      const size = (await handle.stat()).size;
+      if (s.stopped) return;
+      s.phase = stats.phase = 'uploading';
+      stats.upload = { bytesTotal: size, bytesSent: 0, chunks: 0, maxBufferedBytes: 0 };
       await uploadSnapshotFile({
         url: snapshotUploadUrl(options.collectorUrl, options.runId, options.bootId, s.id),
         token: options.token,
-        file,
+        file: handle,
         begin: {
           v: PROTOCOL_VERSION,
           type: 'snapshot-begin',
@@ -193,10 +206,12 @@ export function createSnapshotter(options: SnapshotterOptions) {
       stats.taken++;
     } catch (err) {
       if (!s.stopped) failed(s, 'LW_ERR_SNAPSHOT_UPLOAD', (err as Error).message);
+    } finally {
+      await handle.close().catch(() => {});
     }
   }
 
-  /** Removes the file if the process exits mid-snapshot (process.exit() in the app, a signal handler). */
+  /** Removes the file if the process exits while it still has a name (process.exit() in the app). */
   function removeOnExit(): void {
     const file = current?.file;
     if (file) rmSync(file, { force: true });
