@@ -246,7 +246,7 @@ function formatTable(rows: Row[], shape: HeapShape): string {
     ...table,
     '',
     'pause = longest event-loop gap the app saw; ratio = probe pause / plain pause, paired per round, median;',
-    'V8 CPU ratio = CPU time of the V8 write, probe path / plain, paired, median (insensitive to other processes);',
+    'V8 CPU ratio = CPU time of the V8 write, probe path / plain, paired, median (far less sensitive to other processes than the pause);',
     'probe/own V8 = probe pause / the V8 write inside that same probe operation (what the probe itself adds);',
     'V8 extra RSS (1st) = peak - RSS before of the process\'s first snapshot, plain (per file B, per heap B: per byte of file / of heap used);',
     'probe extra RSS = probe peak - plain peak, paired per round, median;',

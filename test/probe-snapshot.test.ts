@@ -152,6 +152,7 @@ test('a request while a snapshot is in flight is answered busy with the in-fligh
     assert.equal(busy.requestId, 'second');
     assert.equal(busy.snapshotId, capturing.snapshotId);
     assert.equal(busy.snapshotId, upload.begin!.snapshotId);
+    assert.equal(busy.trigger, capturing.trigger, 'the trigger of the snapshot named');
     assert.equal(busy.errorCode, 'LW_ERR_SNAPSHOT_BUSY');
     assert.match(busy.reason, /in flight/);
     h.collector.store(upload);

@@ -264,7 +264,8 @@ export function createSnapshotter(options: SnapshotterOptions) {
           state: 'busy',
           snapshotId: inFlight.id,
           requestId,
-          trigger: 'manual',
+          // The snapshot named is the one in flight: its trigger, not this request's.
+          trigger: inFlight.trigger,
           at: Date.now(),
           heapUsed: inFlight.heapUsed,
           estimatedBytes: inFlight.estimatedBytes,
