@@ -70,9 +70,13 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   // search's edge cursors, and edge targets and first-edge indexes the Lengauer-Tarjan arrays.
   const spareNames = release ? graph.edgeName : EMPTY_U32;
   const spareIds = release ? graph.nodeId : EMPTY_U32;
+  // The loader puts node and edge types in one buffer (nodeCount + edgeCount bytes); with about
+  // three edges per node it holds one more search array.
+  const typeBuffer = release && graph.nodeType.buffer === graph.edgeType.buffer ? graph.nodeType.buffer : null;
   if (release) {
     graph.edgeName = EMPTY_U32;
     graph.edgeType = EMPTY_U8;
+    graph.nodeType = EMPTY_U8;
     graph.nodeId = EMPTY_U32;
   }
   const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
@@ -84,7 +88,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   // its dom entry is written only after that (when its semidominator's child is processed).
   const parent = pageWork.fill(0);
   const vertex = new Uint32Array(size);
-  const semi = new Uint32Array(size);
+  const semi = typeBuffer && typeBuffer.byteLength >= 4 * size ? new Uint32Array(typeBuffer, 0, size).fill(0) : new Uint32Array(size);
   // Per node ordinal: the next edge the depth-first search will look at; reused below as the
   // path-compression stack once the search is over (at most n entries).
   const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);

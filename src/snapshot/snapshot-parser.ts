@@ -63,8 +63,8 @@ export interface SnapshotParser {
   end(): HeapGraph;
 }
 
-/** Input window of the WebAssembly tokenizer (the loader reads 256 KiB at a time). */
-const WASM_WINDOW_BYTES = 256 * 1024;
+/** Input window of the WebAssembly tokenizer: small, its output area (8 bytes per number) is in memory for good. */
+const WASM_WINDOW_BYTES = 64 * 1024;
 
 /** Tokenizer modes, carried across chunks in carry[2]. */
 const EXPECT_NUMBER = 0; // after '[' or ','
@@ -199,12 +199,15 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let keepString: ((index: number) => 0 | 1 | 2) | null = null;
 
   function allocate(m: SnapshotMeta): void {
-    nodeType = new Uint8Array(m.nodeCount);
+    // Node and edge types share one buffer: once the analysis has classified the edges, both are
+    // dead and the dominator search reuses the space (dominators.ts).
+    const types = new ArrayBuffer(m.nodeCount + m.edgeCount);
+    nodeType = new Uint8Array(types, 0, m.nodeCount);
     nodeName = new Uint32Array(m.nodeCount);
     nodeId = new Uint32Array(m.nodeCount);
     selfSize = new Float64Array(m.nodeCount);
     firstEdge = new Uint32Array(m.nodeCount + 1);
-    edgeType = new Uint8Array(m.edgeCount);
+    edgeType = new Uint8Array(types, m.nodeCount, m.edgeCount);
     edgeName = new Uint32Array(m.edgeCount);
     edgeTarget = new Uint32Array(m.edgeCount);
   }
