@@ -5,6 +5,7 @@ import { failureReason, lastJsonLine, runChild } from './bench-snapshot-child';
 import { GENERATOR_VERSION, type GenerateResult } from './bench-snapshot-heap';
 import { formatBytes, formatTable, formatTopTypes, verdictFor, type EngineRun, type SizeRun } from './bench-snapshot-report';
 import { ENGINES, type EngineName, type EngineResult } from './bench-snapshot-run-engine';
+import { runCaptureBench } from './bench-snapshot-capture';
 
 /**
  * `npm run bench:snapshot`: how our snapshot analysis compares with memlab and Chrome DevTools'
@@ -24,7 +25,7 @@ import { ENGINES, type EngineName, type EngineResult } from './bench-snapshot-ru
  *   --regenerate          ignore cached snapshots
  *   --max-old-space <MB>  V8 heap limit of every engine process (16000)
  *   --timeout-min <min>   per child process (60)
- *   --no-capture          skip the capture benchmark that follows, if it exists
+ *   --no-capture          skip the capture benchmark that follows
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
 
@@ -209,14 +210,11 @@ async function runSize(snapshot: SnapshotFile, engines: readonly EngineName[], o
   };
 }
 
-/** The capture benchmark lives in its own script; it runs after this one when it is built. */
-async function runCaptureIfPresent(options: BenchOptions): Promise<void> {
-  const modulePath = path.join(__dirname, 'bench-snapshot-capture.js');
-  if (!options.capture || !fs.existsSync(modulePath)) return;
-  const module = require(modulePath) as { runCaptureBench?: (options: { dir: string }) => Promise<unknown> };
-  if (typeof module.runCaptureBench !== 'function') return;
-  process.stdout.write('\ncapture benchmark (bench-snapshot-capture):\n');
-  await module.runCaptureBench({ dir: options.dir });
+/** Issue budget 4 (the app's pause and the probe's extra RSS per snapshot): bench-snapshot-capture.ts. */
+async function runCapture(options: BenchOptions): Promise<void> {
+  if (!options.capture) return;
+  process.stdout.write('\ncapture benchmark (the app\'s pause and the probe\'s memory per snapshot, plain v8.writeHeapSnapshot alternated with the probe\'s path):\n');
+  process.stdout.write(await runCaptureBench({ heapMb: [100, 400] }));
 }
 
 async function main(): Promise<void> {
@@ -257,7 +255,7 @@ async function main(): Promise<void> {
   const overall = verdicts.every((v) => v.pass) && (!twoGb || twoGb.runs.some((r) => r.engine === 'leakwatch' && r.ok));
   process.stdout.write(`\nbudget (>= 3x faster, <= 1/3 peak RSS on every size${twoGb ? ', 2 GB completes' : ''}): ${overall ? 'PASS' : 'FAIL'}\n`);
 
-  await runCaptureIfPresent(options);
+  await runCapture(options);
 }
 
 main().catch((err: Error) => {
