@@ -34,6 +34,7 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
   let diffGeneration = 0;
   let listGeneration = 0;
   let live = false;
+  let pickedByUser = false;
 
   const take = createTakeSnapshot(runId, (snapshot) => {
     upsert(snapshot);
@@ -110,9 +111,13 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
     return id !== null && records.get(id)?.status === 'ready';
   }
 
-  /** With nothing picked yet, the newest analysed snapshot is the one worth looking at. */
+  /**
+   * Until the user picks one, the newest analysed snapshot is the one worth looking at (and a
+   * snapshot that just finished replaces it); a user's pick stays put.
+   */
   function autoSelect(): void {
-    if (selection.selected !== null && records.has(selection.selected)) return;
+    if (pickedByUser && selection.selected !== null && records.has(selection.selected)) return;
+    pickedByUser = false;
     const newest = ordered().filter((s) => s.status === 'ready').pop();
     selection = { ...selection, selected: newest ? newest.id : null };
   }
@@ -123,6 +128,7 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
       selection = { ...selection, a: current, b: id };
     } else {
       selection = { ...selection, selected: id };
+      pickedByUser = true;
     }
     render();
   }
