@@ -16,6 +16,9 @@ import { getJson, waitFor } from './helpers/wait-for';
  * through the page's button, uploaded, analysed and diffed by the collector.
  */
 
+/** Makes the probe's headroom guard refuse every snapshot (see src/shared/probe-config.ts). */
+const REFUSE_ENV: NodeJS.ProcessEnv = { LEAKWATCH_SNAPSHOT_HEADROOM_TBD: 'TBD' };
+
 const temp = makeTempDir('ui-snapshots');
 let cli: CliProcess | undefined;
 let refusingCli: CliProcess | undefined;
@@ -409,5 +412,61 @@ test('diff: marker click then shift-click compares two snapshots, rows match the
     assert.deepEqual(watch.errors, []);
   } finally {
     await page.close();
+  }
+});
+
+test('refused snapshot: the answer, the list row, the marker and the type table show the probe\'s reason', { timeout: 120_000 }, async () => {
+  // A second run on the same collector whose probe's headroom guard refuses every snapshot.
+  refusingCli = startCli(
+    ['run', '--collector', base, '--interval', '250ms', '--name', 'ui-refused', '--', process.execPath, path.join(SAMPLES, 'healthy-churn-server.js')],
+    REFUSE_ENV,
+  );
+  const [, , refusedRunId] = await refusingCli.waitForLine(/leakwatch UI: (http:\/\/[^/\s]+)\/runs\/([\w-]+)/);
+  await waitFor('the refusing run to have samples', async () => {
+    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${refusedRunId}`);
+    return status === 200 && body.run.sampleCount >= 4;
+  }, 30_000);
+  const { page, watch } = await openPage(`${base}/runs/${refusedRunId}`);
+  try {
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    await page.waitForSelector('[data-section=snapshots][data-loaded=true]');
+    const answer = await takeSnapshot(page);
+    const [record] = await snapshotsOf(refusedRunId);
+    assert.ok(record, 'the refusal is recorded');
+    assert.equal(record.status, 'refused');
+    assert.ok(record.reason.length > 0, 'a refusal has a reason');
+    assert.equal(answer.answer, 'refused', answer.text);
+    assert.equal(answer.code, record.errorCode);
+    assert.ok(answer.text.includes(record.reason), `the answer quotes the reason: ${answer.text}`);
+
+    const row = page.locator(`tr[data-snapshot-id="${record.id}"][data-status=refused]`);
+    await row.waitFor();
+    const reason = (await row.locator('.snap-reason').textContent()) ?? '';
+    assert.ok(reason.includes(record.reason) && reason.includes(record.errorCode), `the row shows code and reason: ${reason}`);
+    assert.equal(await row.locator('a[data-action=download]').count(), 0, 'nothing to download');
+    assert.equal(await row.locator('button[data-action=set-a]').isDisabled(), true, 'a refused snapshot cannot be compared');
+
+    await waitFor('the refused marker on the heap chart', async () => (await markerPositions(page)).some((m) => m.id === record.id && m.status === 'refused'), 10_000);
+    await row.locator('td').nth(1).click();
+    await page.waitForSelector(`[data-part=types][data-state=unavailable][data-snapshot-id="${record.id}"]`);
+    assert.ok(((await page.locator('[data-part=types]').textContent()) ?? '').includes(record.reason));
+    await page.locator('[data-section=snapshots]').screenshot({ path: screenshotPath('snapshot-refused') });
+    assert.deepEqual(watch.errors, []);
+  } finally {
+    await page.close();
+  }
+
+  // Once the run is over no probe can answer: the button says so with the collector's code.
+  await stopCli(refusingCli);
+  await waitFor('the refusing run to end', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${refusedRunId}`)).body.run.status === 'ended', 15_000);
+  const ended = await openPage(`${base}/runs/${refusedRunId}`);
+  try {
+    await ended.page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    const noProbe = await takeSnapshot(ended.page);
+    assert.deepEqual([noProbe.answer, noProbe.code], ['error', 'LW_ERR_SNAPSHOT_NO_PROBE'], noProbe.text);
+    // The browser logs the 409 itself; nothing else may go wrong.
+    assert.deepEqual(ended.watch.errors.filter((e) => !/status of 409/.test(e)), []);
+  } finally {
+    await ended.page.close();
   }
 });

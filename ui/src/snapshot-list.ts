@@ -85,8 +85,13 @@ function row(runId: string, snapshot: SnapshotRecord, selection: SnapshotSelecti
     el('td', { class: 'num', 'data-col': 'captureMs', title: 'how long the app was paused while V8 wrote the snapshot' }, known(snapshot.captureMs, formatMs)),
     el('td', { class: 'file' }, fileOrReason(runId, snapshot)),
   );
+  tr.tabIndex = 0;
   tr.addEventListener('click', (event) => {
     if ((event.target as HTMLElement).closest('a, button')) return;
+    handlers.onPick(snapshot.id, event.shiftKey);
+  });
+  tr.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.target !== tr) return;
     handlers.onPick(snapshot.id, event.shiftKey);
   });
   return tr;
