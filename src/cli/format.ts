@@ -22,3 +22,15 @@ export function formatTime(ms: number): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
+
+/** Signed bytes, e.g. "+1.5 MB" / "-200 B". */
+export function formatBytesDelta(bytes: number): string {
+  return `${bytes > 0 ? '+' : bytes < 0 ? '-' : '±'}${formatBytes(Math.abs(bytes))}`;
+}
+
+/** A plain text table: columns padded to their widest cell; `right` columns are right-aligned. */
+export function formatTable(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [header, ...rows].map(line).join('\n') + '\n';
+}

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { formatErrorLine, isLeakwatchError } from '../shared/errors';
+import { analyzeCommand } from './analyze-command';
 import { collectCommand } from './collect-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const sub of [runCommand(), collectCommand(), runsCommand()]) {
+  for (const sub of [runCommand(), collectCommand(), runsCommand(), analyzeCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;

@@ -4,7 +4,7 @@ import type { RunSummary } from '../shared/types';
 import { openStore } from '../store/open-store';
 import { callCollector } from './api-client';
 import { readDataDirOwner } from './data-dir-owner';
-import { formatBytes, formatDuration, formatTime } from './format';
+import { formatBytes, formatDuration, formatTable, formatTime } from './format';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface RunsFlags extends StoreFlags {
@@ -55,7 +55,6 @@ export function runsCommand(): Command {
       String(r.sampleCount), r.latestHeapUsed === null ? '-' : formatBytes(r.latestHeapUsed), `${r.host}/${r.pid}`,
     ]);
     const header = ['RUN', 'NAME', 'STATUS', 'STARTED', 'DURATION', 'SAMPLES', 'HEAP', 'HOST/PID'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+    process.stdout.write(formatTable(header, rows));
   });
 }

@@ -1,0 +1,24 @@
+import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
+import { formatBytes, formatBytesDelta, formatTable } from './format';
+
+/** Per-type table of one snapshot, the `top` largest by retained size (0: all). */
+export function formatTypeTable(rows: readonly SnapshotTypeRow[], top: number): string {
+  const shown = top > 0 ? rows.slice(0, top) : rows;
+  const body = shown.map((r) => [r.type.slice(0, 60), String(r.count), formatBytes(r.selfSize), formatBytes(r.retainedSize)]);
+  const more = shown.length < rows.length ? `… ${rows.length - shown.length} more types (--top 0 shows all)\n` : '';
+  return formatTable(['TYPE', 'COUNT', 'SELF', 'RETAINED'], body, new Set([1, 2, 3])) + more;
+}
+
+/** Per-type diff `b - a`, the `top` rows with the largest retained growth (0: all). */
+export function formatDiffTable(rows: readonly TypeDiffRow[], top: number): string {
+  const shown = top > 0 ? rows.slice(0, top) : rows;
+  const body = shown.map((r) => [
+    r.type.slice(0, 60),
+    `${r.countA} → ${r.countB}`,
+    `${r.countDelta > 0 ? '+' : ''}${r.countDelta}`,
+    formatBytesDelta(r.selfSizeDelta),
+    formatBytesDelta(r.retainedSizeDelta),
+  ]);
+  const more = shown.length < rows.length ? `… ${rows.length - shown.length} more types (--top 0 shows all)\n` : '';
+  return formatTable(['TYPE', 'COUNT A → B', 'ΔCOUNT', 'ΔSELF', 'ΔRETAINED'], body, new Set([1, 2, 3, 4])) + more;
+}

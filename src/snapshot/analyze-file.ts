@@ -1,0 +1,49 @@
+import { aggregateTypes } from './aggregate-types';
+import { computeDominators } from './dominators';
+import { loadSnapshotFile } from './load-snapshot';
+import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './types';
+
+/** Progress callbacks are throttled to this interval. */
+const PROGRESS_EVERY_MS = 200;
+
+/**
+ * The whole offline analysis of one .heapsnapshot file: streaming load into typed arrays,
+ * dominators and retained sizes, per-type aggregates. Synchronous CPU work wrapped in a promise
+ * (the collector runs it in a worker thread; the CLI has nothing else to do meanwhile).
+ */
+export async function analyzeSnapshotFile(path: string, options: AnalyzeOptions = {}): Promise<SnapshotAnalysis> {
+  return analyzeSnapshotFileSync(path, options);
+}
+
+export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = {}): SnapshotAnalysis {
+  let last = 0;
+  const report = (progress: AnalysisProgress, force = false) => {
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    options.onProgress(progress);
+  };
+  const t0 = performance.now();
+  const graph = loadSnapshotFile(path, { keepStrings: 'analysis', onBytes: (done, total) => report({ phase: 'load', done, total }, done === total) });
+  const t1 = performance.now();
+  const nodeCount = graph.nodeCount;
+  const edgeCount = graph.edgeCount;
+  let totalSize = 0;
+  for (let i = 0; i < nodeCount; i++) totalSize += graph.selfSize[i];
+  const dominators = computeDominators(graph, { releaseEdges: true, onProgress: (done, total) => report({ phase: 'dominators', done, total }, done === total) });
+  const t2 = performance.now();
+  report({ phase: 'aggregate', done: 0, total: 1 }, true);
+  const types = aggregateTypes(graph, dominators);
+  const t3 = performance.now();
+  report({ phase: 'aggregate', done: 1, total: 1 }, true);
+  return {
+    nodeCount,
+    edgeCount,
+    stringCount: graph.strings.count,
+    totalSize,
+    reachableSize: dominators.reachableSize,
+    types,
+    timings: { loadMs: t1 - t0, dominatorsMs: t2 - t1, aggregateMs: t3 - t2, totalMs: t3 - t0 },
+  };
+}

@@ -1,0 +1,251 @@
+import { essentialEdges, isEssential } from './essential-edges';
+import type { HeapGraph } from './heap-graph';
+import { attributeOwnedSizes } from './owned-sizes';
+
+export interface Dominators {
+  /** Immediate dominator of each node ordinal; the root (0) is its own. */
+  idom: Uint32Array;
+  /** Self size plus the retained sizes of the nodes it immediately dominates. */
+  retainedSize: Float64Array;
+  /** Nodes in the order the dominator search numbered them (index 0 is the root). */
+  order: Uint32Array;
+  /** Self sizes of the nodes reachable from the root through retaining edges. */
+  reachableSize: number;
+  /** Nodes reachable from the root through retaining edges. */
+  reachableCount: number;
+  /** Work arrays the search is done with (each nodeCount + 1 entries), for the next step to reuse. */
+  spare: Uint32Array[];
+}
+
+export interface DominatorOptions {
+  /**
+   * Drop the graph's edge arrays once they are no longer needed (the analysis never looks at
+   * edges again), so their memory can be reused by the dominator arrays. The graph's edge
+   * fields are left empty.
+   */
+  releaseEdges?: boolean;
+  /**
+   * Apply DevTools' shallow-size attribution first (owned-sizes.ts; mutates graph.selfSize).
+   * Default true, so retained sizes match what DevTools shows.
+   */
+  attributeOwnedSizes?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+
+/**
+ * Dominator tree and retained sizes with Chrome DevTools' semantics: Lengauer & Tarjan, "A fast
+ * algorithm for finding dominators in a flowgraph" (TOPLAS 1979), the "simple" version with path
+ * compression, iterative throughout (a chain of a million objects must not overflow the stack).
+ * Root handling follows DevTools' HeapSnapshot.calculateDominatorsAndRetainedSizes:
+ * - the search starts at the synthetic root (node 0) and follows retaining edges only
+ *   (see essential-edges.ts);
+ * - nodes not reached that have no retaining edge at all (only weak retainers) are searched from
+ *   next, as if the root pointed at them; whatever is still unreached (cycles held only by each
+ *   other) is attached to the root one by one. So every node gets a dominator, and the root's
+ *   retained size is the whole heap.
+ * Vertices are numbered 1..n (0 means "none"), vertex v is node ordinal v-1.
+ */
+export function computeDominators(graph: HeapGraph, options: DominatorOptions = {}): Dominators {
+  const nodeCount = graph.nodeCount;
+  const selfSize = graph.selfSize;
+  const report = options.onProgress ?? (() => {});
+  const ownedWork = options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null;
+  const { bits: essential, spare: pageWork } = essentialEdges(graph);
+  const firstEdge = graph.firstEdge;
+  const edgeTarget = graph.edgeTarget;
+  // With releaseEdges, arrays the analysis is done with are reused in place instead of waiting for
+  // the garbage collector to free them: the edge names host the retainer lists, the edge targets
+  // and first-edge indexes host the Lengauer-Tarjan arrays. That keeps peak memory near the graph.
+  const release = options.releaseEdges === true;
+  const spareNames = release ? graph.edgeName : EMPTY_U32;
+  const spareIds = release ? graph.nodeId : EMPTY_U32;
+  if (release) {
+    graph.edgeName = EMPTY_U32;
+    graph.edgeType = EMPTY_U8;
+    graph.nodeId = EMPTY_U32;
+  }
+
+  // Retainers over retaining edges, grouped by target (compressed sparse rows). After filling,
+  // node c's retainers are predList[predFirst[c] .. predFirst[c+1]-1].
+  const predFirst = ownedWork ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
+  let predTotal = 0;
+  for (let u = 0; u < nodeCount; u++) {
+    const end = firstEdge[u + 1];
+    for (let e = firstEdge[u]; e < end; e++) {
+      if (!isEssential(essential, e)) continue;
+      predFirst[edgeTarget[e]]++;
+      predTotal++;
+    }
+  }
+  for (let c = 0, sum = 0; c < nodeCount; c++) {
+    sum += predFirst[c];
+    predFirst[c] = sum;
+  }
+  predFirst[nodeCount] = predTotal;
+  const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
+  for (let u = 0; u < nodeCount; u++) {
+    const end = firstEdge[u + 1];
+    for (let e = firstEdge[u]; e < end; e++) {
+      if (isEssential(essential, e)) predList[--predFirst[edgeTarget[e]]] = u;
+    }
+  }
+  report(1, 4);
+
+  const size = nodeCount + 1;
+  const parent = pageWork.fill(0);
+  const vertex = new Uint32Array(size);
+  const label = new Uint32Array(size);
+  const semi = new Uint32Array(size);
+  // Per node ordinal: the next edge the depth-first search will look at; reused below as the
+  // path-compression stack once the search is over (at most n entries).
+  const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);
+  let n = 0;
+
+  /** Iterative depth-first search from vertex `root`, numbering vertices in preorder. */
+  const dfs = (root: number): void => {
+    work[root - 1] = firstEdge[root - 1];
+    let v = root;
+    while (v !== 0) {
+      if (semi[v] === 0) {
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+      let next = parent[v];
+      const vo = v - 1;
+      const end = firstEdge[vo + 1];
+      for (let e = work[vo]; e < end; e++) {
+        if (!isEssential(essential, e)) continue;
+        const w = edgeTarget[e] + 1;
+        if (semi[w] === 0) {
+          parent[w] = v;
+          work[w - 1] = firstEdge[w - 1];
+          work[vo] = e + 1;
+          next = w;
+          break;
+        }
+      }
+      if (next === parent[v]) work[vo] = end;
+      v = next;
+    }
+  };
+
+  const r = 1;
+  dfs(r);
+  const reachableCount = n;
+  let reachableSize = 0;
+  for (let i = 1; i <= n; i++) reachableSize += selfSize[vertex[i] - 1];
+  if (n < nodeCount) {
+    // Nodes retained only weakly (no retaining edge at all), searched from as if the root held them.
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0 && predFirst[v - 1] === predFirst[v]) {
+        parent[v] = r;
+        dfs(v);
+      }
+    }
+  }
+  if (n < nodeCount) {
+    // Cycles retained only by each other: attach each to the root individually.
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0) {
+        parent[v] = r;
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+    }
+  }
+  report(2, 4);
+  let ancestor: Uint32Array;
+  let dom: Uint32Array;
+  // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
+  let bucketHead: Uint32Array;
+  let bucketNext: Uint32Array;
+  if (release && edgeTarget.length >= 3 * size) {
+    graph.firstEdge = EMPTY_U32;
+    graph.edgeTarget = EMPTY_U32;
+    ancestor = edgeTarget.subarray(0, size).fill(0);
+    bucketHead = edgeTarget.subarray(size, 2 * size).fill(0);
+    bucketNext = edgeTarget.subarray(2 * size, 3 * size);
+    dom = firstEdge.fill(0);
+  } else {
+    if (release) {
+      graph.firstEdge = EMPTY_U32;
+      graph.edgeTarget = EMPTY_U32;
+    }
+    ancestor = new Uint32Array(size);
+    bucketHead = new Uint32Array(size);
+    bucketNext = new Uint32Array(size);
+    dom = new Uint32Array(size);
+  }
+  const stack = work;
+
+  // eval() with path compression, iteratively (the paper's COMPRESS is recursive).
+  const evaluate = (v: number): number => {
+    if (ancestor[v] === 0) return v;
+    let top = 0;
+    let x = v;
+    while (ancestor[ancestor[x]] !== 0) {
+      stack[top++] = x;
+      x = ancestor[x];
+    }
+    while (top > 0) {
+      const w = stack[--top];
+      const a = ancestor[w];
+      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+      ancestor[w] = ancestor[a];
+    }
+    return label[v];
+  };
+
+  for (let i = n; i >= 2; i--) {
+    const w = vertex[i];
+    const wo = w - 1;
+    const from = predFirst[wo];
+    const to = predFirst[wo + 1];
+    if (from === to) {
+      // No retainer: treated as retained by the root alone.
+      semi[w] = semi[r];
+    } else {
+      for (let p = from; p < to; p++) {
+        const u = evaluate(predList[p] + 1);
+        if (semi[u] < semi[w]) semi[w] = semi[u];
+      }
+    }
+    const s = vertex[semi[w]];
+    bucketNext[w] = bucketHead[s];
+    bucketHead[s] = w;
+    const pw = parent[w];
+    ancestor[w] = pw;
+    for (let v = bucketHead[pw]; v !== 0; v = bucketNext[v]) {
+      const u = evaluate(v);
+      dom[v] = semi[u] < semi[v] ? u : pw;
+    }
+    bucketHead[pw] = 0;
+  }
+  dom[r] = r;
+  for (let i = 2; i <= n; i++) {
+    const w = vertex[i];
+    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+  }
+  report(3, 4);
+
+  // Shift to node ordinals in place: idom[o] = dom[o + 1] - 1 (reads stay ahead of writes).
+  for (let o = 0; o < nodeCount; o++) dom[o] = dom[o + 1] - 1;
+  const idom = dom.subarray(0, nodeCount);
+  // Preorder as node ordinals, reusing `vertex`.
+  for (let i = 1; i <= n; i++) vertex[i - 1] = vertex[i] - 1;
+  const order = vertex.subarray(0, nodeCount);
+
+  // A dominator always precedes what it dominates in the search order, so one backward pass
+  // accumulates retained sizes bottom-up.
+  const retainedSize = new Float64Array(nodeCount);
+  retainedSize.set(selfSize);
+  for (let i = nodeCount - 1; i >= 1; i--) {
+    const o = order[i];
+    retainedSize[idom[o]] += retainedSize[o];
+  }
+  report(4, 4);
+  return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, parent, label, semi] };
+}
