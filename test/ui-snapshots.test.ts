@@ -16,8 +16,8 @@ import { getJson, waitFor } from './helpers/wait-for';
  * through the page's button, uploaded, analysed and diffed by the collector.
  */
 
-/** Makes the probe's headroom guard refuse every snapshot (see src/shared/probe-config.ts). */
-const REFUSE_ENV: NodeJS.ProcessEnv = { LEAKWATCH_SNAPSHOT_HEADROOM_TBD: 'TBD' };
+/** The probe's headroom guard asks for a thousand times its estimate: every snapshot is refused. */
+const REFUSE_ENV: NodeJS.ProcessEnv = { LEAKWATCH_SNAPSHOT_HEADROOM_FACTOR: '1000' };
 
 const temp = makeTempDir('ui-snapshots');
 let cli: CliProcess | undefined;
