@@ -15,7 +15,7 @@ export type SnapshotStatus = 'capturing' | 'uploading' | 'analysing' | 'ready' |
 
 /** One type of the DevTools "Constructor" grouping in one snapshot. */
 export interface SnapshotTypeRow {
-  /** e.g. `Session`, `(closure)`, `(string)`, `(array)`, `(compiled code)`, `(system)`. */
+  /** DevTools' Constructor grouping, e.g. `Session`, `Function` (closures), `(string)`, `(array)`, `(compiled code)`, `(system)`; see docs/snapshot-analysis.md. */
   type: string;
   count: number;
   selfSize: number;

@@ -3,31 +3,53 @@ import type { Dominators } from './dominators';
 import type { HeapGraph } from './heap-graph';
 import { classifyNodes } from './type-names';
 
+/** Marks a node with a self size of 0 in `classOf` (DevTools does not count those). */
+const EMPTY_NODE = 0x8000_0000;
+
+/** Class of every node plus the per-class count and self size: everything that needs self sizes. */
+export interface TypeTotals {
+  names: string[];
+  /** Class id per node; EMPTY_NODE is or-ed in for nodes with a self size of 0. */
+  classOf: Uint32Array;
+  count: Float64Array;
+  selfSize: Float64Array;
+}
+
 /**
- * Per-type count, self size and retained size, as DevTools' Summary view computes them
- * (HeapSnapshot.buildAggregates and calculateClassesRetainedSize):
- * - nodes with a self size of 0 (V8's synthetic grouping nodes such as "(GC roots)") are not
- *   counted;
- * - a type's retained size is the sum of the retained sizes of its objects that have no object
- *   of the same type above them in the dominator tree: a tree of `TreeNode`s counts once, at its
- *   top, instead of once per level.
- * Rows come back sorted by retained size, largest first (ties by name).
+ * Per-type count and self size, as DevTools' Summary view computes them (HeapSnapshot.buildAggregates):
+ * nodes with a self size of 0 (V8's synthetic grouping nodes such as "(GC roots)") are not counted.
+ * `into` (nodeCount entries) receives the class ids; the analysis passes graph.nodeName, which is
+ * not needed once the names are resolved.
  */
-export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'idom' | 'retainedSize'> & Partial<Pick<Dominators, 'spare'>>): SnapshotTypeRow[] {
-  const spare = (dominators.spare ?? []).filter((a) => a.length >= graph.nodeCount + 1);
-  const { classOf, names } = classifyNodes(graph, spare.pop());
-  const nodeCount = graph.nodeCount;
-  const selfSize = graph.selfSize;
-  const { idom, retainedSize } = dominators;
+export function typeTotals(graph: HeapGraph, into?: Uint32Array): TypeTotals {
+  const { classOf, names } = classifyNodes(graph, into);
   const count = new Float64Array(names.length);
   const self = new Float64Array(names.length);
-  const retained = new Float64Array(names.length);
-  for (let i = 0; i < nodeCount; i++) {
+  const selfSize = graph.selfSize;
+  for (let i = 0; i < graph.nodeCount; i++) {
     const size = selfSize[i];
-    if (size === 0) continue;
+    if (size === 0) {
+      classOf[i] |= EMPTY_NODE;
+      continue;
+    }
     count[classOf[i]]++;
     self[classOf[i]] += size;
   }
+  return { names, classOf, count, selfSize: self };
+}
+
+/**
+ * Per-type retained size (HeapSnapshot.calculateClassesRetainedSize): the sum of the retained
+ * sizes of a type's objects that have no object of the same type above them in the dominator
+ * tree, so a tree of `TreeNode`s counts once, at its top, instead of once per level. Rows come
+ * back sorted by retained size, largest first (ties by name).
+ */
+export function typeRows(totals: TypeTotals, dominators: Pick<Dominators, 'idom' | 'retainedSize'> & Partial<Pick<Dominators, 'spare'>>): SnapshotTypeRow[] {
+  const { names, classOf } = totals;
+  const nodeCount = classOf.length;
+  const { idom, retainedSize } = dominators;
+  const retained = new Float64Array(names.length);
+  const spare = (dominators.spare ?? []).filter((a) => a.length >= nodeCount + 1);
 
   // Children lists of the dominator tree (compressed sparse rows, by counting sort on idom).
   const childFirst = spare.length > 0 ? spare.pop()!.fill(0) : new Uint32Array(nodeCount + 1);
@@ -61,7 +83,7 @@ export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'i
       grown.set(stack.subarray(0, top));
       stack = grown;
     }
-    if (above[c] === 0 && selfSize[entry] !== 0) {
+    if ((c & EMPTY_NODE) === 0 && above[c] === 0) {
       retained[c] += retainedSize[entry];
       if (from !== to) {
         above[c] = 1;
@@ -73,9 +95,19 @@ export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'i
 
   const rows: SnapshotTypeRow[] = [];
   for (let c = 0; c < names.length; c++) {
-    if (count[c] === 0) continue;
-    rows.push({ type: names[c], count: count[c], selfSize: self[c], retainedSize: retained[c] });
+    if (totals.count[c] === 0) continue;
+    rows.push({ type: names[c], count: totals.count[c], selfSize: totals.selfSize[c], retainedSize: retained[c] });
   }
   rows.sort((a, b) => b.retainedSize - a.retainedSize || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   return rows;
+}
+
+/**
+ * Per-type count, self size and retained size of an analysed graph (self sizes still intact):
+ * typeTotals + typeRows in one call.
+ */
+export function aggregateTypes(graph: HeapGraph, dominators: Pick<Dominators, 'idom' | 'retainedSize'> & Partial<Pick<Dominators, 'spare'>>): SnapshotTypeRow[] {
+  const spare = (dominators.spare ?? []).filter((a) => a.length >= graph.nodeCount + 1);
+  const totals = typeTotals(graph, spare.pop());
+  return typeRows(totals, { idom: dominators.idom, retainedSize: dominators.retainedSize, spare });
 }

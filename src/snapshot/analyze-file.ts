@@ -1,5 +1,6 @@
-import { aggregateTypes } from './aggregate-types';
+import { typeRows, typeTotals } from './aggregate-types';
 import { computeDominators } from './dominators';
+import { attributeOwnedSizes } from './owned-sizes';
 import { loadSnapshotFile } from './load-snapshot';
 import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './types';
 
@@ -31,10 +32,21 @@ export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = 
   const edgeCount = graph.edgeCount;
   let totalSize = 0;
   for (let i = 0; i < nodeCount; i++) totalSize += graph.selfSize[i];
-  const dominators = computeDominators(graph, { releaseEdges: true, onProgress: (done, total) => report({ phase: 'dominators', done, total }, done === total) });
+  // Order matters for memory: self sizes are settled and summed per type first, class ids go
+  // into the node-name array (names are resolved by then), and the dominator search then
+  // accumulates retained sizes in the self-size array itself.
+  const ownedWork = attributeOwnedSizes(graph);
+  const totals = typeTotals(graph, graph.nodeName);
+  const dominators = computeDominators(graph, {
+    releaseEdges: true,
+    attributeOwnedSizes: false,
+    retainedInPlace: true,
+    spare: ownedWork,
+    onProgress: (done, total) => report({ phase: 'dominators', done, total }, done === total),
+  });
   const t2 = performance.now();
   report({ phase: 'aggregate', done: 0, total: 1 }, true);
-  const types = aggregateTypes(graph, dominators);
+  const types = typeRows(totals, dominators);
   const t3 = performance.now();
   report({ phase: 'aggregate', done: 1, total: 1 }, true);
   return {

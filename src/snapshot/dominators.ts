@@ -20,8 +20,7 @@ export interface Dominators {
 export interface DominatorOptions {
   /**
    * Drop the graph's edge arrays once they are no longer needed (the analysis never looks at
-   * edges again), so their memory can be reused by the dominator arrays. The graph's edge
-   * fields are left empty.
+   * edges again) and reuse their memory for the search. The graph's edge fields are left empty.
    */
   releaseEdges?: boolean;
   /**
@@ -29,6 +28,13 @@ export interface DominatorOptions {
    * Default true, so retained sizes match what DevTools shows.
    */
   attributeOwnedSizes?: boolean;
+  /**
+   * Accumulate retained sizes in graph.selfSize's own array (which then holds retained sizes):
+   * saves 8 bytes per node for a caller that has already used the self sizes.
+   */
+  retainedInPlace?: boolean;
+  /** A finished work array of at least nodeCount + 1 entries to reuse (e.g. attributeOwnedSizes'). */
+  spare?: Uint32Array | null;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -46,20 +52,22 @@ const EMPTY_U8 = new Uint8Array(0);
  *   next, as if the root pointed at them; whatever is still unreached (cycles held only by each
  *   other) is attached to the root one by one. So every node gets a dominator, and the root's
  *   retained size is the whole heap.
- * Vertices are numbered 1..n (0 means "none"), vertex v is node ordinal v-1.
+ * Vertices are numbered 1..n (0 means "none"), vertex v is node ordinal v-1. The loops live in
+ * top-level functions taking their arrays as arguments, which V8 optimizes into register loops.
  */
 export function computeDominators(graph: HeapGraph, options: DominatorOptions = {}): Dominators {
   const nodeCount = graph.nodeCount;
-  const selfSize = graph.selfSize;
   const report = options.onProgress ?? (() => {});
-  const ownedWork = options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null;
-  const { bits: essential, spare: pageWork } = essentialEdges(graph);
+  const release = options.releaseEdges === true;
+  const ownedWork = (options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null) ?? options.spare ?? null;
+  // Retainer counts per target are taken in the same pass that classifies the edges.
+  const predFirst = ownedWork && ownedWork.length >= nodeCount + 1 ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
+  const { bits: essential, spare: pageWork, retainingEdges: predTotal } = essentialEdges(graph, predFirst);
   const firstEdge = graph.firstEdge;
   const edgeTarget = graph.edgeTarget;
   // With releaseEdges, arrays the analysis is done with are reused in place instead of waiting for
-  // the garbage collector to free them: the edge names host the retainer lists, the edge targets
-  // and first-edge indexes host the Lengauer-Tarjan arrays. That keeps peak memory near the graph.
-  const release = options.releaseEdges === true;
+  // the garbage collector to free them: the edge names host the retainer lists, node ids the
+  // search's edge cursors, and edge targets and first-edge indexes the Lengauer-Tarjan arrays.
   const spareNames = release ? graph.edgeName : EMPTY_U32;
   const spareIds = release ? graph.nodeId : EMPTY_U32;
   if (release) {
@@ -67,31 +75,8 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     graph.edgeType = EMPTY_U8;
     graph.nodeId = EMPTY_U32;
   }
-
-  // Retainers over retaining edges, grouped by target (compressed sparse rows). After filling,
-  // node c's retainers are predList[predFirst[c] .. predFirst[c+1]-1].
-  const predFirst = ownedWork ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
-  let predTotal = 0;
-  for (let u = 0; u < nodeCount; u++) {
-    const end = firstEdge[u + 1];
-    for (let e = firstEdge[u]; e < end; e++) {
-      if (!isEssential(essential, e)) continue;
-      predFirst[edgeTarget[e]]++;
-      predTotal++;
-    }
-  }
-  for (let c = 0, sum = 0; c < nodeCount; c++) {
-    sum += predFirst[c];
-    predFirst[c] = sum;
-  }
-  predFirst[nodeCount] = predTotal;
   const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
-  for (let u = 0; u < nodeCount; u++) {
-    const end = firstEdge[u + 1];
-    for (let e = firstEdge[u]; e < end; e++) {
-      if (isEssential(essential, e)) predList[--predFirst[edgeTarget[e]]] = u;
-    }
-  }
+  fillRetainers(nodeCount, firstEdge, edgeTarget, essential, predFirst, predList);
   report(1, 4);
 
   const size = nodeCount + 1;
@@ -102,47 +87,18 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   // Per node ordinal: the next edge the depth-first search will look at; reused below as the
   // path-compression stack once the search is over (at most n entries).
   const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);
-  let n = 0;
-
-  /** Iterative depth-first search from vertex `root`, numbering vertices in preorder. */
-  const dfs = (root: number): void => {
-    work[root - 1] = firstEdge[root - 1];
-    let v = root;
-    while (v !== 0) {
-      if (semi[v] === 0) {
-        semi[v] = ++n;
-        vertex[n] = label[v] = v;
-      }
-      let next = parent[v];
-      const vo = v - 1;
-      const end = firstEdge[vo + 1];
-      for (let e = work[vo]; e < end; e++) {
-        if (!isEssential(essential, e)) continue;
-        const w = edgeTarget[e] + 1;
-        if (semi[w] === 0) {
-          parent[w] = v;
-          work[w - 1] = firstEdge[w - 1];
-          work[vo] = e + 1;
-          next = w;
-          break;
-        }
-      }
-      if (next === parent[v]) work[vo] = end;
-      v = next;
-    }
-  };
 
   const r = 1;
-  dfs(r);
+  let n = depthFirst(r, 0, firstEdge, edgeTarget, essential, parent, semi, vertex, label, work);
   const reachableCount = n;
   let reachableSize = 0;
-  for (let i = 1; i <= n; i++) reachableSize += selfSize[vertex[i] - 1];
+  for (let i = 1; i <= n; i++) reachableSize += graph.selfSize[vertex[i] - 1];
   if (n < nodeCount) {
     // Nodes retained only weakly (no retaining edge at all), searched from as if the root held them.
     for (let v = 1; v <= nodeCount; v++) {
       if (semi[v] === 0 && predFirst[v - 1] === predFirst[v]) {
         parent[v] = r;
-        dfs(v);
+        n = depthFirst(v, n, firstEdge, edgeTarget, essential, parent, semi, vertex, label, work);
       }
     }
   }
@@ -157,78 +113,28 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     }
   }
   report(2, 4);
+
   let ancestor: Uint32Array;
   let dom: Uint32Array;
   // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
   let bucketHead: Uint32Array;
   let bucketNext: Uint32Array;
-  if (release && edgeTarget.length >= 3 * size) {
+  if (release) {
     graph.firstEdge = EMPTY_U32;
     graph.edgeTarget = EMPTY_U32;
+  }
+  if (release && edgeTarget.length >= 3 * size) {
     ancestor = edgeTarget.subarray(0, size).fill(0);
     bucketHead = edgeTarget.subarray(size, 2 * size).fill(0);
     bucketNext = edgeTarget.subarray(2 * size, 3 * size);
     dom = firstEdge.fill(0);
   } else {
-    if (release) {
-      graph.firstEdge = EMPTY_U32;
-      graph.edgeTarget = EMPTY_U32;
-    }
     ancestor = new Uint32Array(size);
     bucketHead = new Uint32Array(size);
     bucketNext = new Uint32Array(size);
     dom = new Uint32Array(size);
   }
-  const stack = work;
-
-  // eval() with path compression, iteratively (the paper's COMPRESS is recursive).
-  const evaluate = (v: number): number => {
-    if (ancestor[v] === 0) return v;
-    let top = 0;
-    let x = v;
-    while (ancestor[ancestor[x]] !== 0) {
-      stack[top++] = x;
-      x = ancestor[x];
-    }
-    while (top > 0) {
-      const w = stack[--top];
-      const a = ancestor[w];
-      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
-      ancestor[w] = ancestor[a];
-    }
-    return label[v];
-  };
-
-  for (let i = n; i >= 2; i--) {
-    const w = vertex[i];
-    const wo = w - 1;
-    const from = predFirst[wo];
-    const to = predFirst[wo + 1];
-    if (from === to) {
-      // No retainer: treated as retained by the root alone.
-      semi[w] = semi[r];
-    } else {
-      for (let p = from; p < to; p++) {
-        const u = evaluate(predList[p] + 1);
-        if (semi[u] < semi[w]) semi[w] = semi[u];
-      }
-    }
-    const s = vertex[semi[w]];
-    bucketNext[w] = bucketHead[s];
-    bucketHead[s] = w;
-    const pw = parent[w];
-    ancestor[w] = pw;
-    for (let v = bucketHead[pw]; v !== 0; v = bucketNext[v]) {
-      const u = evaluate(v);
-      dom[v] = semi[u] < semi[v] ? u : pw;
-    }
-    bucketHead[pw] = 0;
-  }
-  dom[r] = r;
-  for (let i = 2; i <= n; i++) {
-    const w = vertex[i];
-    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
-  }
+  semidominators(n, r, vertex, parent, semi, label, ancestor, predFirst, predList, bucketHead, bucketNext, dom, work);
   report(3, 4);
 
   // Shift to node ordinals in place: idom[o] = dom[o + 1] - 1 (reads stay ahead of writes).
@@ -240,12 +146,156 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
 
   // A dominator always precedes what it dominates in the search order, so one backward pass
   // accumulates retained sizes bottom-up.
-  const retainedSize = new Float64Array(nodeCount);
-  retainedSize.set(selfSize);
-  for (let i = nodeCount - 1; i >= 1; i--) {
-    const o = order[i];
-    retainedSize[idom[o]] += retainedSize[o];
+  let retainedSize: Float64Array;
+  if (options.retainedInPlace) {
+    retainedSize = graph.selfSize;
+  } else {
+    retainedSize = new Float64Array(nodeCount);
+    retainedSize.set(graph.selfSize);
   }
+  accumulateRetained(order, idom, retainedSize);
   report(4, 4);
   return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, parent, label, semi] };
 }
+
+/**
+ * Fills the retainer lists grouped by target (counting sort). On entry predFirst[c] holds the
+ * number of retaining edges into c; on return node c's retainers are
+ * predList[predFirst[c] .. predFirst[c+1]-1].
+ */
+function fillRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: Uint32Array, essential: Uint32Array, predFirst: Uint32Array, predList: Uint32Array): void {
+  let sum = 0;
+  for (let c = 0; c < nodeCount; c++) {
+    sum += predFirst[c];
+    predFirst[c] = sum;
+  }
+  predFirst[nodeCount] = sum;
+  for (let u = 0; u < nodeCount; u++) {
+    const end = firstEdge[u + 1];
+    for (let e = firstEdge[u]; e < end; e++) {
+      if ((essential[e >>> 5] & (1 << (e & 31))) !== 0) predList[--predFirst[edgeTarget[e]]] = u;
+    }
+  }
+}
+
+/** Iterative depth-first search from vertex `root` over retaining edges, numbering in preorder. */
+function depthFirst(
+  root: number,
+  n: number,
+  firstEdge: Uint32Array,
+  edgeTarget: Uint32Array,
+  essential: Uint32Array,
+  parent: Uint32Array,
+  semi: Uint32Array,
+  vertex: Uint32Array,
+  label: Uint32Array,
+  work: Uint32Array,
+): number {
+  work[root - 1] = firstEdge[root - 1];
+  let v = root;
+  while (v !== 0) {
+    if (semi[v] === 0) {
+      semi[v] = ++n;
+      vertex[n] = v;
+      label[v] = v;
+    }
+    const vo = v - 1;
+    const end = firstEdge[v];
+    let next = parent[v];
+    let e = work[vo];
+    for (; e < end; e++) {
+      if ((essential[e >>> 5] & (1 << (e & 31))) === 0) continue;
+      const w = edgeTarget[e] + 1;
+      if (semi[w] === 0) {
+        parent[w] = v;
+        work[w - 1] = firstEdge[w - 1];
+        next = w;
+        e++;
+        break;
+      }
+    }
+    work[vo] = e;
+    v = next;
+  }
+  return n;
+}
+
+/** The main loop of Lengauer-Tarjan: semidominators, buckets, then immediate dominators. */
+function semidominators(
+  n: number,
+  r: number,
+  vertex: Uint32Array,
+  parent: Uint32Array,
+  semi: Uint32Array,
+  label: Uint32Array,
+  ancestor: Uint32Array,
+  predFirst: Uint32Array,
+  predList: Uint32Array,
+  bucketHead: Uint32Array,
+  bucketNext: Uint32Array,
+  dom: Uint32Array,
+  stack: Uint32Array,
+): void {
+  for (let i = n; i >= 2; i--) {
+    const w = vertex[i];
+    const wo = w - 1;
+    const from = predFirst[wo];
+    const to = predFirst[wo + 1];
+    let sw = semi[w];
+    if (from === to) {
+      // No retainer: treated as retained by the root alone.
+      sw = semi[r];
+    } else {
+      for (let p = from; p < to; p++) {
+        const u = evaluate(predList[p] + 1, ancestor, label, semi, stack);
+        if (semi[u] < sw) sw = semi[u];
+      }
+    }
+    semi[w] = sw;
+    const s = vertex[sw];
+    bucketNext[w] = bucketHead[s];
+    bucketHead[s] = w;
+    const pw = parent[w];
+    ancestor[w] = pw;
+    for (let v = bucketHead[pw]; v !== 0; v = bucketNext[v]) {
+      const u = evaluate(v, ancestor, label, semi, stack);
+      dom[v] = semi[u] < semi[v] ? u : pw;
+    }
+    bucketHead[pw] = 0;
+  }
+  // Like DevTools, dom[0] = r too: a vertex attached to the root that no bucket step resolved
+  // (a cycle held only by itself) keeps dom 0 until here and so falls under the root.
+  dom[0] = r;
+  dom[r] = r;
+  for (let i = 2; i <= n; i++) {
+    const w = vertex[i];
+    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+  }
+}
+
+/** EVAL with path compression, iteratively (the paper's COMPRESS is recursive). */
+function evaluate(v: number, ancestor: Uint32Array, label: Uint32Array, semi: Uint32Array, stack: Uint32Array): number {
+  if (ancestor[v] === 0) return v;
+  let top = 0;
+  let x = v;
+  while (ancestor[ancestor[x]] !== 0) {
+    stack[top++] = x;
+    x = ancestor[x];
+  }
+  while (top > 0) {
+    const w = stack[--top];
+    const a = ancestor[w];
+    if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+    ancestor[w] = ancestor[a];
+  }
+  return label[v];
+}
+
+function accumulateRetained(order: Uint32Array, idom: Uint32Array, retained: Float64Array): void {
+  for (let i = order.length - 1; i >= 1; i--) {
+    const o = order[i];
+    retained[idom[o]] += retained[o];
+  }
+}
+
+export { isEssential };

@@ -19,35 +19,66 @@ import { typeIndexes, type HeapGraph } from './heap-graph';
  *    @<id>)"). The value is retained by key and table together; DevTools keeps the edge from the
  *    key and ignores the one from the table, which attributes the value to the key.
  *
- * Returns a bit set over edges (bit e set = edge e retains), and a spare array of nodeCount + 1
- * entries the caller may reuse.
+ * Returns a bit set over edges (bit e set = edge e retains), the number of retaining edges, and a
+ * spare array of nodeCount + 1 entries the caller may reuse. When `retainerCounts` is given,
+ * retainerCounts[c] is incremented for every retaining edge into c (saves the caller a pass).
  */
-export function essentialEdges(graph: HeapGraph): { bits: Uint32Array; spare: Uint32Array } {
+export function essentialEdges(graph: HeapGraph, retainerCounts?: Uint32Array): { bits: Uint32Array; spare: Uint32Array; retainingEdges: number } {
   const { nodeCount, edgeCount, firstEdge, edgeType, edgeTarget, edgeName, nodeId } = graph;
   const t = typeIndexes(graph);
   const { owned: pageOwned, stack: spare } = pageOwnedNodes(graph, t.weakEdge, t.shortcutEdge, t.elementEdge, t.synthetic);
   const tableOfEphemeron = ephemeronTables(graph);
+  // Bit set over string indexes that are ephemeron edge names: a cheap test before the map lookup.
+  let maxName = -1;
+  for (const i of tableOfEphemeron.keys()) maxName = Math.max(maxName, i);
+  const isEphemeronName = new Uint8Array(maxName < 0 ? 0 : (maxName >>> 3) + 1);
+  for (const i of tableOfEphemeron.keys()) isEphemeronName[i >>> 3] |= 1 << (i & 7);
   const bits = new Uint32Array((edgeCount >>> 5) + 1);
+  const retaining = classifyEdges(
+    nodeCount, firstEdge, edgeType, edgeTarget, edgeName, nodeId, pageOwned, t.weakEdge, t.shortcutEdge, t.internalEdge,
+    maxName, isEphemeronName, tableOfEphemeron, bits, retainerCounts ?? null,
+  );
+  return { bits, spare, retainingEdges: retaining };
+}
+
+/** The per-edge rules as one loop over locals (it runs over every edge of the heap). */
+function classifyEdges(
+  nodeCount: number,
+  firstEdge: Uint32Array,
+  edgeType: Uint8Array,
+  edgeTarget: Uint32Array,
+  edgeName: Uint32Array,
+  nodeId: Uint32Array,
+  pageOwned: Uint8Array,
+  weak: number,
+  shortcut: number,
+  internal: number,
+  maxName: number,
+  isEphemeronName: Uint8Array,
+  tableOfEphemeron: Map<number, number>,
+  bits: Uint32Array,
+  counts: Uint32Array | null,
+): number {
+  let retaining = 0;
   for (let node = 0; node < nodeCount; node++) {
     const fromPage = pageOwned[node];
     const end = firstEdge[node + 1];
     for (let e = firstEdge[node]; e < end; e++) {
       const type = edgeType[e];
-      if (type === t.weakEdge) continue;
+      if (type === weak) continue;
       const child = edgeTarget[e];
       if (child === node) continue;
-      if (type === t.internalEdge && tableOfEphemeron.size > 0) {
-        const table = tableOfEphemeron.get(edgeName[e]);
-        if (table !== undefined && table === nodeId[node]) continue;
-      }
-      if (node !== 0) {
-        if (type === t.shortcutEdge) continue;
-        if (pageOwned[child] && !fromPage) continue;
+      if (node !== 0 && (type === shortcut || pageOwned[child] > fromPage)) continue;
+      if (type === internal && maxName >= 0) {
+        const name = edgeName[e];
+        if (name <= maxName && (isEphemeronName[name >>> 3] & (1 << (name & 7))) !== 0 && tableOfEphemeron.get(name) === nodeId[node]) continue;
       }
       bits[e >>> 5] |= 1 << (e & 31);
+      retaining++;
+      if (counts !== null) counts[child]++;
     }
   }
-  return { bits, spare };
+  return retaining;
 }
 
 export function isEssential(bits: Uint32Array, e: number): boolean {

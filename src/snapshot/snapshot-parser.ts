@@ -1,7 +1,7 @@
 import type { HeapGraph } from './heap-graph';
 import { snapshotError } from './snapshot-error';
 import { MAX_META_BYTES, parseSnapshotMeta, type SnapshotMeta } from './snapshot-meta';
-import { createStringTable } from './string-table';
+import { MAX_KEPT_STRING_BYTES, createStringTable } from './string-table';
 
 /**
  * Streaming .heapsnapshot parser: bytes in, typed arrays out, never the whole text in memory and
@@ -14,7 +14,7 @@ import { createStringTable } from './string-table';
  * keeping only the fields the analysis needs; strings are kept only when asked for.
  *
  * Every failure is an LW_ERR_SNAPSHOT_* error: TRUNCATED when the input ends early, SYNTAX for a
- * byte that cannot appear there, META for a bad header, COUNTS when the arrays disagree with the
+ * byte that cannot appear there (including "1,,2" and "1 2" in a number array), META for a bad header, COUNTS when the arrays disagree with the
  * declared counts, INDEX for a type, node or string index out of range, STRING for a string V8
  * could not have written (longer than its 512 MiB limit).
  */
@@ -60,33 +60,73 @@ export interface SnapshotParser {
   end(): HeapGraph;
 }
 
+/** Tokenizer modes, carried across chunks in carry[2]. */
+const EXPECT_NUMBER = 0; // after '[' or ','
+const IN_NUMBER = 1;
+const AFTER_NUMBER = 2; // whitespace after a number: only ',' or ']' may follow
+
+/** Tokenizer errors, reported in carry[3]. */
+const EMPTY_ELEMENT = 1;
+const MISSING_COMMA = 2;
+const LEADING_ZERO = 3;
+
 /**
  * The hot loop of the loader: tokenizes non-negative integers separated by ',' (and whitespace)
  * into `out`, from `i` until a byte that is none of those (']' or an error) or the end of `buf`.
- * `carry[0]` holds the number in progress across calls; on return `carry[1]` is the count written.
- * Kept free of closures and rare branches so V8 optimizes it once and keeps it optimized.
+ * carry[0] holds the number in progress and carry[2] the mode across calls; on return carry[1]
+ * is the count written and carry[3] an error (then the returned index is where it is). Digits
+ * are consumed by an inner loop, so the per-byte work on the common path is a load, a compare
+ * and a multiply-add. Kept free of closures so V8 optimizes it once and keeps it optimized.
  */
 function tokenizeNumbers(buf: Buffer, i: number, out: Float64Array, carry: Float64Array): number {
   const len = buf.length;
   let v = carry[0];
+  let mode = carry[2];
   let k = 0;
-  for (; i < len; i++) {
+  carry[3] = 0;
+  while (i < len) {
     const c = buf[i];
     if (c === 0x2c) {
+      if (mode === EXPECT_NUMBER) {
+        carry[3] = EMPTY_ELEMENT;
+        break;
+      }
       out[k++] = v;
       v = 0;
+      mode = EXPECT_NUMBER;
+      i++;
       continue;
     }
-    const d = c - 0x30;
+    let d = c - 0x30;
     if (d >= 0 && d <= 9) {
-      v = v * 10 + d;
+      if (mode === AFTER_NUMBER) {
+        carry[3] = MISSING_COMMA;
+        break;
+      }
+      // JSON forbids leading zeros ("07"); a number continued from the previous chunk counts too.
+      const leadingZero = mode === EXPECT_NUMBER ? d === 0 && i + 1 < len && buf[i + 1] >= 0x30 && buf[i + 1] <= 0x39 : v === 0;
+      if (leadingZero) {
+        carry[3] = LEADING_ZERO;
+        break;
+      }
+      do {
+        v = v * 10 + d;
+        if (++i === len) break;
+        d = buf[i] - 0x30;
+      } while (d >= 0 && d <= 9);
+      mode = IN_NUMBER;
       continue;
     }
-    if (c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) continue;
+    if (c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) {
+      if (mode === IN_NUMBER) mode = AFTER_NUMBER;
+      i++;
+      continue;
+    }
     break;
   }
   carry[0] = v;
   carry[1] = k;
+  carry[2] = mode;
   return i;
 }
 
@@ -118,9 +158,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let skipScalar = false;
 
   // Number-array state shared by nodes and edges (only one is open at a time).
-  let numVal = 0;
-  let numHave = false; // digits pending at the end of the previous chunk
-  let numFirst = true; // nothing yet after '['
+  let numFirst = true; // no number yet after '['
 
   // Nodes.
   let nodeType = new Uint8Array(0);
@@ -137,9 +175,17 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let edgeTarget = new Uint32Array(0);
   let edgeOrdinal = 0;
   let edgeField = 0;
+  // Largest string index used as a node name, as a string-named edge's name, and as an internal
+  // edge's name: tracked while storing, so the strings can be chosen and checked without more passes.
+  let maxNodeName = -1;
+  let maxNamedEdgeName = -1;
+  let maxInternalEdgeName = -1;
+  let elementEdgeType = -1;
+  let hiddenEdgeType = -1;
+  let internalEdgeType = -1;
 
   // Strings.
-  const strings = createStringTable();
+  const strings = createStringTable({ maxStringBytes: options.keepStrings === 'analysis' ? MAX_KEPT_STRING_BYTES : undefined });
   let strState = STR_EXPECT_FIRST;
   let strBytes = 0;
   let strEscape = 0; // 0 none, 1 after backslash, 2..5 hex digits still expected (5 - strEscape + 1)
@@ -166,10 +212,8 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
     if (options.keepStrings === 'all' || !meta || !seen.has('nodes') || !seen.has('edges')) return () => 2;
     const objectType = meta.nodeTypeNames.indexOf('object');
     const nativeType = meta.nodeTypeNames.indexOf('native');
-    const internalEdge = meta.edgeTypeNames.indexOf('internal');
-    let max = 0;
-    for (let i = 0; i < meta.nodeCount; i++) if (nodeName[i] > max) max = nodeName[i];
-    for (let e = 0; e < meta.edgeCount; e++) if (edgeType[e] === internalEdge && edgeName[e] > max) max = edgeName[e];
+    const internalEdge = internalEdgeType;
+    const max = Math.max(0, maxNodeName, maxInternalEdgeName);
     const names = new Uint8Array((max >>> 3) + 1);
     const internal = new Uint8Array((max >>> 3) + 1);
     for (let i = 0; i < meta.nodeCount; i++) {
@@ -219,9 +263,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let edgeKinds = new Uint8Array(0);
   /** Numbers of the current chunk, tokenized before they are distributed to the field arrays. */
   let scratch = new Float64Array(0);
-  const carry = new Float64Array(2);
+  const carry = new Float64Array(4);
 
   function prepareFields(m: SnapshotMeta): void {
+    elementEdgeType = m.edgeTypeNames.indexOf('element');
+    hiddenEdgeType = m.edgeTypeNames.indexOf('hidden');
+    internalEdgeType = m.edgeTypeNames.indexOf('internal');
     nodeKinds = new Uint8Array(m.nodeFieldCount);
     nodeKinds[m.nodeTypeOffset] = NODE_TYPE;
     nodeKinds[m.nodeNameOffset] = NODE_NAME;
@@ -261,6 +308,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         const eOff = m.nodeEdgeCountOffset;
         let n = nodeOrdinal;
         let sum = edgeSum;
+        let maxName = maxNodeName;
         const whole = Math.min(Math.floor((count - j) / nf), nodeLimit - n);
         for (let w = 0; w < whole; w++) {
           const t = values[j + tOff];
@@ -270,6 +318,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           const edges = values[j + eOff];
           if (t >= typeCount || name > MAX_U32 || id > MAX_U32 || size > Number.MAX_SAFE_INTEGER || sum + edges > edgeLimit) break;
           sum += edges;
+          if (name > maxName) maxName = name;
           types[n] = t;
           names[n] = name;
           ids[n] = id;
@@ -280,6 +329,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         }
         nodeOrdinal = n;
         edgeSum = sum;
+        maxNodeName = maxName;
         if (j >= count) break;
       }
       nodeValue(values[j], at);
@@ -300,6 +350,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       case NODE_NAME:
         if (v > MAX_U32) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${n} has name index ${v}`);
         nodeName[n] = v;
+        if (v > maxNodeName) maxNodeName = v;
         break;
       case NODE_ID:
         if (v > MAX_U32) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${n} has id ${v}, above 2^32`);
@@ -341,6 +392,11 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
         const nOff = m.edgeNameOffset;
         const toOff = m.edgeToNodeOffset;
         let e = edgeOrdinal;
+        let maxNamed = maxNamedEdgeName;
+        let maxInternal = maxInternalEdgeName;
+        const element = elementEdgeType;
+        const hidden = hiddenEdgeType;
+        const internal = internalEdgeType;
         const whole = Math.min(Math.floor((count - j) / ef), m.edgeCount - e);
         for (let w = 0; w < whole; w++) {
           const t = values[j + tOff];
@@ -348,6 +404,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           const to = values[j + toOff];
           const target = Math.floor(to / nf);
           if (t >= typeCount || name > MAX_U32 || to >= nodeIndexLimit || target * nf !== to) break;
+          if (t !== element && t !== hidden && name > maxNamed) {
+            maxNamed = name;
+            if (t === internal && name > maxInternal) maxInternal = name;
+          } else if (t === internal && name > maxInternal) {
+            maxInternal = name;
+          }
           types[e] = t;
           names[e] = name;
           targets[e] = target;
@@ -355,6 +417,8 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           j += ef;
         }
         edgeOrdinal = e;
+        maxNamedEdgeName = maxNamed;
+        maxInternalEdgeName = maxInternal;
         if (j >= count) break;
       }
       edgeValue(values[j], at);
@@ -387,6 +451,10 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       }
     }
     if (f + 1 === m.edgeFieldCount) {
+      const t = edgeType[e];
+      const name = edgeName[e];
+      if (t !== elementEdgeType && t !== hiddenEdgeType && name > maxNamedEdgeName) maxNamedEdgeName = name;
+      if (t === internalEdgeType && name > maxInternalEdgeName) maxInternalEdgeName = name;
       edgeField = 0;
       edgeOrdinal = e + 1;
     } else {
@@ -406,49 +474,33 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
     const len = buf.length;
     if (scratch.length < (len >>> 1) + 2) scratch = new Float64Array((len >>> 1) + 2);
     const out = scratch;
-    let k = 0;
-    let v = numVal;
-    // Whether digits are pending: known from the previous byte, or carried over a chunk boundary.
-    let pending = numHave;
-    let closed = false;
-    const start = i;
-    carry[0] = v;
     i = tokenizeNumbers(buf, i, out, carry);
-    v = carry[0];
-    k = carry[1];
+    let k = carry[1];
+    let closed = false;
+    if (carry[3] === EMPTY_ELEMENT) syntax('empty array element', consumed + i);
+    if (carry[3] === MISSING_COMMA) syntax('missing "," between numbers', consumed + i);
+    if (carry[3] === LEADING_ZERO) syntax('a number with a leading zero', consumed + i);
     if (i < len) {
       const c = buf[i];
       if (c !== 0x5d) syntax(`unexpected ${JSON.stringify(String.fromCharCode(c))} in a number array`, consumed + i);
-      // Digits right before ']' (possibly across the chunk start or after whitespace) end the last number.
-      let j = i - 1;
-      while (j >= start && isSpace(buf[j])) j--;
-      const digitsBefore = j >= start ? buf[j] >= 0x30 && buf[j] <= 0x39 : pending;
-      const emptyArray = j < start && numFirst && k === 0 && !pending;
-      if (digitsBefore) out[k++] = v;
-      else if (!emptyArray) syntax('trailing "," in array', consumed + i);
-      v = 0;
+      const mode = carry[2];
+      if (mode !== EXPECT_NUMBER) out[k++] = carry[0];
+      else if (!(numFirst && k === 0)) syntax('trailing "," in array', consumed + i);
       closed = true;
       i++;
     }
-    if (!closed) {
-      let j = len - 1;
-      while (j >= start && isSpace(buf[j])) j--;
-      if (j >= start) pending = buf[j] >= 0x30 && buf[j] <= 0x39;
-      if (k > 0 || j >= start) numFirst = false;
-    }
+    if (k > 0) numFirst = false;
     if (isNodes) storeNodes(k, consumed + i);
     else storeEdges(k, consumed + i);
     if (closed) {
-      numVal = 0;
-      numHave = false;
+      carry[0] = 0;
+      carry[2] = EXPECT_NUMBER;
       numFirst = true;
       if (isNodes) endNodes(consumed + i);
       else endEdges(consumed + i);
       state = AFTER_VALUE;
       return i;
     }
-    numVal = v;
-    numHave = pending;
     return len;
   }
 
@@ -730,17 +782,16 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
     }
     const m = meta!;
     const stringCount = strings.count;
-    // Name indices must point into the string table (element and hidden edges carry an index instead).
-    for (let i = 0; i < m.nodeCount; i++) {
-      if (nodeName[i] >= stringCount) throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${i} has name index ${nodeName[i]}, there are ${stringCount} strings`);
+    // Name indices must point into the string table (element and hidden edges carry an index
+    // instead); the largest ones were tracked while storing, the culprit is looked up on failure.
+    if (maxNodeName >= stringCount) {
+      const i = nodeName.findIndex((name) => name >= stringCount);
+      throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `node ${i} has name index ${nodeName[i]}, there are ${stringCount} strings`);
     }
-    const element = m.edgeTypeNames.indexOf('element');
-    const hidden = m.edgeTypeNames.indexOf('hidden');
-    for (let e = 0; e < m.edgeCount; e++) {
-      const t = edgeType[e];
-      if (t !== element && t !== hidden && edgeName[e] >= stringCount) {
-        throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `edge ${e} has name index ${edgeName[e]}, there are ${stringCount} strings`);
-      }
+    if (maxNamedEdgeName >= stringCount) {
+      let e = 0;
+      while (edgeType[e] === elementEdgeType || edgeType[e] === hiddenEdgeType || edgeName[e] < stringCount) e++;
+      throw snapshotError('LW_ERR_SNAPSHOT_INDEX', `edge ${e} has name index ${edgeName[e]}, there are ${stringCount} strings`);
     }
     return {
       nodeCount: m.nodeCount,

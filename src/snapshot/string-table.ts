@@ -8,6 +8,11 @@ const BLOCK_BYTES = 16 * 1024 * 1024;
 /** Blocks start small and double: a typical analysis keeps only a few hundred KB of names. */
 const FIRST_BLOCK_BYTES = 64 * 1024;
 const EPHEMERON_MARK = Buffer.from(' / part of key (');
+/**
+ * Longest string kept in analysis mode: names are for display (type names) and matching (WeakMap edge names), and
+ * an object named by a 300 MB string must not cost 300 MB. Longer strings keep their first bytes.
+ */
+export const MAX_KEPT_STRING_BYTES = 4096;
 
 export interface StringTable {
   /** Number of strings in the file. */
@@ -32,7 +37,8 @@ export interface StringTableBuilder extends StringTable {
   end(): void;
 }
 
-export function createStringTable(): StringTableBuilder {
+export function createStringTable(options: { maxStringBytes?: number } = {}): StringTableBuilder {
+  const maxBytes = options.maxStringBytes ?? Number.POSITIVE_INFINITY;
   const blocks: Buffer[] = [];
   let block = Buffer.allocUnsafe(0);
   let blockUsed = 0;
@@ -45,6 +51,7 @@ export function createStringTable(): StringTableBuilder {
   let parts: Buffer[] = [];
   let partsBytes = 0;
   let escaped = false;
+  let truncated = false;
   const decoded = new Map<number, string>();
 
   function store(bytes: Buffer, stringIndex: number, hasEscape: boolean): void {
@@ -93,7 +100,14 @@ export function createStringTable(): StringTableBuilder {
       const start = slots[slot * 4 + 1];
       const raw = b.toString('utf8', start, start + slots[slot * 4 + 2]);
       // The loader checked the escapes, so JSON.parse of the quoted raw text is the exact JSON decoding.
-      const text = slots[slot * 4 + 3] ? (JSON.parse(`"${raw}"`) as string) : raw;
+      let text = raw;
+      if (slots[slot * 4 + 3]) {
+        try {
+          text = JSON.parse(`"${raw}"`) as string;
+        } catch {
+          // A raw control character (invalid JSON, never written by V8): show the text as is.
+        }
+      }
       if (decoded.size < 100_000) decoded.set(i, text);
       return text;
     },
@@ -102,24 +116,43 @@ export function createStringTable(): StringTableBuilder {
       parts = [];
       partsBytes = 0;
       escaped = false;
+      truncated = false;
     },
     append(chunk, start, end, hasEscape) {
-      if (!keeping || end <= start) {
-        escaped ||= hasEscape;
-        return;
-      }
-      // Copy: the chunk buffer is reused by the reader.
-      parts.push(Buffer.from(chunk.subarray(start, end)));
-      partsBytes += end - start;
       escaped ||= hasEscape;
+      if (!keeping || end <= start || partsBytes >= maxBytes) return;
+      const take = Math.min(end - start, maxBytes - partsBytes);
+      // Copy: the chunk buffer is reused by the reader.
+      parts.push(Buffer.from(chunk.subarray(start, start + take)));
+      partsBytes += take;
+      truncated ||= take < end - start;
     },
     end() {
       if (keeping) {
-        const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, partsBytes);
+        let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, partsBytes);
+        if (truncated) bytes = cutAtSafePoint(bytes);
         if (keeping === 2 || (bytes.length > 0 && bytes[0] >= 0x30 && bytes[0] <= 0x39 && bytes.includes(EPHEMERON_MARK))) store(bytes, count, escaped);
       }
       parts = [];
       count++;
     },
   };
+}
+
+/**
+ * A truncated raw (JSON-escaped) string may end inside an escape sequence such as \u00e9; cut
+ * back to before that backslash so the kept prefix still decodes.
+ */
+function cutAtSafePoint(bytes: Buffer): Buffer {
+  for (let back = 1; back <= 6 && back <= bytes.length; back++) {
+    if (bytes[bytes.length - back] !== 0x5c) continue;
+    // Count the backslashes in this run: an even run is escaped backslashes, complete.
+    let run = 1;
+    while (run < bytes.length - back + 1 && bytes[bytes.length - back - run] === 0x5c) run++;
+    if (run % 2 === 0) break;
+    const escapeLength = bytes[bytes.length - back + 1] === 0x75 ? 6 : 2;
+    if (back < escapeLength) return bytes.subarray(0, bytes.length - back);
+    break;
+  }
+  return bytes;
 }
