@@ -28,8 +28,8 @@ before(() => {
 });
 after(() => tmp.remove());
 
-function parseInPieces(cuts: number[]): HeapGraph {
-  const parser = createSnapshotParser({ inputBytes: bytes.length, keepStrings: 'all' });
+function parseInPieces(cuts: number[], tokenizer: 'wasm' | 'js' = 'wasm'): HeapGraph {
+  const parser = createSnapshotParser({ inputBytes: bytes.length, keepStrings: 'all', tokenizer });
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
     if (cut > at) parser.write(bytes.subarray(at, cut));
@@ -53,18 +53,44 @@ function assertSameGraph(a: HeapGraph, b: HeapGraph): void {
   for (let i = 0; i < a.strings.count; i++) assert.equal(a.strings.get(i), b.strings.get(i), `string ${i}`);
 }
 
-test('split inside every number of the nodes array, one byte at a time', () => {
-  // Byte-by-byte over the first 64 KiB (the header and many nodes), then whole.
-  const cuts = Array.from({ length: 65536 }, (_, i) => i + 1);
-  assertSameGraph(parseInPieces(cuts), whole);
-});
+for (const tokenizer of ['wasm', 'js'] as const) {
+  test(`${tokenizer} tokenizer: split inside every number of the nodes array, one byte at a time`, () => {
+    // Byte-by-byte over the first 64 KiB (the header and many nodes), then whole.
+    const cuts = Array.from({ length: 65536 }, (_, i) => i + 1);
+    assertSameGraph(parseInPieces(cuts, tokenizer), whole);
+  });
 
-test('split at 2000 random offsets over the whole file', () => {
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const cuts = Array.from({ length: 2000 }, () => Math.floor(random() * bytes.length)).sort((x, y) => x - y);
-  assertSameGraph(parseInPieces(cuts), whole);
-});
+  test(`${tokenizer} tokenizer: split at 2000 random offsets over the whole file`, () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const cuts = Array.from({ length: 2000 }, () => Math.floor(random() * bytes.length)).sort((x, y) => x - y);
+    assertSameGraph(parseInPieces(cuts, tokenizer), whole);
+  });
+
+  test(`${tokenizer} tokenizer: malformed number arrays give their error wherever the input is cut`, () => {
+    const text = bytes.toString('latin1');
+    const nodesAt = text.indexOf('"nodes":[') + 9;
+    const cases: [string, (t: string) => string, RegExp][] = [
+      ['empty element', (t) => t.slice(0, nodesAt + 4) + ',' + t.slice(nodesAt + 4).replace(/^(\d*),/, '$1,,'), /empty array element|COUNTS/],
+      ['missing comma', (t) => t.slice(0, nodesAt) + t.slice(nodesAt).replace(/,(\d+),/, ',$1 1,'), /missing ","/],
+      ['leading zero', (t) => t.slice(0, nodesAt) + t.slice(nodesAt).replace(/,([1-9]\d*),/, ',0$1,'), /leading zero/],
+    ];
+    for (const [what, damage, message] of cases) {
+      const bad = Buffer.from(damage(text), 'latin1');
+      for (const step of [bad.length, 7, 1]) {
+        const parser = createSnapshotParser({ inputBytes: bad.length, keepStrings: 'all', tokenizer });
+        assert.throws(
+          () => {
+            for (let at = 0; at < bad.length; at += step) parser.write(bad.subarray(at, Math.min(bad.length, at + step)));
+            parser.end();
+          },
+          (err: Error & { code?: string }) => err.code === 'LW_ERR_SNAPSHOT_SYNTAX' && message.test(err.message),
+          `${what}, pieces of ${step}`,
+        );
+      }
+    }
+  });
+}
 
 test('a number split after a zero is not a leading zero ("1|05" is 105)', () => {
   const text = bytes.toString('latin1');

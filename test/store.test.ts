@@ -81,7 +81,7 @@ describe('store (embedded ClickHouse)', () => {
     const tables = await selectRows(ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: ctx.tables.database });
     assert.deepEqual(
       tables.map((row) => row.name),
-      ['gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations'],
+      ['gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
     );
   });
 

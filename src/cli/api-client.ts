@@ -1,4 +1,4 @@
-import { LeakwatchError } from '../shared/errors';
+import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../shared/errors';
 
 /** GET/POST JSON against a collector's API, mapping failures to one-line LW_ERR_* errors. */
 export async function callCollector<T>(baseUrl: string, pathAndQuery: string, init?: { method: string; body?: unknown }): Promise<T> {
@@ -20,7 +20,12 @@ export async function callCollector<T>(baseUrl: string, pathAndQuery: string, in
   if (!res.ok) {
     const code = body?.error?.code;
     const message = body?.error?.message ?? `HTTP ${res.status}`;
-    throw new LeakwatchError(code === 'LW_ERR_NOT_FOUND' ? 'LW_ERR_NOT_FOUND' : 'LW_ERR_COLLECTOR_UNREACHABLE', `collector at ${baseUrl}: ${code ? `${code}: ` : ''}${message}`);
+    // The collector's own code is kept when this CLI knows it, so callers can act on it
+    // (e.g. LW_ERR_SNAPSHOT_NO_PROBE); anything else stays a collector problem.
+    if (code !== undefined && code !== 'LW_ERR_INTERNAL' && (ERROR_CODES as readonly string[]).includes(code)) {
+      throw new LeakwatchError(code as ErrorCode, `collector at ${baseUrl}: ${message}`);
+    }
+    throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `collector at ${baseUrl}: ${code ? `${code}: ` : ''}${message}`);
   }
   return body as T;
 }

@@ -9,6 +9,7 @@ interface CollectFlags extends StoreFlags {
   port: string;
   token?: string;
   logLevel: LogLevel;
+  snapshotDir?: string;
 }
 
 export function collectCommand(): Command {
@@ -17,7 +18,8 @@ export function collectCommand(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7070')
     .option('--token <token>', 'require probes to present this token (or LEAKWATCH_TOKEN)')
-    .option('--log-level <level>', 'debug | info | warn | error', 'info');
+    .option('--log-level <level>', 'debug | info | warn | error', 'info')
+    .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)');
   addStoreFlags(command);
   return command.action(async (flags: CollectFlags) => {
     const log = createLogger(flags.logLevel);
@@ -29,6 +31,7 @@ export function collectCommand(): Command {
       allowPortFallback: false,
       token: flags.token ?? process.env.LEAKWATCH_TOKEN,
       log,
+      snapshotDir: flags.snapshotDir,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

@@ -4,6 +4,7 @@ import { analyzeCommand } from './analyze-command';
 import { collectCommand } from './collect-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
+import { snapshotCommand } from './snapshot-command';
 
 /** Exit code for user errors: distinct from `check`'s 0 (no leak), 1 (leak), 2 (inconclusive). */
 export const USER_ERROR_EXIT_CODE = 64;
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const sub of [runCommand(), collectCommand(), runsCommand(), analyzeCommand()]) {
+  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), analyzeCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;

@@ -20,6 +20,7 @@ interface RunFlags extends StoreFlags {
   host: string;
   port: string;
   token?: string;
+  snapshotDir?: string;
 }
 
 /** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
@@ -47,6 +48,7 @@ export function runCommand(): Command {
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
     .option('--token <token>', 'token the probe presents to the collector (or LEAKWATCH_TOKEN)')
+    .option('--snapshot-dir <dir>', 'where the embedded collector keeps heap snapshot files (default: <data dir>/snapshots)')
     .passThroughOptions();
   addStoreFlags(command);
   return command.action(async (cmd: string[], flags: RunFlags) => {
@@ -75,6 +77,7 @@ export function runCommand(): Command {
         allowPortFallback: flags.port === '7070',
         token,
         log,
+        snapshotDir: flags.snapshotDir,
       });
       collectorUrl = embedded.collector.url;
     } else {

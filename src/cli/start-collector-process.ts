@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { startCollector, type Collector } from '../collector/collector';
 import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
@@ -24,9 +25,13 @@ export async function startCollectorProcess(options: {
   allowPortFallback: boolean;
   token?: string;
   log: Logger;
+  /** Heap snapshot files; default `<data dir>/snapshots` (embedded) or `.leakwatch/snapshots`. */
+  snapshotDir?: string;
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
+  const snapshotDir = path.resolve(options.snapshotDir ?? (dataDir ? path.join(dataDir, 'snapshots') : path.join('.leakwatch', 'snapshots')));
+  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
     if (owner) {
@@ -36,11 +41,11 @@ export async function startCollectorProcess(options: {
   const store = await openStore(storeOptions);
   let collector: Collector;
   try {
-    collector = await startCollector({ store, host: options.host, port: options.port, token: options.token, log });
+    collector = await startCollector({ store, host: options.host, port: options.port, token: options.token, log, ...snapshotOptions });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && options.allowPortFallback) {
       log.info(`port ${options.port} is in use; using a free port instead`);
-      collector = await startCollector({ store, host: options.host, port: 0, token: options.token, log }).catch(async (e) => {
+      collector = await startCollector({ store, host: options.host, port: 0, token: options.token, log, ...snapshotOptions }).catch(async (e) => {
         await store.close();
         throw e;
       });

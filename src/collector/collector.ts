@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
+import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/types';
 import { createBatchWriter } from './batch-writer';
@@ -12,6 +13,7 @@ import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
+import { createSnapshotService } from './snapshot-service';
 import { serveStatic } from './static-files';
 
 export interface CollectorOptions {
@@ -24,6 +26,16 @@ export interface CollectorOptions {
   uiDir?: string;
   log?: Logger;
   flushIntervalMs?: number;
+  /** Where heap snapshot files are kept (default .leakwatch/snapshots). */
+  snapshotDir?: string;
+  /** Snapshot files older than this are deleted, like the store's rows (default 30). */
+  retentionDays?: number;
+  /** Largest heap snapshot an upload may announce (bytes). */
+  maxSnapshotBytes?: number;
+  /** How long POST .../snapshots waits for the probe's answer. */
+  snapshotRequestTimeoutMs?: number;
+  /** Analysis worker entry override (tests). */
+  analysisWorkerPath?: string;
 }
 
 export interface Collector {
@@ -54,14 +66,26 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
   const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
+  const snapshots = createSnapshotService({
+    store,
+    live,
+    log,
+    dir: options.snapshotDir ?? path.join('.leakwatch', 'snapshots'),
+    retentionDays: options.retentionDays ?? 30,
+    maxSnapshotBytes: options.maxSnapshotBytes,
+    requestTimeoutMs: options.snapshotRequestTimeoutMs,
+    workerPath: options.analysisWorkerPath,
+  });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
+  const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false });
   const storedSeq = new Map<string, number>();
   const alive = new WeakSet<WebSocket>();
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
-      if (await handleApi(req, res, url, store, live)) return;
+      if (await handleApi(req, res, url, store, live, snapshots)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -86,7 +110,19 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         }
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
-        handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq });
+        handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots });
+      });
+    } else if (pathname === SNAPSHOT_UPLOAD_PATH) {
+      uploads.handleUpgrade(req, socket, head, (ws) => {
+        const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+        if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
+          log.warn(`snapshot upload from ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
+          ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
+          return;
+        }
+        alive.add(ws);
+        ws.on('pong', () => alive.add(ws));
+        snapshots.handleUpload(ws, new URL(req.url ?? '/', 'http://collector'), remote);
       });
     } else if (pathname === '/live') {
       live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
@@ -96,7 +132,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const heartbeat = setInterval(() => {
-    for (const ws of ingest.clients) {
+    // A dead upload connection would otherwise hold its snapshot in `uploading` indefinitely.
+    for (const ws of [...ingest.clients, ...uploads.clients]) {
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -114,6 +151,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       resolve();
     });
   });
+  await snapshots.start();
   const address = server.address() as net.AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
@@ -129,6 +167,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         // Store what was received (and ack it) before the probes are told to go away.
         await writer.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
+        await snapshots.close();
         live.close();
         server.closeAllConnections();
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -3,6 +3,8 @@ import { LeakwatchError } from '../shared/errors';
 import type { MetricName, RangeQuery, Store } from '../store/types';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
+import { handleSnapshotApi } from './snapshot-api';
+import type { SnapshotService } from './snapshot-service';
 
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;
@@ -55,7 +57,7 @@ async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, u
  * Routes /api/*. Returns false when the path is not an API path. Throws LeakwatchError for
  * user mistakes; the caller turns it into a JSON error.
  */
-export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub): Promise<boolean> {
+export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub, snapshots: SnapshotService): Promise<boolean> {
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
   const method = req.method ?? 'GET';
@@ -64,7 +66,8 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     sendJson(res, 200, { ok: true, service: 'leakwatch-collector', store: store.description });
     return true;
   }
-  if (parts[1] !== 'runs' || parts.length > 4) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
+  // Only the snapshot routes go deeper than /api/runs/:id/:sub (…/snapshots/:sid/download).
+  if (parts[1] !== 'runs' || parts.length > (parts[3] === 'snapshots' ? 6 : 4)) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
 
   if (parts.length === 2 && method === 'GET') {
     sendJson(res, 200, { runs: await store.listRuns() });
@@ -74,8 +77,11 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   const run = await store.getRun(runId);
   if (!run) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no run "${runId.slice(0, 80)}"`);
   const sub = parts[3];
+  if (await handleSnapshotApi(req, res, url, parts, runId, { store, snapshots })) return true;
 
-  if (sub === undefined && method === 'GET') {
+  if (parts.length > 4) {
+    throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
+  } else if (sub === undefined && method === 'GET') {
     sendJson(res, 200, { run });
   } else if (sub === 'series' && method === 'GET') {
     const metrics = (url.searchParams.get('metrics') ?? 'heapUsed').split(',').map((m) => m.trim()).filter(Boolean);

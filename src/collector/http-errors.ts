@@ -8,6 +8,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   LW_ERR_AUTH: 401,
   LW_ERR_STORE: 503,
   LW_ERR_STORE_LOCKED: 503,
+  LW_ERR_SNAPSHOT_NO_PROBE: 409,
+  LW_ERR_SNAPSHOT_TIMEOUT: 504,
 };
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

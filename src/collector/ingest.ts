@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/types';
 import type { BatchWriter } from './batch-writer';
 import type { LiveHub } from './live-hub';
+import type { SnapshotService } from './snapshot-service';
 
 export interface IngestDeps {
   store: Store;
@@ -15,6 +16,8 @@ export interface IngestDeps {
   log: Logger;
   /** Highest stored seq per boot, shared by all connections: a resend after reconnect is acked, not stored twice. */
   storedSeq: Map<string, number>;
+  /** Snapshot requests go to this connection once it said hello; its snapshot-status messages are recorded there. */
+  snapshots: SnapshotService;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface IngestDeps {
  * specific code and reason; other probes are unaffected.
  */
 export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
-  const { store, writer, live, log, storedSeq } = deps;
+  const { store, writer, live, log, storedSeq, snapshots } = deps;
   let hello: HelloMessage | undefined;
   let chain: Promise<void> = Promise.resolve();
   /**
@@ -104,6 +107,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     if (msg.type === 'hello') {
       const first = !hello;
       hello = msg;
+      if (first) snapshots.addProbe(msg.run, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {
         await store.upsertRun(msg);
@@ -117,10 +121,24 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'snapshot-status') {
-      // Recording snapshot status lands with the collector's snapshot support; until then it is
-      // acknowledged so the probe's queue does not hold it.
-      storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
-      ack(msg.run, msg.boot, msg.seq);
+      // Recorded in connection order; the ack then goes through the writer like an empty batch,
+      // because an ack covers every lower seq and must not overtake a batch still being written.
+      // Later batches are added to the writer only after this, so they cannot be acked first.
+      chain = chain
+        .then(async () => {
+          if (failed) return;
+          await snapshots.onProbeStatus(msg);
+          writer.add({
+            rows: { samples: [], spaces: [], gcs: [] },
+            done: (err) => {
+              if (err) return storeFailed(err);
+              if (failed) return;
+              storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
+              ack(msg.run, msg.boot, msg.seq);
+            },
+          });
+        })
+        .catch((err: Error) => storeFailed(err));
       return;
     }
     // bye: ends the run after everything before it is stored (the writer completes in order).

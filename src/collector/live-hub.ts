@@ -1,4 +1,5 @@
 import WebSocket, { WebSocketServer } from 'ws';
+import type { SnapshotRecord } from '../shared/snapshot-types';
 import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
 
 export interface LiveBatch {
@@ -55,6 +56,10 @@ export function createLiveHub() {
     },
     publishRun(run: RunSummary): void {
       send((subs) => subs.has(ALL_RUNS) || subs.has(run.id), { type: 'run', run });
+    },
+    /** A snapshot of the run changed status or progress (the caller spaces progress pushes). */
+    publishSnapshot(runId: string, snapshot: SnapshotRecord): void {
+      send((subs) => subs.has(runId), { type: 'snapshot', runId, snapshot });
     },
     close(): void {
       for (const ws of subscriptions.keys()) ws.terminate();

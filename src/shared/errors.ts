@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'LW_ERR_SNAPSHOT_CHECKSUM',
   'LW_ERR_SNAPSHOT_NO_PROBE',
   'LW_ERR_SNAPSHOT_ANALYSIS',
+  /** The probe did not answer a snapshot request in time. */
+  'LW_ERR_SNAPSHOT_TIMEOUT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -46,6 +46,12 @@ export interface SnapshotProgress {
   /** Bytes uploaded / bytes parsed, or steps done; `total` 0 when unknown. */
   done: number;
   total: number;
+  /**
+   * While analysing: the analysis step under way (`done`/`total` then count the whole analysis
+   * in thousandths, load, dominators and aggregation weighted by their usual cost, so the bar
+   * only moves forward).
+   */
+  step?: 'load' | 'dominators' | 'aggregate';
 }
 
 /** A snapshot as the API, CLI and UI see it. */

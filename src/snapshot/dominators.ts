@@ -70,9 +70,13 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   // search's edge cursors, and edge targets and first-edge indexes the Lengauer-Tarjan arrays.
   const spareNames = release ? graph.edgeName : EMPTY_U32;
   const spareIds = release ? graph.nodeId : EMPTY_U32;
+  // The loader puts node and edge types in one buffer (nodeCount + edgeCount bytes); with about
+  // three edges per node it holds one more search array.
+  const typeBuffer = release && graph.nodeType.buffer === graph.edgeType.buffer ? graph.nodeType.buffer : null;
   if (release) {
     graph.edgeName = EMPTY_U32;
     graph.edgeType = EMPTY_U8;
+    graph.nodeType = EMPTY_U8;
     graph.nodeId = EMPTY_U32;
   }
   const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
@@ -80,16 +84,17 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   report(1, 4);
 
   const size = nodeCount + 1;
+  // parent[] doubles as dom[]: a vertex's parent is read only while that vertex is processed, and
+  // its dom entry is written only after that (when its semidominator's child is processed).
   const parent = pageWork.fill(0);
   const vertex = new Uint32Array(size);
-  const label = new Uint32Array(size);
-  const semi = new Uint32Array(size);
+  const semi = typeBuffer && typeBuffer.byteLength >= 4 * size ? new Uint32Array(typeBuffer, 0, size).fill(0) : new Uint32Array(size);
   // Per node ordinal: the next edge the depth-first search will look at; reused below as the
   // path-compression stack once the search is over (at most n entries).
   const work = spareIds.length >= nodeCount ? spareIds : new Uint32Array(nodeCount);
 
   const r = 1;
-  let n = depthFirst(r, 0, firstEdge, edgeTarget, essential, parent, semi, vertex, label, work);
+  let n = depthFirst(r, 0, firstEdge, edgeTarget, essential, parent, semi, vertex, work);
   const reachableCount = n;
   let reachableSize = 0;
   for (let i = 1; i <= n; i++) reachableSize += graph.selfSize[vertex[i] - 1];
@@ -98,7 +103,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     for (let v = 1; v <= nodeCount; v++) {
       if (semi[v] === 0 && predFirst[v - 1] === predFirst[v]) {
         parent[v] = r;
-        n = depthFirst(v, n, firstEdge, edgeTarget, essential, parent, semi, vertex, label, work);
+        n = depthFirst(v, n, firstEdge, edgeTarget, essential, parent, semi, vertex, work);
       }
     }
   }
@@ -108,14 +113,16 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
       if (semi[v] === 0) {
         parent[v] = r;
         semi[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
     }
   }
   report(2, 4);
 
   let ancestor: Uint32Array;
-  let dom: Uint32Array;
+  // Labels are set as each vertex is processed (before it can be linked), so they need no
+  // memory during the search and take the first-edge array's place after it.
+  let label: Uint32Array;
   // Buckets as singly linked lists: every vertex sits in exactly one bucket, once.
   let bucketHead: Uint32Array;
   let bucketNext: Uint32Array;
@@ -127,13 +134,14 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
     ancestor = edgeTarget.subarray(0, size).fill(0);
     bucketHead = edgeTarget.subarray(size, 2 * size).fill(0);
     bucketNext = edgeTarget.subarray(2 * size, 3 * size);
-    dom = firstEdge.fill(0);
+    label = firstEdge;
   } else {
     ancestor = new Uint32Array(size);
     bucketHead = new Uint32Array(size);
     bucketNext = new Uint32Array(size);
-    dom = new Uint32Array(size);
+    label = new Uint32Array(size);
   }
+  const dom = parent;
   semidominators(n, r, vertex, parent, semi, label, ancestor, predFirst, predList, bucketHead, bucketNext, dom, work);
   report(3, 4);
 
@@ -155,7 +163,7 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   }
   accumulateRetained(order, idom, retainedSize);
   report(4, 4);
-  return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, parent, label, semi] };
+  return { idom, retainedSize, order, reachableSize, reachableCount, spare: [predFirst, label, semi] };
 }
 
 /**
@@ -188,7 +196,6 @@ function depthFirst(
   parent: Uint32Array,
   semi: Uint32Array,
   vertex: Uint32Array,
-  label: Uint32Array,
   work: Uint32Array,
 ): number {
   work[root - 1] = firstEdge[root - 1];
@@ -197,7 +204,6 @@ function depthFirst(
     if (semi[v] === 0) {
       semi[v] = ++n;
       vertex[n] = v;
-      label[v] = v;
     }
     const vo = v - 1;
     const end = firstEdge[v];
@@ -239,6 +245,7 @@ function semidominators(
   for (let i = n; i >= 2; i--) {
     const w = vertex[i];
     const wo = w - 1;
+    label[w] = w;
     const from = predFirst[wo];
     const to = predFirst[wo + 1];
     let sw = semi[w];

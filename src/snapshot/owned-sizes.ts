@@ -26,42 +26,43 @@ export function attributeOwnedSizes(graph: HeapGraph): Uint32Array | null {
     if (strings.get(i) === 'system / ExternalStringData') externalStringData = i;
   }
   const owners = new Uint32Array(nodeCount + 1);
-  // Each node enters the work list at most twice (unvisited -> one owner -> shared).
-  let work = new Uint32Array(Math.min(nodeCount, 1 << 16));
-  let top = 0;
-  const push = (node: number) => {
-    if (top === work.length) {
-      const grown = new Uint32Array(Math.min(work.length * 2, 2 * nodeCount));
-      grown.set(work);
-      work = grown;
-    }
-    work[top++] = node;
-  };
   const arrayType = graph.nodeTypeNames.indexOf('array');
   for (let i = 0; i < nodeCount; i++) {
     const type = nodeType[i];
-    if (type === t.hidden || type === arrayType || (type === t.native && nodeName[i] === externalStringData)) {
-      owners[i] = UNVISITED;
-    } else {
-      owners[i] = i;
-      push(i);
-    }
+    const ownable = type === t.hidden || type === arrayType || (type === t.native && nodeName[i] === externalStringData);
+    owners[i] = ownable ? UNVISITED : i;
   }
-  while (top > 0) {
-    const node = work[--top];
-    const owner = owners[node];
-    const end = firstEdge[node + 1];
-    for (let e = firstEdge[node]; e < end; e++) {
-      if (edgeType[e] === t.weakEdge) continue;
-      const target = edgeTarget[e];
-      const current = owners[target];
-      if (current === UNVISITED) {
-        owners[target] = owner;
-        push(target);
-      } else if (current !== target && current !== owner && current !== SHARED) {
-        owners[target] = SHARED;
-        push(target);
+  // Owners propagate from every self-owned node through non-weak edges into ownable nodes. Each
+  // self-owned node is expanded in place and the work list is drained right after, so the list
+  // only ever holds ownable nodes reached from the current one (each enters it at most twice:
+  // unvisited -> one owner -> shared); the result does not depend on the order.
+  let work = new Uint32Array(1024);
+  let top = 0;
+  const weak = t.weakEdge;
+  for (let root = 0; root < nodeCount; root++) {
+    if (owners[root] !== root) continue;
+    let node = root;
+    for (;;) {
+      const owner = owners[node];
+      const end = firstEdge[node + 1];
+      for (let e = firstEdge[node]; e < end; e++) {
+        if (edgeType[e] === weak) continue;
+        const target = edgeTarget[e];
+        const current = owners[target];
+        let next: number;
+        if (current === UNVISITED) next = owner;
+        else if (current !== target && current !== owner && current !== SHARED) next = SHARED;
+        else continue;
+        owners[target] = next;
+        if (top === work.length) {
+          const grown = new Uint32Array(work.length * 2);
+          grown.set(work);
+          work = grown;
+        }
+        work[top++] = target;
       }
+      if (top === 0) break;
+      node = work[--top];
     }
   }
   for (let i = 0; i < nodeCount; i++) {

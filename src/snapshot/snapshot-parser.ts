@@ -2,6 +2,7 @@ import type { HeapGraph } from './heap-graph';
 import { snapshotError } from './snapshot-error';
 import { MAX_META_BYTES, parseSnapshotMeta, type SnapshotMeta } from './snapshot-meta';
 import { MAX_KEPT_STRING_BYTES, createStringTable } from './string-table';
+import { createWasmTokenizer } from './wasm-tokenizer';
 
 /**
  * Streaming .heapsnapshot parser: bytes in, typed arrays out, never the whole text in memory and
@@ -52,6 +53,8 @@ export interface SnapshotParserOptions {
    * nodes, names of internal edges, which is where V8 writes WeakMap ephemeron edges).
    */
   keepStrings: 'all' | 'analysis';
+  /** Which number tokenizer to use: WebAssembly (default, falls back to JavaScript) or JavaScript. */
+  tokenizer?: 'wasm' | 'js';
 }
 
 export interface SnapshotParser {
@@ -59,6 +62,9 @@ export interface SnapshotParser {
   /** Finishes parsing and returns the graph; throws LW_ERR_SNAPSHOT_TRUNCATED if input is missing. */
   end(): HeapGraph;
 }
+
+/** Input window of the WebAssembly tokenizer: small, its output area (8 bytes per number) is in memory for good. */
+const WASM_WINDOW_BYTES = 64 * 1024;
 
 /** Tokenizer modes, carried across chunks in carry[2]. */
 const EXPECT_NUMBER = 0; // after '[' or ','
@@ -193,12 +199,15 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let keepString: ((index: number) => 0 | 1 | 2) | null = null;
 
   function allocate(m: SnapshotMeta): void {
-    nodeType = new Uint8Array(m.nodeCount);
+    // Node and edge types share one buffer: once the analysis has classified the edges, both are
+    // dead and the dominator search reuses the space (dominators.ts).
+    const types = new ArrayBuffer(m.nodeCount + m.edgeCount);
+    nodeType = new Uint8Array(types, 0, m.nodeCount);
     nodeName = new Uint32Array(m.nodeCount);
     nodeId = new Uint32Array(m.nodeCount);
     selfSize = new Float64Array(m.nodeCount);
     firstEdge = new Uint32Array(m.nodeCount + 1);
-    edgeType = new Uint8Array(m.edgeCount);
+    edgeType = new Uint8Array(types, m.nodeCount, m.edgeCount);
     edgeName = new Uint32Array(m.edgeCount);
     edgeTarget = new Uint32Array(m.edgeCount);
   }
@@ -264,6 +273,8 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   /** Numbers of the current chunk, tokenized before they are distributed to the field arrays. */
   let scratch = new Float64Array(0);
   const carry = new Float64Array(4);
+  /** The WebAssembly tokenizer (wasm-tokenizer.ts); the JavaScript one when it is unavailable or turned off. */
+  const wasm = options.tokenizer === 'js' ? null : createWasmTokenizer(WASM_WINDOW_BYTES);
 
   function prepareFields(m: SnapshotMeta): void {
     elementEdgeType = m.edgeTypeNames.indexOf('element');
@@ -286,13 +297,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
    * reads each field at its fixed offset (several times cheaper than a per-number switch); the
    * careful per-number path finishes a node split across chunks and names any bad value.
    */
-  function storeNodes(count: number, at: number): void {
+  function storeNodes(values: Float64Array, count: number, at: number): void {
     const m = meta!;
     const nf = m.nodeFieldCount;
     const typeCount = m.nodeTypeNames.length;
     const nodeLimit = m.nodeCount;
     const edgeLimit = m.edgeCount;
-    const values = scratch;
     let j = 0;
     while (j < count) {
       if (nodeField === 0) {
@@ -375,13 +385,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   }
 
   /** Distributes `count` tokenized numbers to the edge arrays (same split as storeNodes). */
-  function storeEdges(count: number, at: number): void {
+  function storeEdges(values: Float64Array, count: number, at: number): void {
     const m = meta!;
     const ef = m.edgeFieldCount;
     const nf = m.nodeFieldCount;
     const typeCount = m.edgeTypeNames.length;
     const nodeIndexLimit = m.nodeCount * nf;
-    const values = scratch;
     let j = 0;
     while (j < count) {
       if (edgeField === 0) {
@@ -472,36 +481,47 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
    */
   function numbers(buf: Buffer, i: number, isNodes: boolean): number {
     const len = buf.length;
-    if (scratch.length < (len >>> 1) + 2) scratch = new Float64Array((len >>> 1) + 2);
-    const out = scratch;
-    i = tokenizeNumbers(buf, i, out, carry);
-    let k = carry[1];
-    let closed = false;
-    if (carry[3] === EMPTY_ELEMENT) syntax('empty array element', consumed + i);
-    if (carry[3] === MISSING_COMMA) syntax('missing "," between numbers', consumed + i);
-    if (carry[3] === LEADING_ZERO) syntax('a number with a leading zero', consumed + i);
-    if (i < len) {
-      const c = buf[i];
-      if (c !== 0x5d) syntax(`unexpected ${JSON.stringify(String.fromCharCode(c))} in a number array`, consumed + i);
-      const mode = carry[2];
-      if (mode !== EXPECT_NUMBER) out[k++] = carry[0];
-      else if (!(numFirst && k === 0)) syntax('trailing "," in array', consumed + i);
-      closed = true;
-      i++;
+    for (;;) {
+      // The WebAssembly tokenizer takes the input in windows of its buffer's size.
+      const windowEnd = wasm ? Math.min(len, i + wasm.input.length) : len;
+      let stop: number;
+      let values: Float64Array;
+      if (wasm) {
+        wasm.input.set(buf.subarray(i, windowEnd));
+        stop = i + wasm.run(windowEnd - i, carry);
+        values = wasm.output;
+      } else {
+        if (scratch.length < (len >>> 1) + 2) scratch = new Float64Array((len >>> 1) + 2);
+        stop = tokenizeNumbers(buf, i, scratch, carry);
+        values = scratch;
+      }
+      let k = carry[1];
+      if (carry[3] === EMPTY_ELEMENT) syntax('empty array element', consumed + stop);
+      if (carry[3] === MISSING_COMMA) syntax('missing "," between numbers', consumed + stop);
+      if (carry[3] === LEADING_ZERO) syntax('a number with a leading zero', consumed + stop);
+      let closed = false;
+      if (stop < windowEnd) {
+        const c = buf[stop];
+        if (c !== 0x5d) syntax(`unexpected ${JSON.stringify(String.fromCharCode(c))} in a number array`, consumed + stop);
+        if (carry[2] !== EXPECT_NUMBER) values[k++] = carry[0];
+        else if (!(numFirst && k === 0)) syntax('trailing "," in array', consumed + stop);
+        closed = true;
+      }
+      if (k > 0) numFirst = false;
+      if (isNodes) storeNodes(values, k, consumed + stop);
+      else storeEdges(values, k, consumed + stop);
+      if (closed) {
+        carry[0] = 0;
+        carry[2] = EXPECT_NUMBER;
+        numFirst = true;
+        if (isNodes) endNodes(consumed + stop);
+        else endEdges(consumed + stop);
+        state = AFTER_VALUE;
+        return stop + 1;
+      }
+      if (windowEnd >= len) return len;
+      i = windowEnd;
     }
-    if (k > 0) numFirst = false;
-    if (isNodes) storeNodes(k, consumed + i);
-    else storeEdges(k, consumed + i);
-    if (closed) {
-      carry[0] = 0;
-      carry[2] = EXPECT_NUMBER;
-      numFirst = true;
-      if (isNodes) endNodes(consumed + i);
-      else endEdges(consumed + i);
-      state = AFTER_VALUE;
-      return i;
-    }
-    return len;
   }
 
   // ---- strings ---------------------------------------------------------------------------------

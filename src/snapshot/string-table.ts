@@ -48,7 +48,7 @@ export function createStringTable(options: { maxStringBytes?: number } = {}): St
   let slotCount = 0;
   let count = 0;
   let keeping: 0 | 1 | 2 = 0;
-  let parts: Buffer[] = [];
+  const parts: Buffer[] = [];
   let partsBytes = 0;
   let escaped = false;
   let truncated = false;
@@ -113,7 +113,8 @@ export function createStringTable(options: { maxStringBytes?: number } = {}): St
     },
     begin(keep) {
       keeping = keep;
-      parts = [];
+      // Reused, not reallocated: this runs once per string, millions of times.
+      if (parts.length > 0) parts.length = 0;
       partsBytes = 0;
       escaped = false;
       truncated = false;
@@ -132,8 +133,8 @@ export function createStringTable(options: { maxStringBytes?: number } = {}): St
         let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, partsBytes);
         if (truncated) bytes = cutAtSafePoint(bytes);
         if (keeping === 2 || (bytes.length > 0 && bytes[0] >= 0x30 && bytes[0] <= 0x39 && bytes.includes(EPHEMERON_MARK))) store(bytes, count, escaped);
+        parts.length = 0;
       }
-      parts = [];
       count++;
     },
   };

@@ -8,6 +8,8 @@ import { querySeries } from './query-series';
 import { querySpaces } from './query-spaces';
 import { readRunRecords, recordForEnd, recordFromHello, writeRunRecord } from './run-record';
 import { getRunSummary, listRunSummaries } from './run-summaries';
+import { readSnapshotRecords, writeSnapshotRecord } from './snapshot-record';
+import { insertSnapshotTypes, readSnapshotTypes } from './snapshot-type-rows';
 import type { StoreContext } from './store-context';
 import { toStoreError } from './store-error';
 import type { Store } from './types';
@@ -46,6 +48,16 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     querySpaces: (runId, range) => querySpaces(ctx, runId, range),
 
     queryGc: (runId, range) => queryGc(ctx, runId, range),
+
+    writeSnapshot: (record) => writeSnapshotRecord(ctx, record),
+
+    getSnapshot: async (runId, snapshotId) => (await readSnapshotRecords(ctx, runId, snapshotId))[0] ?? null,
+
+    listSnapshots: (runId) => readSnapshotRecords(ctx, runId),
+
+    insertSnapshotTypes: (key, rows, analysedAt) => insertSnapshotTypes(ctx, key, rows, analysedAt),
+
+    getSnapshotTypes: (runId, snapshotId) => readSnapshotTypes(ctx, runId, snapshotId),
 
     close: () => {
       // Idempotent: a shutdown path may close twice; the engine must be released once.

@@ -23,6 +23,7 @@ export interface Migration {
  *   Gorilla for float gauges, each followed by ZSTD.
  * - Monthly partitions let TTL drop whole parts. The TTL itself is not part of these statements: it
  *   depends on the configured retention and is applied (and changed) by `ensureRetention`.
+ * - Snapshot tables expire by taken_at with the same retention (the files on disk too).
  * - runs has no TTL on purpose: a run row is tiny and a live run may go for longer than the
  *   retention without a new hello; expiring it would orphan its recent data.
  */
@@ -102,5 +103,55 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'gc event weights',
     // The probe caps observed GC events per interval; each stored event stands for `weight` GCs.
     statements: (t) => [`ALTER TABLE ${t.gcs} ADD COLUMN IF NOT EXISTS weight Float32 DEFAULT 1 CODEC(Gorilla, ZSTD(1))`],
+  },
+  {
+    version: 3,
+    name: 'heap snapshots and their per-type aggregates',
+    /*
+     * snapshots: one row per (run, snapshot); every status change writes a new version
+     * (updated_at), FINAL returns the latest. taken_at never changes between versions of one
+     * snapshot, so all versions share a partition and TTL drops them together.
+     * snapshot_types: every type of every analysed snapshot (not a top N), so any two snapshots
+     * of a run can be diffed later; written once per analysis, a retried insert collapses.
+     */
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.snapshots} (
+        run_id String,
+        snapshot_id String,
+        boot String,
+        trigger LowCardinality(String),
+        status LowCardinality(String),
+        taken_at DateTime64(3, 'UTC'),
+        reason String,
+        error_code LowCardinality(String),
+        heap_used UInt64,
+        estimated_bytes UInt64,
+        file_size UInt64,
+        sha256 String,
+        stored_size UInt64,
+        node_count UInt64,
+        edge_count UInt64,
+        total_size UInt64,
+        reachable_size UInt64,
+        capture_ms Float64,
+        upload_ms Float64,
+        analysis_ms Float64,
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      PARTITION BY toYYYYMM(taken_at)
+      ORDER BY (run_id, snapshot_id)`,
+      `CREATE TABLE IF NOT EXISTS ${t.snapshotTypes} (
+        run_id LowCardinality(String),
+        snapshot_id LowCardinality(String),
+        taken_at DateTime64(3, 'UTC'),
+        type LowCardinality(String),
+        count UInt64 CODEC(T64, ZSTD(1)),
+        self_size UInt64 CODEC(T64, ZSTD(1)),
+        retained_size UInt64 CODEC(T64, ZSTD(1)),
+        analysed_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(analysed_at)
+      PARTITION BY toYYYYMM(taken_at)
+      ORDER BY (run_id, snapshot_id, type)`,
+    ],
   },
 ];

@@ -5,8 +5,9 @@ import { TABLE } from './table-names';
 /** A century: anything longer is certainly a typo. */
 const MAX_RETENTION_DAYS = 36_500;
 
-/** Tables whose rows expire; runs are kept (see migrations.ts). */
-const TTL_TABLES = ['samples', 'spaces', 'gcs'] as const;
+/** Tables whose rows expire, with the time column their TTL counts from; runs are kept (see migrations.ts). */
+const TTL_COLUMNS = { samples: 'ts', spaces: 'ts', gcs: 'ts', snapshots: 'taken_at', snapshotTypes: 'taken_at' } as const;
+const TTL_TABLES = Object.keys(TTL_COLUMNS) as (keyof typeof TTL_COLUMNS)[];
 
 export function validateRetentionDays(value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_RETENTION_DAYS) {
@@ -41,7 +42,7 @@ export async function ensureRetention(ctx: StoreContext, retentionDays: number):
     const name = TABLE[key];
     const engine = byName.get(name);
     if (engine !== undefined && currentTtlDays(engine) === days) continue;
-    await runCommand(ctx, `cannot set the retention of ${name}`, `ALTER TABLE ${ctx.tables[key]} MODIFY TTL toDateTime(ts) + INTERVAL ${days} DAY`);
+    await runCommand(ctx, `cannot set the retention of ${name}`, `ALTER TABLE ${ctx.tables[key]} MODIFY TTL toDateTime(${TTL_COLUMNS[key]}) + INTERVAL ${days} DAY`);
     altered.push(name);
   }
   return altered;

@@ -14,6 +14,8 @@ export interface TableNames {
   samples: string;
   spaces: string;
   gcs: string;
+  snapshots: string;
+  snapshotTypes: string;
 }
 
 /** Bare table names (as `system.tables.name` knows them), fixed in code. */
@@ -23,6 +25,8 @@ export const TABLE = {
   samples: 'samples',
   spaces: 'heap_spaces',
   gcs: 'gc_events',
+  snapshots: 'snapshots',
+  snapshotTypes: 'snapshot_types',
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -47,5 +51,7 @@ export function tableNames(database: string): TableNames {
     samples: `${db}.${TABLE.samples}`,
     spaces: `${db}.${TABLE.spaces}`,
     gcs: `${db}.${TABLE.gcs}`,
+    snapshots: `${db}.${TABLE.snapshots}`,
+    snapshotTypes: `${db}.${TABLE.snapshotTypes}`,
   };
 }

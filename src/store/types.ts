@@ -1,5 +1,10 @@
 import type { HelloMessage } from '../protocol/messages';
+import type { SnapshotTypeRow } from '../shared/snapshot-types';
 import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+import type { StoredSnapshot } from './snapshot-record';
+import type { SnapshotKey } from './snapshot-type-rows';
+
+export type { StoredSnapshot, SnapshotKey };
 
 /** Where the data lives: the embedded engine in a directory, or a ClickHouse server over HTTP. */
 export type StoreTarget =
@@ -85,5 +90,14 @@ export interface Store {
   querySeries(runId: string, metrics: readonly MetricName[], range: RangeQuery): Promise<SeriesResult>;
   querySpaces(runId: string, range: RangeQuery): Promise<SpacesResult>;
   queryGc(runId: string, range: RangeQuery): Promise<GcResult>;
+  /** Writes a version of a snapshot row; `updatedAt` must exceed the previous version's. */
+  writeSnapshot(record: StoredSnapshot): Promise<void>;
+  getSnapshot(runId: string, snapshotId: string): Promise<StoredSnapshot | null>;
+  /** A run's snapshots, oldest first. */
+  listSnapshots(runId: string): Promise<StoredSnapshot[]>;
+  /** Stores every type of one analysed snapshot. */
+  insertSnapshotTypes(key: SnapshotKey, rows: readonly SnapshotTypeRow[], analysedAt: number): Promise<void>;
+  /** All types of one snapshot, largest retained size first; [] when it has none. */
+  getSnapshotTypes(runId: string, snapshotId: string): Promise<SnapshotTypeRow[]>;
   close(): Promise<void>;
 }

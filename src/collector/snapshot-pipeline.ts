@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import { formatErrorLine, isLeakwatchError } from '../shared/errors';
+import type { Logger } from '../shared/log';
+import type { SnapshotProgress } from '../shared/snapshot-types';
+import type { AnalysisProgress, SnapshotAnalysis } from '../snapshot/types';
+import type { Store } from '../store/types';
+import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
+import { compressFile } from './compress-file';
+import type { SnapshotFiles, VerifiedUpload } from './snapshot-files';
+import { applyFailure, applyReady, applyRecovered, isFinal } from './snapshot-lifecycle';
+import type { SnapshotRecords } from './snapshot-records';
+
+/**
+ * Share of an analysis each step usually takes: parsing the file dominates, the dominator tree
+ * is most of the rest. Only used to turn the engine's per-step progress into one forward-moving bar.
+ */
+const STEP_SPAN: Record<AnalysisProgress['phase'], [number, number]> = { load: [0, 0.6], dominators: [0.6, 0.9], aggregate: [0.9, 1] };
+const PERMILLE = 1000;
+/** Progress of a verified snapshot before its analysis reports anything. */
+export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, total: PERMILLE, step: 'load' };
+
+export interface SnapshotPipelineDeps {
+  store: Store;
+  records: SnapshotRecords;
+  files: SnapshotFiles;
+  log: Logger;
+  /** Worker entry override (tests). */
+  workerPath?: string;
+}
+
+/**
+ * After an upload is verified: analyse it in a worker thread while gzip-compressing it into the
+ * snapshot directory, store the per-type rows, mark the snapshot ready (or failed) and remove the
+ * verified copy. Snapshots are processed one at a time: an analysis holds the whole graph in
+ * memory, and two large ones at once would double the collector's peak.
+ */
+export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
+  const { store, records, files, log } = deps;
+  const queue: VerifiedUpload[] = [];
+  const queued = new Set<string>();
+  let draining: Promise<void> | undefined;
+  let current: { analysis?: RunningAnalysis; abort: AbortController } | undefined;
+  let stopped = false;
+
+  async function processOne(item: VerifiedUpload): Promise<void> {
+    const { run, id, file } = item;
+    const stat = await fs.promises.stat(file).catch(() => undefined);
+    if (!stat) return;
+    let record = await records.get(run, id);
+    if (record && isFinal(record.status)) {
+      // Left behind by a process that stopped between the final write and the clean-up.
+      await fs.promises.rm(file, { force: true });
+      return;
+    }
+    record = await records.update(run, id, (prev) => applyRecovered(prev, { run, id, fileSize: stat.size, takenAt: stat.mtimeMs }), ANALYSIS_STARTS);
+    const takenAt = record?.takenAt ?? stat.mtimeMs;
+    const started = Date.now();
+
+    let analysed = false;
+    let analysisPermille = 0;
+    const show = (progress: SnapshotProgress) => records.setProgress(run, id, progress);
+    show(ANALYSIS_STARTS);
+    const abort = new AbortController();
+    current = { abort };
+    const analysis = startAnalysisWorker(file, {
+      workerPath: deps.workerPath,
+      onProgress: (p) => {
+        const [from, to] = STEP_SPAN[p.phase];
+        const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+        analysisPermille = Math.max(analysisPermille, Math.round((from + (to - from) * fraction) * PERMILLE));
+        show({ phase: 'analysing', done: analysisPermille, total: PERMILLE, step: p.phase });
+      },
+    });
+    current.analysis = analysis;
+    const compressed = compressFile(file, files.storedPath(run, id), files.partialPath(run, id), {
+      signal: abort.signal,
+      // Shown only once the analysis is done and compression is what is still running.
+      onBytes: (read) => {
+        if (analysed) show({ phase: 'compressing', done: read, total: stat.size });
+      },
+    });
+    const analysisDone = analysis.result.finally(() => {
+      analysed = true;
+    });
+    const [analysisResult, storedResult] = await Promise.allSettled([analysisDone, compressed]);
+    current = undefined;
+    if (stopped || (analysisResult.status === 'rejected' && analysisResult.reason instanceof AnalysisCancelled)) {
+      // Shutting down: the verified file stays and is analysed on the next start.
+      return;
+    }
+    const analysisMs = Date.now() - started;
+    const storedSize = storedResult.status === 'fulfilled' ? storedResult.value : 0;
+    const key = { run, id, takenAt };
+
+    if (analysisResult.status === 'rejected' || storedResult.status === 'rejected') {
+      const [errorCode, err] =
+        analysisResult.status === 'rejected' ? ['LW_ERR_SNAPSHOT_ANALYSIS', analysisResult.reason] : ['LW_ERR_SNAPSHOT_IO', (storedResult as PromiseRejectedResult).reason];
+      // The engine's own code (LW_ERR_SNAPSHOT_TRUNCATED, …) stays in the reason: it says what is wrong with the file.
+      const reason = isLeakwatchError(err) && err.code !== errorCode ? formatErrorLine(err) : err instanceof Error ? err.message : String(err);
+      log.warn(`snapshot ${id} of run ${run} failed: ${errorCode}: ${reason}`);
+      // A compressed copy stays downloadable even when the analysis failed: DevTools may still open it.
+      await records.update(run, id, (prev) => {
+        const failed = applyFailure(prev, key, errorCode, reason);
+        return failed && { ...failed, storedSize, analysisMs };
+      });
+      await fs.promises.rm(file, { force: true });
+      return;
+    }
+    const result: SnapshotAnalysis = analysisResult.value;
+    await store.insertSnapshotTypes(key, result.types, Date.now());
+    await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));
+    await fs.promises.rm(file, { force: true });
+    log.info(`snapshot ${id} of run ${run} ready: ${result.nodeCount} nodes, ${result.types.length} types, analysed in ${analysisMs} ms`);
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0 && !stopped) {
+      const item = queue.shift()!;
+      try {
+        await processOne(item);
+      } catch (err) {
+        // Typically the store being down: the verified file is kept for the next start.
+        log.error(`snapshot ${item.id} of run ${item.run}: ${formatErrorLine(err)}`);
+      } finally {
+        queued.delete(`${item.run}/${item.id}`);
+      }
+    }
+    draining = undefined;
+  }
+
+  return {
+    enqueue(item: VerifiedUpload): void {
+      const key = `${item.run}/${item.id}`;
+      if (stopped || queued.has(key)) return;
+      queued.add(key);
+      queue.push(item);
+      draining ??= drain();
+    },
+
+    /** Resolves when everything queued so far is processed (tests, orderly shutdown of a finished run). */
+    async idle(): Promise<void> {
+      while (draining) await draining;
+    },
+
+    /** Stops the running analysis and drops the queue; verified files stay for the next start. */
+    async stop(): Promise<void> {
+      stopped = true;
+      queue.length = 0;
+      current?.abort.abort();
+      await current?.analysis?.terminate();
+      await draining;
+    },
+  };
+}
+
+export type SnapshotPipeline = ReturnType<typeof createSnapshotPipeline>;

@@ -1,0 +1,116 @@
+import type WebSocket from 'ws';
+import { MAX_SNAPSHOT_BYTES } from '../protocol/decode-snapshot';
+import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
+import type { Logger } from '../shared/log';
+import type { SnapshotRecord } from '../shared/snapshot-types';
+import type { Store } from '../store/types';
+import type { LiveHub } from './live-hub';
+import { createSnapshotFiles } from './snapshot-files';
+import { applyProbeStatus } from './snapshot-lifecycle';
+import { createSnapshotPipeline } from './snapshot-pipeline';
+import { createSnapshotRecords } from './snapshot-records';
+import { createSnapshotRequests } from './snapshot-requests';
+import { handleSnapshotUpload } from './snapshot-upload';
+
+export interface SnapshotServiceOptions {
+  store: Store;
+  live: LiveHub;
+  log: Logger;
+  /** Where snapshot files are kept (gzip) and uploads land. */
+  dir: string;
+  /** Stored files older than this are deleted (the store's retention). */
+  retentionDays: number;
+  maxSnapshotBytes?: number;
+  requestTimeoutMs?: number;
+  /** Analysis worker entry override (tests). */
+  workerPath?: string;
+}
+
+/** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
+export interface SnapshotRequestAnswer {
+  httpStatus: 200 | 202;
+  snapshot: SnapshotRecord;
+}
+
+/**
+ * Everything the collector does with heap snapshots, wired together: records (store + live push +
+ * progress), upload connections, the analysis pipeline, requests to probes and the file store.
+ */
+export function createSnapshotService(options: SnapshotServiceOptions) {
+  const { store, live, log } = options;
+  const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
+  const records = createSnapshotRecords({ store, live });
+  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath });
+  const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
+  const activeUploads = new Set<string>();
+  const uploadSockets = new Set<WebSocket>();
+  const uploadsDone = new Set<Promise<void>>();
+
+  return {
+    records,
+    files,
+    pipeline,
+
+    /** Starts the retention sweep and queues uploads a previous process verified but did not analyse. */
+    async start(): Promise<void> {
+      files.startRetention();
+      // A directory the collector cannot tidy must not stop it from serving samples.
+      const verified = await files.recover().catch((err: Error) => {
+        log.warn(`cannot recover snapshot uploads in ${files.dir}: ${err.message}`);
+        return [];
+      });
+      for (const upload of verified) {
+        log.info(`resuming the analysis of snapshot ${upload.id} of run ${upload.run}`);
+        pipeline.enqueue(upload);
+      }
+    },
+
+    handleUpload(ws: WebSocket, url: URL, remote: string): void {
+      uploadSockets.add(ws);
+      const done = handleSnapshotUpload(ws, url, remote, {
+        files,
+        records,
+        log,
+        maxBytes: options.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES,
+        active: activeUploads,
+        onVerified: (verified) => pipeline.enqueue(verified),
+      });
+      uploadsDone.add(done);
+      void done.finally(() => {
+        uploadsDone.delete(done);
+        uploadSockets.delete(ws);
+      });
+    },
+
+    /** A probe of `run` is connected on `ws` (after its hello): snapshot requests go there. */
+    addProbe(run: string, ws: WebSocket): void {
+      requests.addProbe(run, ws);
+    },
+
+    /**
+     * A `snapshot-status` from a probe, called once everything before it on that connection is
+     * stored: records it, then answers the API request waiting for it, if any.
+     */
+    async onProbeStatus(msg: SnapshotStatusMessage): Promise<void> {
+      const snapshot = await records.update(msg.run, msg.snapshotId, (prev) => applyProbeStatus(prev, msg));
+      if (msg.state !== 'capturing' && msg.state !== 'busy') log.info(`snapshot ${msg.snapshotId} of run ${msg.run} ${msg.state}: ${msg.errorCode} ${msg.reason}`.trimEnd());
+      if (msg.requestId !== '' && snapshot) requests.answer(msg.requestId, { httpStatus: msg.state === 'busy' ? 200 : 202, snapshot });
+    },
+
+    /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
+    request(run: string): Promise<SnapshotRequestAnswer> {
+      return requests.request(run);
+    },
+
+    /** Ends uploads (recorded as failed) and stops the analysis; verified files stay for the next start. */
+    async close(): Promise<void> {
+      files.stopRetention();
+      for (const ws of uploadSockets) ws.terminate();
+      await Promise.all(uploadsDone);
+      await pipeline.stop();
+      records.close();
+    },
+  };
+}
+
+export type SnapshotService = ReturnType<typeof createSnapshotService>;
