@@ -451,3 +451,21 @@ test('a snapshot verified but not yet analysed when the collector stops is analy
     await restarted?.close();
   }
 });
+
+test('a snapshot still capturing when its run ends is marked failed (the process is gone)', { timeout: 60_000 }, async () => {
+  const run = 'ended-mid-capture';
+  const probe = await connectRawProbe(ingestUrl(), run);
+  try {
+    const seq = probe.sendStatus({ state: 'capturing', snapshotId: 'snap-orphan' });
+    await probe.waitForAck(seq);
+    await waitForStatus(run, 'snap-orphan', 'capturing');
+    // `leakwatch run` ends the run this way when its command exits.
+    const ended = await fetch(api(`${run}/end`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ exitCode: 137 }) });
+    assert.equal(ended.status, 200);
+    const { snapshot } = await waitForStatus(run, 'snap-orphan', 'failed');
+    assert.equal(snapshot.errorCode, 'LW_ERR_SNAPSHOT_CAPTURE');
+    assert.match(snapshot.reason, /process ended before its snapshot was uploaded/);
+  } finally {
+    await probe.close();
+  }
+});

@@ -66,3 +66,26 @@ test('dropping an already-sent message keeps the send cursor on the right messag
   push(q, 3); // drops seq 1
   assert.equal(q.peekUnsent()?.seq, 2);
 });
+
+test('a message that cannot carry a gap (a snapshot status) leaves it for the next batch', () => {
+  const q = createSendQueue({ maxMessages: 3, maxBytes: 1e6 });
+  for (let i = 0; i < 4; i++) push(q, 1000 + i); // seq 1 dropped; seq 4 reports it
+  let statusGap: unknown = 'not built';
+  q.push(
+    (seq, gap) => {
+      statusGap = gap;
+      return { text: JSON.stringify({ seq, status: true }), samples: 0, ts: 2000 };
+    },
+    { carriesGap: false },
+  ); // seq 5; seq 2 dropped
+  assert.equal(statusGap, undefined);
+  push(q, 3000); // seq 6; seq 3 dropped
+  const texts: string[] = [];
+  for (let m = q.peekUnsent(); m; m = q.peekUnsent()) {
+    texts.push(m.text);
+    q.markSent();
+  }
+  const last = JSON.parse(texts[texts.length - 1]!) as { seq: number; gap?: { droppedMessages: number; fromTs: number; toTs: number } };
+  assert.equal(last.seq, 6);
+  assert.deepEqual(last.gap && { droppedMessages: last.gap.droppedMessages, fromTs: last.gap.fromTs, toTs: last.gap.toTs }, { droppedMessages: 2, fromTs: 1001, toTs: 1002 });
+});

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
-import { PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
-import { parseDuration, parseInteger, parseLabels } from '../shared/units';
+import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
+import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
 import { callCollector } from './api-client';
 import { exitCodeOf, spawnWithProbe } from './child-command';
 import { readDataDirOwner } from './data-dir-owner';
@@ -21,6 +21,9 @@ interface RunFlags extends StoreFlags {
   port: string;
   token?: string;
   snapshotDir?: string;
+  snapshotEvery?: string;
+  snapshotOnGrowth?: string;
+  snapshotNearLimit?: string;
 }
 
 /** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
@@ -49,6 +52,9 @@ export function runCommand(): Command {
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
     .option('--token <token>', 'token the probe presents to the collector (or LEAKWATCH_TOKEN)')
     .option('--snapshot-dir <dir>', 'where the embedded collector keeps heap snapshot files (default: <data dir>/snapshots)')
+    .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m)')
+    .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
+    .option('--snapshot-near-limit <share>', 'take a heap snapshot when heap used reaches this share of the heap limit (e.g. 0.9)')
     .passThroughOptions();
   addStoreFlags(command);
   return command.action(async (cmd: string[], flags: RunFlags) => {
@@ -59,6 +65,7 @@ export function runCommand(): Command {
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = flags.token ?? process.env.LEAKWATCH_TOKEN;
+    const snapshotEnv = snapshotFlagsToEnv(flags);
 
     let collectorUrl = flags.collector;
     if (!collectorUrl && !flags.clickhouse) {
@@ -96,6 +103,7 @@ export function runCommand(): Command {
       [PROBE_ENV.managed]: '1',
     };
     if (token) env[PROBE_ENV.token] = token;
+    Object.assign(env, snapshotEnv);
 
     let stoppedByUs = false;
     let result;
@@ -133,4 +141,23 @@ export function runCommand(): Command {
     }
     process.exitCode = reported;
   });
+}
+
+/**
+ * Checks the snapshot flags here, so a typo fails `leakwatch run` with one line instead of
+ * starting the command with a probe that refuses its configuration, and hands them to the
+ * child's probe as LEAKWATCH_SNAPSHOT_* variables in the form the probe parses.
+ */
+function snapshotFlagsToEnv(flags: RunFlags): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (flags.snapshotEvery !== undefined) {
+    const everyMs = parseDuration(flags.snapshotEvery, '--snapshot-every');
+    if (everyMs > 0 && everyMs < MIN_SNAPSHOT_EVERY_MS) {
+      throw new LeakwatchError('LW_ERR_CONFIG', `--snapshot-every must be at least ${MIN_SNAPSHOT_EVERY_MS}ms, got ${flags.snapshotEvery}`);
+    }
+    env[PROBE_ENV.snapshotEvery] = `${everyMs}`;
+  }
+  if (flags.snapshotOnGrowth !== undefined) env[PROBE_ENV.snapshotOnGrowth] = `${parseShare(flags.snapshotOnGrowth, '--snapshot-on-growth', MAX_GROWTH_SHARE)}`;
+  if (flags.snapshotNearLimit !== undefined) env[PROBE_ENV.snapshotNearLimit] = `${parseShare(flags.snapshotNearLimit, '--snapshot-near-limit', 1)}`;
+  return env;
 }

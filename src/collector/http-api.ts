@@ -96,6 +96,7 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     const exitCode = body.exitCode;
     if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) throw badRequest('exitCode must be a whole number or null');
     await store.endRun(runId, Date.now(), (exitCode as number | null | undefined) ?? null);
+    await snapshots.onRunEnded(runId);
     const ended = await store.getRun(runId);
     if (ended) live.publishRun(ended);
     sendJson(res, 200, { run: ended });

@@ -149,7 +149,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
           resolve();
           if (err) return storeFailed(err);
           if (failed) return;
-          const finish = msg.endsRun ? store.endRun(msg.run, msg.endedAt, null) : Promise.resolve();
+          const finish = msg.endsRun ? store.endRun(msg.run, msg.endedAt, null).then(() => snapshots.onRunEnded(msg.run)) : Promise.resolve();
           finish
             .then(() => {
               storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));

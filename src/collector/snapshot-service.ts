@@ -97,6 +97,22 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
       if (msg.requestId !== '' && snapshot) requests.answer(msg.requestId, { httpStatus: msg.state === 'busy' ? 200 : 202, snapshot });
     },
 
+    /**
+     * The run ended: a snapshot still `capturing` will never be uploaded (its process is gone,
+     * most likely killed while V8 was writing). Marked failed so it does not look in progress
+     * forever. An upload under way ends on its own connection.
+     */
+    async onRunEnded(run: string): Promise<void> {
+      for (const snapshot of await store.listSnapshots(run)) {
+        if (snapshot.status !== 'capturing') continue;
+        await records.update(run, snapshot.id, (prev) =>
+          prev?.status === 'capturing'
+            ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason: 'the process ended before its snapshot was uploaded' }
+            : undefined,
+        );
+      }
+    },
+
     /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
     request(run: string): Promise<SnapshotRequestAnswer> {
       return requests.request(run);

@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeMessage } from '../protocol/encode';
 import { PROTOCOL_VERSION, type BatchMessage, type ByeMessage, type HelloMessage } from '../protocol/messages';
+import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
 import type { ProbeConfig } from '../shared/probe-config';
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
+import { createSnapshotter, type SnapshotterOptions, type SnapshotterStats } from './snapshotter';
 import { createTransport } from './transport';
 
 export const PROBE_VERSION = '0.1.0';
@@ -18,7 +20,12 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean };
+  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats };
+}
+
+/** Seams for tests and benchmarks; production code passes none. */
+export interface ProbeInternals {
+  snapshot?: Pick<SnapshotterOptions, 'headroom' | 'upload'>;
 }
 
 /**
@@ -26,7 +33,11 @@ export interface ProbeHandle {
  * since the last tick) and queues it for the transport. All work per tick is a handful of
  * counter reads and one JSON.stringify of ~2 KB; nothing blocks the host's event loop.
  */
-export function createProbe(config: ProbeConfig, notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): ProbeHandle {
+export function createProbe(
+  config: ProbeConfig,
+  notice: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  internals: ProbeInternals = {},
+): ProbeHandle {
   const runId = config.runId ?? randomUUID();
   const bootId = randomUUID();
   const startedAt = Date.now();
@@ -50,7 +61,35 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
     probeVersion: PROBE_VERSION,
   };
   const helloText = encodeMessage(hello);
-  const transport = createTransport({ url: config.collectorUrl, token: config.token, queue, hello: () => helloText, notice });
+  const snapshotter = createSnapshotter({
+    runId,
+    bootId,
+    collectorUrl: config.collectorUrl,
+    token: config.token,
+    config: config.snapshot,
+    startedAt,
+    notice,
+    connected: () => transport.connected,
+    sendStatus: (fields) => {
+      queue.push(
+        (seq) => {
+          const message: SnapshotStatusMessage = { v: PROTOCOL_VERSION, type: 'snapshot-status', run: runId, boot: bootId, seq, ...fields };
+          return { text: encodeMessage(message), samples: 0, ts: fields.at };
+        },
+        { carriesGap: false },
+      );
+      transport.flush();
+    },
+    ...internals.snapshot,
+  });
+  const transport = createTransport({
+    url: config.collectorUrl,
+    token: config.token,
+    queue,
+    hello: () => helloText,
+    notice,
+    onSnapshotRequest: (request) => snapshotter.request(request.requestId),
+  });
   let stopping: Promise<{ flushed: boolean }> | undefined;
 
   function tick(): void {
@@ -58,6 +97,9 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
       const now = Date.now();
       const { sample, spaces } = sampler.read(now);
       const gcs = gcObserver.drain();
+      let floor: number | undefined;
+      for (const gc of gcs) if (gc.heapUsedAfter !== null) floor = gc.heapUsedAfter;
+      snapshotter.tick({ now, heapUsed: sample.heapUsed, heapLimit: sample.heapLimit, floor });
       queue.push((seq, gap) => {
         const batch: BatchMessage = { v: PROTOCOL_VERSION, type: 'batch', run: runId, boot: bootId, seq, samples: [sample], spaces, gcs };
         if (gap) batch.gap = gap;
@@ -82,6 +124,8 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
     stop(deadlineMs = 2000) {
       stopping ??= (async () => {
         clearInterval(timer);
+        // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
+        await snapshotter.stop();
         tick();
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
@@ -97,7 +141,7 @@ export function createProbe(config: ProbeConfig, notice: (line: string) => void 
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected };
+      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats() };
     },
   };
 }

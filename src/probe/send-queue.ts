@@ -51,11 +51,14 @@ export function createSendQueue(options: SendQueueOptions) {
   }
 
   return {
-    /** Builds and queues the next message; `build` receives its seq and any gap to report. */
-    push(build: (seq: number, gap: Gap | undefined) => { text: string; samples: number; ts: number }): void {
+    /**
+     * Builds and queues the next message; `build` receives its seq and any gap to report.
+     * A message type that cannot carry a gap (`carriesGap: false`) leaves it for the next one.
+     */
+    push(build: (seq: number, gap: Gap | undefined) => { text: string; samples: number; ts: number }, pushOptions: { carriesGap?: boolean } = {}): void {
       while (items.length >= options.maxMessages) dropOldest();
-      const gap = pendingGap;
-      pendingGap = undefined;
+      const gap = pushOptions.carriesGap === false ? undefined : pendingGap;
+      if (pushOptions.carriesGap !== false) pendingGap = undefined;
       const message = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
       items.push(message);
       bytes += message.text.length;

@@ -1,10 +1,10 @@
-import net from 'node:net';
-import tls from 'node:tls';
 import WebSocket from 'ws';
 import { FATAL_CLOSE_CODES } from '../protocol/close-codes';
 import { decodeCollectorMessage } from '../protocol/decode';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages';
+import type { SnapshotRequestMessage } from '../protocol/snapshot-messages';
 import type { SendQueue } from './send-queue';
+import { unrefConnect } from './unref-connect';
 
 /** Stop writing while this much is buffered in the socket: the app's memory is not our buffer. */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -19,6 +19,8 @@ export interface TransportOptions {
   hello: () => string;
   /** One-line notices for the host's stderr; called rarely (state changes only). */
   notice: (line: string) => void;
+  /** A `snapshot-request` from the collector (must not throw; answers go through the queue). */
+  onSnapshotRequest?: (request: SnapshotRequestMessage) => void;
 }
 
 /**
@@ -54,12 +56,7 @@ export function createTransport(options: TransportOptions) {
       maxPayload: MAX_MESSAGE_BYTES,
       handshakeTimeout: 10_000,
       headers,
-      // ws lets us create the TCP socket; unref'ing it here means an idle app exits normally.
-      createConnection: ((opts: net.NetConnectOpts & tls.ConnectionOptions) => {
-        const s = options.url.startsWith('wss:') ? tls.connect(opts) : net.connect(opts);
-        s.unref();
-        return s;
-      }) as unknown as typeof net.createConnection,
+      createConnection: unrefConnect(options.url),
     });
     ws = socket;
     socket.on('open', () => {
@@ -77,6 +74,8 @@ export function createTransport(options: TransportOptions) {
       if (msg?.type === 'ack') {
         queue.ack(msg.seq);
         settleIdle();
+      } else if (msg?.type === 'snapshot-request') {
+        options.onSnapshotRequest?.(msg);
       }
     });
     socket.on('close', (code, reason) => {

@@ -1,5 +1,5 @@
 import { LeakwatchError } from './errors';
-import { parseDuration, parseLabels } from './units';
+import { parseDuration, parseLabels, parseShare } from './units';
 
 /**
  * Probe configuration, from `startProbe(options)` or from `LEAKWATCH_*` environment variables
@@ -15,10 +15,28 @@ export const PROBE_ENV = {
   interval: 'LEAKWATCH_INTERVAL',
   /** Set by `leakwatch run`: the launcher, not the probe, ends the run. */
   managed: 'LEAKWATCH_MANAGED',
+  /** Heap snapshot every this long (`30m`); unset or 0: no scheduled snapshots. */
+  snapshotEvery: 'LEAKWATCH_SNAPSHOT_EVERY',
+  /** Snapshot when the heap floor grew by this share (`50%`, `0.5`) since the last snapshot. */
+  snapshotOnGrowth: 'LEAKWATCH_SNAPSHOT_ON_GROWTH',
+  /** Snapshot when heap used reaches this share of the heap limit (`0.9`, `90%`). */
+  snapshotNearLimit: 'LEAKWATCH_SNAPSHOT_NEAR_LIMIT',
+  /** Least time between two growth / near-limit snapshots (default 10m). */
+  snapshotMinGap: 'LEAKWATCH_SNAPSHOT_MIN_GAP',
+  /** Where snapshot files are written before the upload (default: the OS temp directory). */
+  snapshotDir: 'LEAKWATCH_SNAPSHOT_DIR',
+  /** Multiplier on the headroom guard's memory estimate (default 1; 0 turns the guard off). */
+  snapshotHeadroomFactor: 'LEAKWATCH_SNAPSHOT_HEADROOM_FACTOR',
 } as const;
 
 export const DEFAULT_COLLECTOR_URL = 'ws://127.0.0.1:7070/ingest';
 export const MIN_INTERVAL_MS = 100;
+/** Scheduled snapshots pause the app for V8's whole write; more often than this is a mistake. */
+export const MIN_SNAPSHOT_EVERY_MS = 1000;
+/** Default least gap between two triggered (growth, near-limit) snapshots. */
+export const DEFAULT_SNAPSHOT_MIN_GAP_MS = 10 * 60_000;
+/** Largest growth share accepted ("10000%"): beyond that the trigger could never fire anyway. */
+export const MAX_GROWTH_SHARE = 100;
 
 export interface ProbeOptions {
   /** Collector endpoint: ws://host:port/ingest (http:// is accepted and converted). */
@@ -34,6 +52,24 @@ export interface ProbeOptions {
   managed?: boolean;
   /** Most messages kept while the collector is unreachable (oldest dropped first). */
   maxQueuedMessages?: number;
+  /** Heap snapshot every this long (ms or "30m"); 0 or unset: no scheduled snapshots. */
+  snapshotEvery?: number | string;
+  /**
+   * Snapshot when the heap floor (heap used after a major GC) grew by this share since the last
+   * snapshot (0.5 or "50%"); unset: off.
+   */
+  snapshotOnGrowth?: number | string;
+  /** Snapshot when heap used reaches this share of V8's heap limit (0.9 or "90%"); unset: off. */
+  snapshotNearLimit?: number | string;
+  /** Least time between two growth / near-limit snapshots (ms or "10m"; default 10 min). */
+  snapshotMinGap?: number | string;
+  /** Directory for the snapshot file while it is written and uploaded (default os.tmpdir()). */
+  snapshotDir?: string;
+  /**
+   * Multiplier on the headroom guard's estimate of the memory V8 needs to write a snapshot
+   * (default 1). Above 1 is more careful; 0 turns the guard off.
+   */
+  snapshotHeadroomFactor?: number | string;
 }
 
 export interface ProbeConfig {
@@ -45,6 +81,20 @@ export interface ProbeConfig {
   intervalMs: number;
   maxQueuedMessages: number;
   managed: boolean;
+  snapshot: SnapshotConfig;
+}
+
+export interface SnapshotConfig {
+  /** 0: no scheduled snapshots. */
+  everyMs: number;
+  /** 0: no growth trigger; 0.5: when the heap floor is 1.5x the floor at the last snapshot. */
+  growthShare: number;
+  /** 0: no near-limit trigger; 0.9: at 90 % of heap_size_limit. */
+  nearLimitShare: number;
+  minGapMs: number;
+  /** undefined: os.tmpdir() at capture time. */
+  dir: string | undefined;
+  headroomFactor: number;
 }
 
 /** ws://host:port[/path]; http(s) becomes ws(s) and a bare host gets the /ingest path. */
@@ -81,6 +131,29 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
     intervalMs,
     maxQueuedMessages: Math.max(1, options.maxQueuedMessages ?? 600),
     managed: options.managed ?? false,
+    snapshot: resolveSnapshotConfig(options),
+  };
+}
+
+function resolveSnapshotConfig(options: ProbeOptions): SnapshotConfig {
+  const everyMs = parseDuration(options.snapshotEvery ?? 0, 'snapshot interval (--snapshot-every / LEAKWATCH_SNAPSHOT_EVERY)');
+  if (everyMs > 0 && everyMs < MIN_SNAPSHOT_EVERY_MS) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `snapshot interval must be 0 (off) or at least ${MIN_SNAPSHOT_EVERY_MS}ms, got ${everyMs}ms`);
+  }
+  const factor = typeof options.snapshotHeadroomFactor === 'string' ? Number(options.snapshotHeadroomFactor.trim() || Number.NaN) : options.snapshotHeadroomFactor ?? 1;
+  if (!Number.isFinite(factor) || factor < 0) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `snapshot headroom factor must be a number of at least 0, got "${options.snapshotHeadroomFactor}"`);
+  }
+  if (options.snapshotDir !== undefined && (typeof options.snapshotDir !== 'string' || options.snapshotDir.includes('\0'))) {
+    throw new LeakwatchError('LW_ERR_CONFIG', 'snapshot directory must be a path');
+  }
+  return {
+    everyMs,
+    growthShare: options.snapshotOnGrowth === undefined ? 0 : parseShare(options.snapshotOnGrowth, 'snapshot growth share (--snapshot-on-growth / LEAKWATCH_SNAPSHOT_ON_GROWTH)', MAX_GROWTH_SHARE),
+    nearLimitShare: options.snapshotNearLimit === undefined ? 0 : parseShare(options.snapshotNearLimit, 'snapshot near-limit share (--snapshot-near-limit / LEAKWATCH_SNAPSHOT_NEAR_LIMIT)', 1),
+    minGapMs: parseDuration(options.snapshotMinGap ?? DEFAULT_SNAPSHOT_MIN_GAP_MS, 'snapshot minimum gap (LEAKWATCH_SNAPSHOT_MIN_GAP)'),
+    dir: options.snapshotDir || undefined,
+    headroomFactor: factor,
   };
 }
 
@@ -94,5 +167,11 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   if (env[PROBE_ENV.labels]) options.labels = parseLabels(env[PROBE_ENV.labels]!.split(','), PROBE_ENV.labels);
   if (env[PROBE_ENV.interval]) options.interval = env[PROBE_ENV.interval];
   if (env[PROBE_ENV.managed] === '1') options.managed = true;
+  if (env[PROBE_ENV.snapshotEvery]) options.snapshotEvery = env[PROBE_ENV.snapshotEvery];
+  if (env[PROBE_ENV.snapshotOnGrowth]) options.snapshotOnGrowth = env[PROBE_ENV.snapshotOnGrowth];
+  if (env[PROBE_ENV.snapshotNearLimit]) options.snapshotNearLimit = env[PROBE_ENV.snapshotNearLimit];
+  if (env[PROBE_ENV.snapshotMinGap]) options.snapshotMinGap = env[PROBE_ENV.snapshotMinGap];
+  if (env[PROBE_ENV.snapshotDir]) options.snapshotDir = env[PROBE_ENV.snapshotDir];
+  if (env[PROBE_ENV.snapshotHeadroomFactor]) options.snapshotHeadroomFactor = env[PROBE_ENV.snapshotHeadroomFactor];
   return options;
 }

@@ -37,3 +37,20 @@ export function parseInteger(input: string, what: string, min: number, max: numb
   }
   return value;
 }
+
+/**
+ * Parses a share such as "50%", "0.5" or 0.5 into a fraction (0.5). `max` bounds the fraction
+ * (1 for a share of a limit; larger for growth, where "200%" means tripling).
+ */
+export function parseShare(input: string | number, what: string, max: number): number {
+  let value = Number.NaN;
+  if (typeof input === 'number') value = input;
+  else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(%)?\s*$/.exec(input);
+    if (match) value = match[2] ? Number(match[1]) / 100 : Number(match[1]);
+  }
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a share above 0 and at most ${max * 100}%, such as 50% or 0.5, got "${input}"`);
+  }
+  return value;
+}
