@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { PROBE_ENV } from '../src/shared/probe-config';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
 import type { RunSummary } from '../src/shared/types';
 import { SAMPLES, startCli, type CliProcess } from './helpers/cli';
@@ -17,7 +18,7 @@ import { getJson, waitFor } from './helpers/wait-for';
  */
 
 /** The probe's headroom guard asks for a thousand times its estimate: every snapshot is refused. */
-const REFUSE_ENV: NodeJS.ProcessEnv = { LEAKWATCH_SNAPSHOT_HEADROOM_FACTOR: '1000' };
+const REFUSE_ENV: NodeJS.ProcessEnv = { [PROBE_ENV.snapshotHeadroomFactor]: '1000' };
 
 const temp = makeTempDir('ui-snapshots');
 let cli: CliProcess | undefined;
