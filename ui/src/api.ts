@@ -1,4 +1,4 @@
-import type { GcResult, MetricName, RunSummary, SeriesResult, SpacesResult } from './api-types';
+import type { GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SpacesResult } from './api-types';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or a UI-side code for network trouble). */
 export class ApiError extends Error {
@@ -26,9 +26,14 @@ function isErrorBody(body: unknown): body is { error: { code: string; message: s
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return (await requestJson<T>('GET', path, signal)).body;
+}
+
+/** One JSON request; the HTTP status comes back too, for routes where 200 and 202 differ. */
+async function requestJson<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<{ status: number; body: T }> {
   let res: Response;
   try {
-    res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+    res = await fetch(path, { method, headers: { accept: 'application/json' }, signal });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new ApiError('LW_ERR_NETWORK', `cannot reach the collector (${(err as Error).message})`, 0);
@@ -43,7 +48,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     if (isErrorBody(body)) throw new ApiError(body.error.code, body.error.message ?? '', res.status);
     throw new ApiError('LW_ERR_BAD_RESPONSE', `${path} answered HTTP ${res.status}`, res.status);
   }
-  return body as T;
+  return { status: res.status, body: body as T };
 }
 
 function rangeQuery(range: RangeParams): URLSearchParams {
@@ -78,4 +83,35 @@ export function fetchSpaces(runId: string, range: RangeParams, signal?: AbortSig
 
 export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal): Promise<GcResult> {
   return getJson<GcResult>(`${runPath(runId)}/gc?${rangeQuery(range)}`, signal);
+}
+
+export async function fetchSnapshots(runId: string, signal?: AbortSignal): Promise<SnapshotRecord[]> {
+  return (await getJson<{ snapshots: SnapshotRecord[] }>(`${runPath(runId)}/snapshots`, signal)).snapshots;
+}
+
+export function fetchSnapshot(runId: string, snapshotId: string, signal?: AbortSignal): Promise<SnapshotDetail> {
+  return getJson<SnapshotDetail>(snapshotPath(runId, snapshotId), signal);
+}
+
+export function fetchSnapshotDiff(runId: string, a: string, b: string, signal?: AbortSignal): Promise<SnapshotDiff> {
+  const q = new URLSearchParams({ a, b });
+  return getJson<SnapshotDiff>(`${runPath(runId)}/diff?${q}`, signal);
+}
+
+/**
+ * Asks the run's probe for a snapshot now. `started` is false when the collector answered with
+ * the snapshot that was already in flight (HTTP 200) instead of starting one (HTTP 202).
+ */
+export async function requestSnapshot(runId: string): Promise<{ snapshot: SnapshotRecord; started: boolean }> {
+  const { status, body } = await requestJson<{ snapshot: SnapshotRecord }>('POST', `${runPath(runId)}/snapshots`);
+  return { snapshot: body.snapshot, started: status === 202 };
+}
+
+function snapshotPath(runId: string, snapshotId: string): string {
+  return `${runPath(runId)}/snapshots/${encodeURIComponent(snapshotId)}`;
+}
+
+/** The raw `.heapsnapshot` file, for Chrome DevTools. */
+export function snapshotDownloadHref(runId: string, snapshotId: string): string {
+  return `${snapshotPath(runId, snapshotId)}/download`;
 }

@@ -17,6 +17,24 @@ export function formatBytes(bytes: number | null | undefined, digits = 1): strin
   return `${sign}${shown} ${BYTE_UNITS[unit]}`;
 }
 
+/** A size change: "+1.5 KB", "-12 MB", "0 B" (the sign is the point of a diff column). */
+export function formatBytesDelta(bytes: number | null | undefined): string {
+  const text = formatBytes(bytes);
+  return typeof bytes === 'number' && bytes > 0 ? `+${text}` : text;
+}
+
+/** A count with thousands separators: "12,345". */
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
+  return n.toLocaleString();
+}
+
+/** A count change: "+1,024", "-3", "0". */
+export function formatCountDelta(n: number | null | undefined): string {
+  const text = formatCount(n);
+  return typeof n === 'number' && n > 0 ? `+${text}` : text;
+}
+
 /** A pause or delay: "0.42 ms", "12 ms", "1.3 s". */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';

@@ -1,3 +1,4 @@
+import type { Plugin } from 'chart.js';
 import type { MetricName } from './api-types';
 import { el } from './dom';
 import { formatBytes, formatMs } from './format';
@@ -63,7 +64,7 @@ interface CardSpec {
 }
 
 const CARDS: CardSpec[] = [
-  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC' },
+  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; vertical lines: snapshots (click one)' },
   { key: 'memory', title: 'Process memory', hint: 'resident set, external and array buffers' },
   { key: 'spaces', title: 'Heap spaces', hint: 'bytes used per V8 space, stacked' },
   { key: 'gc', title: 'GC pauses', hint: 'longest and summed pause per interval' },
@@ -84,9 +85,9 @@ function card(spec: CardSpec): { node: HTMLElement; canvas: HTMLCanvasElement; e
 
 /**
  * The five charts of the run page, created empty into `host`. `onZoom` fires when the user drags
- * a time range on any of them.
+ * a time range on any of them; `heapPlugins` draw on the heap chart only (snapshot markers).
  */
-export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: number) => void) {
+export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: number) => void, heapPlugins: Plugin<'line'>[] = []) {
   const canvases = {} as Record<keyof RunChartSet, HTMLCanvasElement>;
   const empties = {} as Record<keyof RunChartSet, HTMLElement>;
   for (const spec of CARDS) {
@@ -96,7 +97,7 @@ export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: nu
     empties[spec.key] = empty;
   }
   const charts: RunChartSet = {
-    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE], formatY: formatBytes, bytes: true, onZoom }),
+    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: heapPlugins }),
     memory: createTimeChart({ canvas: canvases.memory, lines: MEMORY_LINES, formatY: formatBytes, bytes: true, onZoom }),
     spaces: createTimeChart({ canvas: canvases.spaces, lines: [], formatY: formatBytes, bytes: true, stacked: true, onZoom }),
     gc: createTimeChart({ canvas: canvases.gc, lines: GC_LINES, formatY: formatMs, onZoom }),

@@ -8,12 +8,16 @@ import { createLiveSocket, type LiveSocket } from './live-socket';
 import { createRangeControls } from './range-controls';
 import { createRunCharts, SERIES_METRICS, type RunChartSet } from './run-charts';
 import { createRunHeader } from './run-header';
+import { createSnapshotMarkers, type MarkerPosition } from './snapshot-markers';
+import { createSnapshotPanel } from './snapshot-panel';
 import { viewFromQuery, viewToQuery, type ViewRange } from './view-range';
 
 declare global {
   interface Window {
     /** The run page's charts, for tests and for poking around in devtools. */
     leakwatchCharts?: RunChartSet;
+    /** Where the heap chart drew its snapshot markers (canvas pixels), for tests. */
+    leakwatchSnapshotMarkers?: () => MarkerPosition[];
   }
 }
 
@@ -23,7 +27,7 @@ const MIN_FOLLOW_SPAN_MS = 60_000;
 const MAX_POINTS_PER_PIXEL = 1.5;
 const MIN_REFETCH_GAP_MS = 10_000;
 
-/** The run page: header, range toolbar, five synced charts, live updates while following. */
+/** The run page: header, range toolbar, five synced charts, live updates while following, snapshots. */
 export async function startRunPage(root: HTMLElement, runId: string): Promise<void> {
   setPageState('loading');
   registerChartParts();
@@ -31,7 +35,8 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   const toolbarHost = el('div', {});
   const bannerHost = el('div', {});
   const grid = el('div', { class: 'chart-grid' });
-  root.append(headerHost, bannerHost, toolbarHost, grid);
+  const snapshotsHost = el('div', {});
+  root.append(headerHost, bannerHost, toolbarHost, grid, snapshotsHost);
   const banner = createBanner(bannerHost);
 
   let run: RunSummary;
@@ -56,8 +61,12 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       setView({ kind: 'follow', windowMs: lastWindowMs });
     },
   });
-  const runCharts = createRunCharts(grid, (from, to) => setView({ kind: 'fixed', from, to }));
+  // The panel is created after the charts, but marker clicks only arrive once both exist.
+  const markers = createSnapshotMarkers((id, shift) => snapshots.pick(id, shift));
+  const runCharts = createRunCharts(grid, (from, to) => setView({ kind: 'fixed', from, to }), [markers.plugin]);
   window.leakwatchCharts = runCharts.charts;
+  window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
+  const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
 
   let loadGeneration = 0;
@@ -178,6 +187,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function onLiveMessage(msg: LiveMessage): void {
     if (msg.type === 'batch' && msg.runId === runId) onBatch(msg);
+    if (msg.type === 'snapshot' && msg.runId === runId) snapshots.onSnapshot(msg.snapshot);
     if (msg.type === 'run' && msg.run.id === runId) {
       run = msg.run;
       header.render(run);
@@ -192,6 +202,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       socket?.close();
       socket = null;
       controls.setConnection(null);
+      snapshots.setLive(false);
       return;
     }
     if (socket) return;
@@ -199,6 +210,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       onMessage: onLiveMessage,
       onStatus(connected) {
         controls.setConnection(connected ? 'connected' : 'reconnecting');
+        snapshots.setLive(connected);
         if (!connected) return;
         // Rows stored before this (re)subscription were never pushed to us: refetch so the
         // charts have no hole (a load whose range queries start later covers them anyway).
@@ -224,6 +236,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   showControls();
   // Subscribe before the first fetch: pushes arriving meanwhile are buffered and replayed.
   syncLiveSocket();
+  void snapshots.refresh();
   await load();
 }
 

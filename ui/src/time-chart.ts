@@ -1,4 +1,4 @@
-import { Chart, type ChartDataset, type Scale } from 'chart.js';
+import { Chart, type ChartDataset, type Plugin, type Scale } from 'chart.js';
 import { byteTicks } from './byte-ticks';
 import { formatDateTime } from './format';
 import { formatTimeTick, pickTimeStep, timeTicks } from './time-ticks';
@@ -33,6 +33,8 @@ export interface TimeChartOptions {
   stacked?: boolean;
   /** The user dragged a range on the x axis. */
   onZoom(from: number, to: number): void;
+  /** Chart-local plugins (e.g. the snapshot markers of the heap chart). */
+  plugins?: Plugin<'line'>[];
 }
 
 /** A dataset for `spec`, styled consistently across charts. */
@@ -70,6 +72,7 @@ export function createTimeChart(options: TimeChartOptions): TimeChart {
   return new Chart<'line', Point[]>(options.canvas, {
     type: 'line',
     data: { datasets: options.lines.map((spec, i) => lineDataset(spec, i, stacked)) },
+    plugins: options.plugins ?? [],
     options: {
       animation: false,
       responsive: true,
