@@ -1,5 +1,6 @@
 import { LeakwatchError } from '../shared/errors';
 import { CLOSE_CODES, type CloseErrorCode } from './close-codes';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from './messages';
 
 /** Field checks shared by the decoders: each throws ProtocolError with LW_ERR_PROTOCOL_INVALID. */
 
@@ -50,3 +51,21 @@ export function id(obj: Record<string, unknown>, key: string): string {
   return value;
 }
 
+
+/** Parses one frame and checks the envelope; throws ProtocolError with the matching close code. */
+export function parseEnvelope(data: Buffer | string, isBinary: boolean): Record<string, unknown> {
+  if (isBinary) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'binary frames are not accepted on this endpoint');
+  const text = typeof data === 'string' ? data : data.toString('utf8');
+  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) throw new ProtocolError('LW_ERR_PROTOCOL_TOO_BIG', `frame larger than ${MAX_MESSAGE_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not valid JSON');
+  }
+  if (!isRecord(parsed)) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not a JSON object');
+  if (parsed.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError('LW_ERR_PROTOCOL_VERSION', `unsupported protocol version ${JSON.stringify(parsed.v)} (this collector speaks ${PROTOCOL_VERSION})`);
+  }
+  return parsed;
+}

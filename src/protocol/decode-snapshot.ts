@@ -1,6 +1,6 @@
 import type { SnapshotTrigger } from '../shared/snapshot-types';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from './messages';
-import { ProtocolError, id, invalid, isRecord, num, str, ts } from './decode-fields';
+import { PROTOCOL_VERSION } from './messages';
+import { ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
 import type {
   SnapshotBeginMessage,
   SnapshotEndMessage,
@@ -63,25 +63,9 @@ export function decodeSnapshotRequest(raw: Record<string, unknown>): SnapshotReq
   return { v: PROTOCOL_VERSION, type: 'snapshot-request', requestId };
 }
 
-function parseText(data: Buffer | string): Record<string, unknown> {
-  const text = typeof data === 'string' ? data : data.toString('utf8');
-  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) throw new ProtocolError('LW_ERR_PROTOCOL_TOO_BIG', `frame larger than ${MAX_MESSAGE_BYTES} bytes`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not valid JSON');
-  }
-  if (!isRecord(parsed)) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not a JSON object');
-  if (parsed.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('LW_ERR_PROTOCOL_VERSION', `unsupported protocol version ${JSON.stringify(parsed.v)} (this collector speaks ${PROTOCOL_VERSION})`);
-  }
-  return parsed;
-}
-
 /** Decodes a text frame of an upload connection: `snapshot-begin` or `snapshot-end`. */
 export function decodeUploadMessage(data: Buffer | string): SnapshotBeginMessage | SnapshotEndMessage {
-  const raw = parseText(data);
+  const raw = parseEnvelope(data, false);
   if (raw.type === 'snapshot-begin') {
     const where = 'snapshot-begin';
     return {

@@ -1,10 +1,9 @@
 import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/types';
-import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, str, ts } from './decode-fields';
+import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
 
 export { ProtocolError };
 import { decodeSnapshotRequest, decodeSnapshotStatus } from './decode-snapshot';
 import {
-  MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type BatchMessage,
   type ByeMessage,
@@ -76,24 +75,6 @@ function gap(raw: unknown): Gap | undefined {
     fromTs: num(raw, 'fromTs', 'gap'),
     toTs: num(raw, 'toTs', 'gap'),
   };
-}
-
-/** Parses one frame and checks the envelope; throws ProtocolError with the matching close code. */
-function parseEnvelope(data: Buffer | string, isBinary: boolean): Record<string, unknown> {
-  if (isBinary) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'binary frames are not accepted on this endpoint');
-  const text = typeof data === 'string' ? data : data.toString('utf8');
-  if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) throw new ProtocolError('LW_ERR_PROTOCOL_TOO_BIG', `frame larger than ${MAX_MESSAGE_BYTES} bytes`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not valid JSON');
-  }
-  if (!isRecord(parsed)) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'frame is not a JSON object');
-  if (parsed.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('LW_ERR_PROTOCOL_VERSION', `unsupported protocol version ${JSON.stringify(parsed.v)} (this collector speaks ${PROTOCOL_VERSION})`);
-  }
-  return parsed;
 }
 
 /**
