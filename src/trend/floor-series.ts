@@ -1,0 +1,45 @@
+import type { SeriesPoint, TrendInput } from './types';
+
+/** Windows per run: enough points for the tests, few enough for the O(n^2) statistics. */
+const MAX_WINDOWS = 120;
+const MIN_WINDOW_MS = 15_000;
+
+/** Minimum per window of `points` in [from, to] (the floor: garbage waiting for a GC is not in it). */
+export function windowMinima(points: readonly SeriesPoint[], from: number, to: number, windowMs: number): SeriesPoint[] {
+  const count = Math.max(1, Math.ceil((to - from) / windowMs));
+  const min = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
+  for (const p of points) {
+    if (p.t < from || p.t > to) continue;
+    const w = Math.min(count - 1, Math.floor((p.t - from) / windowMs));
+    if (p.v < min[w]) min[w] = p.v;
+  }
+  const out: SeriesPoint[] = [];
+  for (let w = 0; w < count; w++) if (Number.isFinite(min[w])) out.push({ t: from + (w + 0.5) * windowMs, v: min[w] });
+  return out;
+}
+
+/**
+ * Window length for a run: at least 15 s, at most 1/120 of the window, and at least twice the
+ * typical gap between major GCs, so every window can hold a trough of the heap's saw-tooth.
+ */
+export function windowLength(input: TrendInput, from: number, to: number): number {
+  let ms = Math.max(MIN_WINDOW_MS, (to - from) / MAX_WINDOWS);
+  const gcs = input.majorGcs.filter((g) => g.ts >= from && g.ts <= to).map((g) => g.ts);
+  if (gcs.length >= 3) {
+    const gaps = gcs.slice(1).map((t, i) => t - gcs[i]).sort((a, b) => a - b);
+    ms = Math.max(ms, 2 * gaps[gaps.length >> 1]);
+  }
+  return ms;
+}
+
+/**
+ * The heap floor: heap used after major GCs, the best leak signal (it excludes garbage that is
+ * merely waiting). When major GCs are too rare to put one in most windows, the floor falls back
+ * to the minimum of the sampled heap used per window.
+ */
+export function heapFloor(input: TrendInput, from: number, to: number, windowMs: number): { points: SeriesPoint[]; source: 'major GCs' | 'rolling minimum' } {
+  const windows = Math.max(1, Math.ceil((to - from) / windowMs));
+  const afterGc = windowMinima(input.majorGcs.map((g) => ({ t: g.ts, v: g.heapUsedAfter })), from, to, windowMs);
+  if (afterGc.length >= 0.6 * windows) return { points: afterGc, source: 'major GCs' };
+  return { points: windowMinima(input.samples.map((s) => ({ t: s.ts, v: s.heapUsed })), from, to, windowMs), source: 'rolling minimum' };
+}

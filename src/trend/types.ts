@@ -1,0 +1,60 @@
+/** One point of a memory series: time (epoch ms) and bytes. */
+export interface SeriesPoint {
+  t: number;
+  v: number;
+}
+
+/** What the detector reads: the run's samples and its GC events (heap used after major GCs). */
+export interface TrendInput {
+  samples: readonly { ts: number; heapUsed: number; heapTotal: number; external: number; rss: number }[];
+  majorGcs: readonly { ts: number; heapUsedAfter: number }[];
+}
+
+export interface TrendOptions {
+  /** A signal growing faster than this (bytes per hour) can be a leak; slower is tolerated. */
+  maxSlopeBytesPerHour: number;
+  /** Shorter runs (after warm-up) are inconclusive. */
+  minDurationMs: number;
+  /** Excluded from the start: the larger of this and 10 % of the run. */
+  warmupMs: number;
+  /** Significance level of the Mann-Kendall test (one-sided, increasing). */
+  alpha: number;
+}
+
+export const DEFAULT_TREND_OPTIONS: TrendOptions = {
+  maxSlopeBytesPerHour: 1024 * 1024,
+  minDurationMs: 10 * 60_000,
+  warmupMs: 60_000,
+  alpha: 0.01,
+};
+
+export type SignalName = 'heap floor' | 'external memory' | 'RSS beyond the heap';
+
+export type Verdict = 'leak' | 'no-leak' | 'inconclusive';
+
+export interface SignalResult {
+  signal: SignalName;
+  verdict: Verdict;
+  /** Robust slope (Theil-Sen) in bytes per hour over the analysed window. */
+  slopeBytesPerHour: number;
+  /** One-sided Mann-Kendall p-value for an increasing trend. */
+  p: number;
+  /** Growth flattened in the last third of the window (a cache that filled up). */
+  saturated: boolean;
+  /** Level at the start and at the end of the window (medians of the first and last sixth). */
+  startLevel: number;
+  endLevel: number;
+  points: number;
+  reason: string;
+}
+
+export interface TrendResult {
+  verdict: Verdict;
+  /** 1 - p of the deciding signal for a leak; for no-leak, the smallest (1 - alpha)-style margin. */
+  confidence: number;
+  /** Analysed window (after warm-up). */
+  fromTs: number;
+  toTs: number;
+  signals: SignalResult[];
+  reasons: string[];
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { detectLeak, heapFloor, mannKendall, normalCdf, theilSenSlope, windowLength, type TrendInput } from '../src/trend';
+
+const MB = 1024 * 1024;
+const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
+
+/** Deterministic noise in [-1, 1). */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 31) - 1;
+}
+
+interface RunShape {
+  minutes: number;
+  /** Heap floor in bytes at minute m. */
+  floor: (m: number) => number;
+  /** Garbage that builds up between major GCs (bytes at the peak of the saw-tooth). */
+  saw?: number;
+  /** Seconds between major GCs (0: none reported). */
+  gcEvery?: number;
+  external?: (m: number) => number;
+  native?: (m: number) => number;
+  jitter?: number;
+  seed?: number;
+}
+
+/** A run sampled every second: heap used saws above its floor; a major GC brings it back down. */
+function run(shape: RunShape): TrendInput {
+  const rand = noise(shape.seed ?? 1);
+  const gcEvery = shape.gcEvery ?? 10;
+  const saw = shape.saw ?? 20 * MB;
+  const jitter = shape.jitter ?? 0.5 * MB;
+  const samples: TrendInput['samples'][number][] = [];
+  const majorGcs: { ts: number; heapUsedAfter: number }[] = [];
+  for (let s = 0; s <= shape.minutes * 60; s++) {
+    const m = s / 60;
+    const floor = shape.floor(m) + jitter * rand();
+    const phase = gcEvery > 0 ? (s % gcEvery) / gcEvery : (s % 60) / 60;
+    const heapUsed = floor + saw * phase;
+    const heapTotal = heapUsed + 10 * MB;
+    const external = (shape.external ?? (() => 5 * MB))(m) + 0.1 * MB * rand();
+    const native = (shape.native ?? (() => 30 * MB))(m) + 0.2 * MB * rand();
+    samples.push({ ts: T0 + s * 1000, heapUsed, heapTotal, external, rss: heapTotal + native });
+    if (gcEvery > 0 && s % gcEvery === 0) majorGcs.push({ ts: T0 + s * 1000, heapUsedAfter: floor });
+  }
+  return { samples, majorGcs };
+}
+
+test('Theil-Sen: exact on a line, unmoved by one huge spike', () => {
+  const t = Array.from({ length: 50 }, (_, i) => i);
+  const v = t.map((x) => 3 * x + 7);
+  assert.equal(theilSenSlope(t, v), 3);
+  v[25] = 1e12;
+  assert.equal(theilSenSlope(t, v), 3);
+  assert.equal(theilSenSlope([1], [2]), 0);
+});
+
+test('Mann-Kendall: a rising series is significant, a constant or shuffled one is not', () => {
+  const rising = Array.from({ length: 30 }, (_, i) => i);
+  assert.ok(mannKendall(rising).pIncreasing < 0.001);
+  assert.equal(mannKendall(Array(30).fill(5)).pIncreasing, 1, 'all ties: no trend');
+  const rand = noise(7);
+  const flat = Array.from({ length: 60 }, () => rand());
+  assert.ok(mannKendall(flat).pIncreasing > 0.05);
+  assert.ok(mannKendall([...rising].reverse()).pIncreasing > 0.999);
+  assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
+  assert.ok(Math.abs(normalCdf(1.959964) - 0.975) < 1e-6);
+});
+
+test('too short, or no samples: inconclusive with the reason', () => {
+  const short = detectLeak(run({ minutes: 8, floor: (m) => 50 * MB + m * MB }));
+  assert.equal(short.verdict, 'inconclusive');
+  assert.match(short.reasons[0], /too short: \d+ min after warm-up, need 10 min/);
+  assert.equal(detectLeak({ samples: [], majorGcs: [] }).verdict, 'inconclusive');
+});
+
+test('a steady leak on the heap floor under a saw-tooth is a leak, with the slope in the reason', () => {
+  const result = detectLeak(run({ minutes: 40, floor: (m) => 50 * MB + (38 * MB * m) / 60 }));
+  assert.equal(result.verdict, 'leak');
+  const heap = result.signals.find((s) => s.signal === 'heap floor')!;
+  assert.ok(Math.abs(heap.slopeBytesPerHour / MB - 38) < 2, `slope ${heap.slopeBytesPerHour / MB} MB/h`);
+  assert.match(result.reasons.join('\n'), /^heap floor \+38 MB\/h over \d+ min, p < 0\.001, no saturation$/m);
+  assert.ok(result.confidence > 0.99);
+});
+
+test('a slow leak of 1 % of the heap per minute is found', () => {
+  // 100 MB heap floor growing 1 MB/min = 60 MB/h, with realistic noise.
+  const result = detectLeak(run({ minutes: 20, floor: (m) => 100 * MB + m * MB, jitter: 2 * MB, seed: 3 }));
+  assert.equal(result.verdict, 'leak');
+});
+
+test('a heap that saws but whose floor is flat is not a leak', () => {
+  const result = detectLeak(run({ minutes: 30, floor: () => 80 * MB, saw: 200 * MB, jitter: 1 * MB }));
+  assert.equal(result.verdict, 'no-leak');
+  assert.match(result.reasons[0], /^heap floor .* no significant upward trend/);
+});
+
+test('a constant series is not a leak', () => {
+  const result = detectLeak(run({ minutes: 30, floor: () => 64 * MB, jitter: 0 }));
+  assert.equal(result.verdict, 'no-leak');
+});
+
+test('a cache that fills to its cap in the first half is saturation, not a leak', () => {
+  const result = detectLeak(run({ minutes: 40, floor: (m) => 50 * MB + Math.min(m, 18) * 4 * MB }));
+  assert.equal(result.verdict, 'no-leak');
+  const heap = result.signals.find((s) => s.signal === 'heap floor')!;
+  assert.equal(heap.saturated, true);
+  assert.match(heap.reason, /grew then flattened .* saturation, not a leak/);
+});
+
+test('a backlog that grows in a burst and drains is not a leak', () => {
+  const burst = (m: number) => 60 * MB + (m > 12 && m < 22 ? (m < 17 ? (m - 12) * 30 * MB : (22 - m) * 30 * MB) : 0);
+  const result = detectLeak(run({ minutes: 40, floor: burst }));
+  assert.equal(result.verdict, 'no-leak', result.reasons.join('; '));
+});
+
+test('a backlog that builds for most of the run and drains at the end is a drained burst, not a leak', () => {
+  // The rise is long enough to be a significant trend; the end level is back at the start.
+  const lateDrain = (m: number) => 60 * MB + (m > 8 && m < 34 ? (m - 8) * 4 * MB : 0);
+  const result = detectLeak(run({ minutes: 40, floor: lateDrain }));
+  assert.equal(result.verdict, 'no-leak');
+  const heap = result.signals.find((s) => s.signal === 'heap floor')!;
+  assert.ok(heap.p < 0.001, 'the rise alone is a significant trend');
+  assert.match(heap.reason, /rose and came back .* a burst that drained/);
+});
+
+test('one huge spike in a flat run is not a leak', () => {
+  const spike = (m: number) => (m > 20 && m < 20.5 ? 2000 * MB : 70 * MB);
+  assert.equal(detectLeak(run({ minutes: 30, floor: spike })).verdict, 'no-leak');
+});
+
+test('growth below the threshold is tolerated and says so', () => {
+  const result = detectLeak(run({ minutes: 60, floor: (m) => 50 * MB + (0.5 * MB * m) / 60, jitter: 0.01 * MB }));
+  assert.equal(result.verdict, 'no-leak');
+  assert.match(result.signals[0].reason, /below the \+1\.0 MB\/h threshold/);
+  assert.equal(detectLeak(run({ minutes: 60, floor: (m) => 50 * MB + (0.5 * MB * m) / 60, jitter: 0.01 * MB }), { maxSlopeBytesPerHour: 0.1 * MB }).verdict, 'leak');
+});
+
+test('an off-heap Buffer leak is a leak on external memory while the heap floor is flat', () => {
+  const result = detectLeak(run({ minutes: 30, floor: () => 60 * MB, external: (m) => 5 * MB + (30 * MB * m) / 60 }));
+  assert.equal(result.verdict, 'leak');
+  assert.equal(result.signals.find((s) => s.signal === 'heap floor')!.verdict, 'no-leak');
+  assert.match(result.reasons[0], /^external memory \+30 MB\/h/);
+});
+
+test('native memory growing beyond the heap is a leak on that signal', () => {
+  const result = detectLeak(run({ minutes: 30, floor: () => 60 * MB, native: (m) => 30 * MB + (50 * MB * m) / 60 }));
+  assert.equal(result.verdict, 'leak');
+  assert.match(result.reasons[0], /^RSS beyond the heap /);
+});
+
+test('when major GCs are rare the floor falls back to the rolling minimum of heap used', () => {
+  const input = run({ minutes: 30, floor: (m) => 50 * MB + m * MB, gcEvery: 0 });
+  const from = input.samples[0].ts;
+  const to = input.samples[input.samples.length - 1].ts;
+  const floor = heapFloor(input, from, to, windowLength(input, from, to));
+  assert.equal(floor.source, 'rolling minimum');
+  assert.equal(detectLeak(input).verdict, 'leak');
+  const withGcs = run({ minutes: 30, floor: () => 50 * MB });
+  assert.equal(heapFloor(withGcs, from, to, windowLength(withGcs, from, to)).source, 'major GCs');
+});
