@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { formatErrorLine, isLeakwatchError } from '../shared/errors';
 import { analyzeCommand } from './analyze-command';
+import { checkCommand } from './check-command';
 import { collectCommand } from './collect-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), analyzeCommand()]) {
+  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), analyzeCommand(), checkCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;

@@ -54,3 +54,12 @@ export function parseShare(input: string | number, what: string, max: number): n
   }
   return value;
 }
+
+const RATE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** A growth rate such as "1MB/h", "500KB/h" or "2 GB/h" (binary units), in bytes per hour. */
+export function parseRatePerHour(input: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)\s*\/\s*h\s*$/i.exec(input);
+  if (!match) throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a rate such as 1MB/h, got "${input}"`);
+  return Number(match[1]) * RATE_UNITS[match[2].toLowerCase()];
+}
