@@ -6,7 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { PROBE_ENV } from '../src/shared/probe-config';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
 import type { RunSummary } from '../src/shared/types';
-import { SAMPLES, startCli, type CliProcess } from './helpers/cli';
+import type { CliProcess } from './helpers/cli';
+import { startSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, watchPage, type PageWatch } from './helpers/ui-browser';
 import { getJson, waitFor } from './helpers/wait-for';
@@ -159,18 +160,8 @@ async function waitForRowStatus(page: Page, id: string, status: string, timeoutM
 }
 
 before(async () => {
-  cli = startCli([
-    'run', '--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-snapshots',
-    '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
-  ]);
-  const [, origin, id] = await cli.waitForLine(/leakwatch UI: (http:\/\/[^/\s]+)\/runs\/([\w-]+)/);
-  base = origin;
-  runId = id;
   browser = await launchChromium();
-  await waitFor('the run to have samples', async () => {
-    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${runId}`);
-    return status === 200 && body.run.sampleCount >= 4;
-  }, 30_000);
+  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-snapshots'], 'leaky-cache-server.js'));
 });
 
 after(async () => {
@@ -418,15 +409,9 @@ test('diff: marker click then shift-click compares two snapshots, rows match the
 
 test('refused snapshot: the answer, the list row, the marker and the type table show the probe\'s reason', { timeout: 120_000 }, async () => {
   // A second run on the same collector whose probe's headroom guard refuses every snapshot.
-  refusingCli = startCli(
-    ['run', '--collector', base, '--interval', '250ms', '--name', 'ui-refused', '--', process.execPath, path.join(SAMPLES, 'healthy-churn-server.js')],
-    REFUSE_ENV,
-  );
-  const [, , refusedRunId] = await refusingCli.waitForLine(/leakwatch UI: (http:\/\/[^/\s]+)\/runs\/([\w-]+)/);
-  await waitFor('the refusing run to have samples', async () => {
-    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${refusedRunId}`);
-    return status === 200 && body.run.sampleCount >= 4;
-  }, 30_000);
+  const refusing = await startSampleRun(['--collector', base, '--interval', '250ms', '--name', 'ui-refused'], 'healthy-churn-server.js', REFUSE_ENV);
+  refusingCli = refusing.cli;
+  const refusedRunId = refusing.runId;
   const { page, watch } = await openPage(`${base}/runs/${refusedRunId}`);
   try {
     await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });

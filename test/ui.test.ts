@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunSummary } from '../src/shared/types';
-import { SAMPLES, startCli, type CliProcess } from './helpers/cli';
+import type { CliProcess } from './helpers/cli';
+import { startSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
 import { CHART_NAMES, chartSummary, launchChromium, watchPage, type PageWatch } from './helpers/ui-browser';
-import { getJson, waitFor } from './helpers/wait-for';
+import { waitFor } from './helpers/wait-for';
 
 /**
  * The browser UI in real headless Chromium, against the real CLI: `leakwatch run` starts the
@@ -33,19 +33,9 @@ async function openPage(url: string): Promise<{ page: Page; watch: PageWatch }> 
 }
 
 before(async () => {
-  cli = startCli([
-    'run', '--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-test',
-    '--', process.execPath, path.join(SAMPLES, 'healthy-churn-server.js'),
-  ]);
-  const [, origin, id] = await cli.waitForLine(/leakwatch UI: (http:\/\/[^/\s]+)\/runs\/([\w-]+)/);
-  base = origin;
-  runId = id;
   // Fails the suite (does not skip it) when Chromium is missing.
   browser = await launchChromium();
-  await waitFor('the run to have samples', async () => {
-    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${runId}`);
-    return status === 200 && body.run.sampleCount >= 4;
-  }, 30_000);
+  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-test'], 'healthy-churn-server.js'));
 });
 
 after(async () => {
