@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { startCollector } from '../src/collector/collector';
+import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
 import type { GcRow, SampleRow } from '../src/store/types';
 import { runCli } from './helpers/cli';
@@ -93,5 +95,28 @@ test('user errors are one line, exit 64', async () => {
     const result = await runCli(args);
     assert.equal(result.code, 64, args.join(' '));
     assert.match(result.stderr, /^leakwatch: LW_ERR_[A-Z_]+: .+\n$/);
+  }
+});
+
+test('through a running collector: GET /api/runs/:id/verdict, and check --collector gives the same answer', async () => {
+  const store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
+  const collector = await startCollector({ store, port: 0, log: createLogger('silent') });
+  try {
+    const res = await fetch(`${collector.url}/api/runs/leaky/verdict?maxSlope=2MB/h`);
+    assert.equal(res.status, 200);
+    const verdict = (await res.json()) as { verdict: string; heapFloor: { t: number; v: number }[]; signals: { signal: string; line: { fromValue: number; toValue: number } | null }[] };
+    assert.equal(verdict.verdict, 'leak');
+    assert.ok(verdict.heapFloor.length >= 10, 'the floor series is there to draw');
+    const line = verdict.signals.find((s) => s.signal === 'heap floor')!.line!;
+    assert.ok(line.toValue - line.fromValue > 15 * MB, 'the fitted line rises about 1 MB a minute');
+    const bad = await fetch(`${collector.url}/api/runs/leaky/verdict?maxSlope=fast`);
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'LW_ERR_BAD_REQUEST');
+    const viaCollector = await runCli(['check', 'leaky', '--collector', collector.url]);
+    assert.equal(viaCollector.code, 1);
+    assert.match(viaCollector.stdout, /^leak: run leaky\n  heap floor \+6\d MB\/h/);
+  } finally {
+    await collector.close();
+    await store.close();
   }
 });

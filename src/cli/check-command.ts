@@ -5,14 +5,12 @@ import { LeakwatchError } from '../shared/errors';
 import type { RunSummary } from '../shared/types';
 import { parseDuration, parseRatePerHour } from '../shared/units';
 import { openStore } from '../store/open-store';
-import type { GcResult, SeriesResult } from '../store/types';
-import { detectLeak } from '../trend/detect-leak';
-import type { TrendResult } from '../trend/types';
+import { runVerdict } from '../collector/run-verdict';
+import type { TrendOptions, TrendResult } from '../trend/types';
 import { callCollector } from './api-client';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
 import { readDataDirOwner } from './data-dir-owner';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
-import { TREND_METRICS, TREND_POINTS, trendInputFrom } from './trend-input';
 
 interface CheckFlags extends StoreFlags {
   latest?: boolean;
@@ -21,12 +19,6 @@ interface CheckFlags extends StoreFlags {
   minDuration: string;
   format: string;
   report?: string;
-}
-
-interface RunData {
-  run: RunSummary;
-  series: SeriesResult;
-  gc: GcResult;
 }
 
 function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean): RunSummary {
@@ -40,25 +32,20 @@ function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean)
   return run;
 }
 
-/** Reads the run through the collector that owns the data (or --collector), else from the store. */
-async function loadRunData(runId: string | undefined, flags: CheckFlags): Promise<RunData> {
+/** Picks the run and gets its verdict from the collector that owns the data (or --collector), else from the store. */
+async function verdictOf(runId: string | undefined, flags: CheckFlags, options: Partial<TrendOptions>): Promise<{ run: RunSummary; result: TrendResult }> {
   let collectorUrl = flags.collector;
   if (!collectorUrl && !flags.clickhouse) collectorUrl = readDataDirOwner(path.resolve(flags.data))?.url;
-  const query = `metrics=${TREND_METRICS.join(',')}&points=${TREND_POINTS}`;
   if (collectorUrl) {
     const { runs } = await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs');
     const run = pickRun(runs, runId, flags.latest === true);
-    const id = encodeURIComponent(run.id);
-    const series = await callCollector<SeriesResult>(collectorUrl, `api/runs/${id}/series?${query}`);
-    const gc = await callCollector<GcResult>(collectorUrl, `api/runs/${id}/gc?points=${TREND_POINTS}`);
-    return { run, series, gc };
+    const query = `maxSlope=${encodeURIComponent(flags.maxSlope)}&minDuration=${encodeURIComponent(flags.minDuration)}`;
+    return { run, result: await callCollector<TrendResult>(collectorUrl, `api/runs/${encodeURIComponent(run.id)}/verdict?${query}`) };
   }
   const store = await openStore(storeOptionsFrom(flags));
   try {
     const run = pickRun(await store.listRuns(), runId, flags.latest === true);
-    const series = await store.querySeries(run.id, TREND_METRICS, { points: TREND_POINTS });
-    const gc = await store.queryGc(run.id, { points: TREND_POINTS });
-    return { run, series, gc };
+    return { run, result: await runVerdict(store, run.id, options) };
   } finally {
     await store.close();
   }
@@ -92,13 +79,12 @@ export function checkCommand(): Command {
       maxSlopeBytesPerHour: parseRatePerHour(flags.maxSlope, '--max-slope'),
       minDurationMs: parseDuration(flags.minDuration, '--min-duration'),
     };
-    const data = await loadRunData(runId, flags);
-    const result = detectLeak(trendInputFrom(data.series, data.gc), options);
-    process.stdout.write(render(flags.format, data.run.id, result));
+    const { run, result } = await verdictOf(runId, flags, options);
+    process.stdout.write(render(flags.format, run.id, result));
     if (flags.report) {
       const format = flags.format === 'text' ? 'json' : flags.format;
       try {
-        fs.writeFileSync(flags.report, render(format, data.run.id, result));
+        fs.writeFileSync(flags.report, render(format, run.id, result));
       } catch (err) {
         throw new LeakwatchError('LW_ERR_CONFIG', `cannot write the report to ${flags.report}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }

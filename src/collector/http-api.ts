@@ -3,6 +3,9 @@ import { LeakwatchError } from '../shared/errors';
 import type { MetricName, RangeQuery, Store } from '../store/types';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
+import { parseDuration, parseRatePerHour } from '../shared/units';
+import type { TrendOptions } from '../trend/types';
+import { runVerdict } from './run-verdict';
 import { handleSnapshotApi } from './snapshot-api';
 import type { SnapshotService } from './snapshot-service';
 
@@ -91,6 +94,8 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     sendJson(res, 200, await store.querySpaces(runId, rangeOf(url.searchParams)));
   } else if (sub === 'gc' && method === 'GET') {
     sendJson(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
+  } else if (sub === 'verdict' && method === 'GET') {
+    sendJson(res, 200, await runVerdict(store, runId, trendOptionsOf(url.searchParams)));
   } else if (sub === 'end' && method === 'POST') {
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;
@@ -104,4 +109,18 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
   }
   return true;
+}
+
+/** `?maxSlope=1MB/h&minDuration=10m` of the verdict route; bad values are a 400 (LW_ERR_BAD_REQUEST). */
+function trendOptionsOf(params: URLSearchParams): Partial<TrendOptions> {
+  const options: Partial<TrendOptions> = {};
+  try {
+    const maxSlope = params.get('maxSlope');
+    const minDuration = params.get('minDuration');
+    if (maxSlope !== null) options.maxSlopeBytesPerHour = parseRatePerHour(maxSlope, 'maxSlope');
+    if (minDuration !== null) options.minDurationMs = parseDuration(minDuration, 'minDuration');
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+  return options;
 }

@@ -35,7 +35,7 @@ function pText(p: number): string {
  */
 export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions): SignalResult {
   const n = points.length;
-  const base = { signal, slopeBytesPerHour: 0, p: 1, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n };
+  const base = { signal, slopeBytesPerHour: 0, p: 1, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n, line: null };
   if (n < MIN_POINTS) return { ...base, verdict: 'inconclusive', reason: `${signal}: too few points (${n}, need ${MIN_POINTS})` };
   const t = points.map((p) => p.t / HOUR_MS);
   const v = points.map((p) => p.v);
@@ -49,7 +49,10 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
   const saturated = slope > 0 && lastSlope <= SATURATION_SHARE * slope;
   const hours = t[n - 1] - t[0];
   const minutes = Math.round(hours * 60);
-  const result = { ...base, slopeBytesPerHour: slope, p, saturated, startLevel, endLevel };
+  // Theil-Sen's intercept: the median of v - slope * t.
+  const intercept = median(v.map((value, i) => value - slope * t[i]));
+  const line = { fromTs: points[0].t, fromValue: intercept + slope * t[0], toTs: points[n - 1].t, toValue: intercept + slope * t[n - 1] };
+  const result = { ...base, slopeBytesPerHour: slope, p, saturated, startLevel, endLevel, line };
   const rate = `${mb(slope)}/h over ${minutes} min`;
   if (p >= options.alpha) return { ...result, verdict: 'no-leak', reason: `${signal} ${rate}, no significant upward trend (${pText(p)})` };
   if (slope <= options.maxSlopeBytesPerHour) {
@@ -74,7 +77,7 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const opts = { ...DEFAULT_TREND_OPTIONS, ...options };
   const samples = input.samples;
   if (samples.length === 0) {
-    return { verdict: 'inconclusive', confidence: 0, fromTs: 0, toTs: 0, signals: [], reasons: ['no samples'] };
+    return { verdict: 'inconclusive', confidence: 0, fromTs: 0, toTs: 0, signals: [], reasons: ['no samples'], heapFloor: [] };
   }
   const first = samples[0].ts;
   const toTs = samples[samples.length - 1].ts;
@@ -88,6 +91,7 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
       toTs,
       signals: [],
       reasons: [`too short: ${minutes} min after warm-up, need ${Math.round(opts.minDurationMs / 60_000)} min`],
+      heapFloor: [],
     };
   }
   const windowMs = windowLength(input, fromTs, toTs);
@@ -102,10 +106,10 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const leaks = signals.filter((s) => s.verdict === 'leak');
   if (leaks.length > 0) {
     const p = Math.min(...leaks.map((s) => s.p));
-    return { verdict: 'leak', confidence: 1 - p, fromTs, toTs, signals, reasons: leaks.map((s) => s.reason) };
+    return { verdict: 'leak', confidence: 1 - p, fromTs, toTs, signals, reasons: leaks.map((s) => s.reason), heapFloor: floor.points };
   }
   if (signals[0].verdict === 'inconclusive') {
-    return { verdict: 'inconclusive', confidence: 0, fromTs, toTs, signals, reasons: [signals[0].reason] };
+    return { verdict: 'inconclusive', confidence: 0, fromTs, toTs, signals, reasons: [signals[0].reason], heapFloor: floor.points };
   }
-  return { verdict: 'no-leak', confidence: 1 - opts.alpha, fromTs, toTs, signals, reasons: signals.map((s) => s.reason) };
+  return { verdict: 'no-leak', confidence: 1 - opts.alpha, fromTs, toTs, signals, reasons: signals.map((s) => s.reason), heapFloor: floor.points };
 }

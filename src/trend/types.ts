@@ -45,6 +45,8 @@ export interface SignalResult {
   startLevel: number;
   endLevel: number;
   points: number;
+  /** The fitted Theil-Sen line over the window, for drawing: value at fromTs and at toTs. */
+  line: { fromTs: number; fromValue: number; toTs: number; toValue: number } | null;
   reason: string;
 }
 
@@ -57,4 +59,6 @@ export interface TrendResult {
   toTs: number;
   signals: SignalResult[];
   reasons: string[];
+  /** The heap floor series the verdict was computed on (window minima), for drawing. */
+  heapFloor: SeriesPoint[];
 }

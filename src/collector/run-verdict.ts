@@ -1,5 +1,6 @@
-import type { GcResult, SeriesResult } from '../store/types';
-import type { TrendInput } from '../trend/types';
+import type { GcResult, SeriesResult, Store } from '../store/types';
+import { detectLeak } from '../trend/detect-leak';
+import type { TrendInput, TrendOptions, TrendResult } from '../trend/types';
 
 /** The most buckets the API and the store hand out; the detector windows them again. */
 export const TREND_POINTS = 5000;
@@ -27,4 +28,11 @@ export function trendInputFrom(series: SeriesResult, gc: GcResult): TrendInput {
     if (floor !== null && floor !== undefined) majorGcs.push({ ts: gc.t[i], heapUsedAfter: floor });
   }
   return { samples, majorGcs };
+}
+
+/** The leak verdict on a run as the store has it now (the API's /verdict and `leakwatch check`). */
+export async function runVerdict(store: Store, runId: string, options: Partial<TrendOptions>): Promise<TrendResult> {
+  const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS });
+  const gc = await store.queryGc(runId, { points: TREND_POINTS });
+  return detectLeak(trendInputFrom(series, gc), options);
 }
