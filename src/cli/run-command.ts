@@ -5,13 +5,18 @@ import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
+import { runVerdict } from '../collector/run-verdict';
+import type { TrendResult } from '../trend/types';
 import { callCollector } from './api-client';
+import { addCheckFlags, emitVerdict, resolveCheckThresholds, thresholdQuery, type CheckFlags, type CheckThresholds } from './check-flags';
+import { CHECK_EXIT_CODES } from './check-report';
 import { exitCodeOf, spawnWithProbe } from './child-command';
 import { readDataDirOwner } from './data-dir-owner';
 import { startCollectorProcess, type RunningCollector } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
-interface RunFlags extends StoreFlags {
+interface RunFlags extends StoreFlags, CheckFlags {
+  check?: boolean;
   name?: string;
   label: string[];
   interval: string;
@@ -37,7 +42,9 @@ function collect(value: string, previous: string[]): string[] {
  * `leakwatch run -- <cmd…>`: the whole soak in one command. Starts an embedded collector unless
  * --collector points at one (or one already owns the data directory), attaches the probe to the
  * command through NODE_OPTIONS, stops it after --duration, marks the run ended and exits with
- * the command's exit code (0 when leakwatch itself stopped it at the end of --duration).
+ * the command's exit code (0 when leakwatch itself stopped it at the end of --duration); with
+ * --check, with the verdict's code instead (0 no leak, 1 leak, 2 inconclusive) when the command
+ * itself did not fail.
  */
 export function runCommand(): Command {
   const command = new Command('run')
@@ -55,7 +62,9 @@ export function runCommand(): Command {
     .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m)')
     .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
     .option('--snapshot-near-limit <share>', 'take a heap snapshot when heap used reaches this share of the heap limit (e.g. 0.9)')
+    .option('--check', 'when the command ends, judge the run like `leakwatch check` and exit 0 no leak, 1 leak, 2 inconclusive')
     .passThroughOptions();
+  addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (cmd: string[], flags: RunFlags) => {
     const log = createLogger('warn');
@@ -66,6 +75,8 @@ export function runCommand(): Command {
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = flags.token ?? process.env.LEAKWATCH_TOKEN;
     const snapshotEnv = snapshotFlagsToEnv(flags);
+    // Checked before the soak starts: a typo must not cost a 30-minute run.
+    const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
 
     let collectorUrl = flags.collector;
     if (!collectorUrl && !flags.clickhouse) {
@@ -127,19 +138,37 @@ export function runCommand(): Command {
     }
     const exitCode = exitCodeOf(result);
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
+    let verdict: TrendResult | undefined;
     try {
       if (embedded) {
-        // The probe's last acked batches are already queued in the writer; close() stores them.
+        // The probe's last acked batches are already queued in the writer; closing the collector
+        // stores them, and the verdict is read from the store after that.
         await embedded.store.endRun(runId, Date.now(), exitCode);
+        await embedded.collector.close();
+        if (thresholds) verdict = await runVerdict(embedded.store, runId, thresholds.options);
         await embedded.close();
       } else {
         await callCollector(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
+        if (thresholds) {
+          const query = thresholdQuery(thresholds);
+          verdict = await callCollector<TrendResult>(collectorUrl, `api/runs/${runId}/verdict?${query}`);
+        }
       }
     } catch (err) {
       if (!(err instanceof LeakwatchError && err.code === 'LW_ERR_NOT_FOUND')) throw err;
       process.stderr.write('leakwatch: the command ended before the probe sent anything (is it a Node.js program?)\n');
     }
-    process.exitCode = reported;
+    if (!thresholds) {
+      process.exitCode = reported;
+      return;
+    }
+    if (reported !== 0) {
+      // A soak whose command failed is not judged: the failure is the answer.
+      process.stderr.write(`leakwatch: the command exited with ${exitCode}; no verdict\n`);
+      process.exitCode = reported;
+      return;
+    }
+    process.exitCode = verdict ? emitVerdict(runId, verdict, flags) : CHECK_EXIT_CODES.inconclusive;
   });
 }
 

@@ -111,14 +111,16 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   return true;
 }
 
-/** `?maxSlope=1MB/h&minDuration=10m` of the verdict route; bad values are a 400 (LW_ERR_BAD_REQUEST). */
+/** `?maxSlope=1MB/h&minDuration=10m&warmup=60s` of the verdict route; bad values are a 400 (LW_ERR_BAD_REQUEST). */
 function trendOptionsOf(params: URLSearchParams): Partial<TrendOptions> {
   const options: Partial<TrendOptions> = {};
   try {
     const maxSlope = params.get('maxSlope');
     const minDuration = params.get('minDuration');
+    const warmup = params.get('warmup');
     if (maxSlope !== null) options.maxSlopeBytesPerHour = parseRatePerHour(maxSlope, 'maxSlope');
     if (minDuration !== null) options.minDurationMs = parseDuration(minDuration, 'minDuration');
+    if (warmup !== null) options.warmupMs = parseDuration(warmup, 'warmup');
   } catch (err) {
     throw badRequest((err as Error).message);
   }

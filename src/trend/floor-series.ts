@@ -18,18 +18,29 @@ export function windowMinima(points: readonly SeriesPoint[], from: number, to: n
   return out;
 }
 
+/** A run is cut into at least this many windows (fewer cannot show a trend). */
+const MIN_WINDOWS = 10;
+
 /**
- * Window length for a run: at least 15 s, at most 1/120 of the window, and at least twice the
- * typical gap between major GCs, so every window can hold a trough of the heap's saw-tooth.
+ * Window length for a run: at least 15 s, 1/120 of the window, and twice the typical gap between
+ * major GCs, so every window can hold a trough of the heap's saw-tooth; but short enough that
+ * the run has 10 windows (a short CI soak then falls back to rolling minima), and never shorter
+ * than two sampling intervals.
  */
 export function windowLength(input: TrendInput, from: number, to: number): number {
-  let ms = Math.max(MIN_WINDOW_MS, (to - from) / MAX_WINDOWS);
+  const span = to - from;
+  let ms = Math.max(MIN_WINDOW_MS, span / MAX_WINDOWS);
   const gcs = input.majorGcs.filter((g) => g.ts >= from && g.ts <= to).map((g) => g.ts);
-  if (gcs.length >= 3) {
-    const gaps = gcs.slice(1).map((t, i) => t - gcs[i]).sort((a, b) => a - b);
-    ms = Math.max(ms, 2 * gaps[gaps.length >> 1]);
-  }
+  if (gcs.length >= 3) ms = Math.max(ms, 2 * medianGap(gcs));
+  ms = Math.min(ms, span / MIN_WINDOWS);
+  const samples = input.samples.filter((s) => s.ts >= from && s.ts <= to).map((s) => s.ts);
+  if (samples.length >= 2) ms = Math.max(ms, 2 * medianGap(samples));
   return ms;
+}
+
+function medianGap(times: readonly number[]): number {
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  return gaps[gaps.length >> 1];
 }
 
 /**

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LeakwatchError } from '../shared/errors';
+
+/** The project file CI jobs keep their thresholds in, looked up in the working directory. */
+export const PROJECT_CONFIG_FILE = 'leakwatch.config.json';
+
+export interface CheckConfig {
+  maxSlope?: string;
+  minDuration?: string;
+  warmup?: string;
+}
+
+/**
+ * Reads `leakwatch.config.json` (`{ "check": { "maxSlope": "1MB/h", "minDuration": "10m", "warmup": "60s" } }`).
+ * A missing file is no configuration; a malformed one is a one-line LW_ERR_CONFIG, never ignored
+ * (a CI job must not silently run with defaults it did not ask for).
+ */
+export function readCheckConfig(dir = process.cwd()): CheckConfig {
+  const file = path.join(dir, PROJECT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new LeakwatchError('LW_ERR_CONFIG', `cannot read ${PROJECT_CONFIG_FILE}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  const check = (parsed as { check?: unknown } | null)?.check;
+  if (check === undefined) return {};
+  if (typeof check !== 'object' || check === null || Array.isArray(check)) throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: "check" must be an object`);
+  const out: CheckConfig = {};
+  for (const [key, value] of Object.entries(check)) {
+    if (key !== 'maxSlope' && key !== 'minDuration' && key !== 'warmup') throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: unknown setting check.${key} (known: maxSlope, minDuration, warmup)`);
+    if (typeof value !== 'string') throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: check.${key} must be a string such as "1MB/h" or "10m"`);
+    out[key] = value;
+  }
+  return out;
+}
