@@ -17,8 +17,8 @@ after(() => tmp.remove());
 test('run --check on the leaky sample exits 1 with the verdict and writes a JUnit report', { timeout: 120_000 }, async () => {
   const report = path.join(tmp.dir, 'leak.xml');
   const result = await runCli([
-    'run', '--port', '0', '--data', path.join(tmp.dir, 'data'), '--interval', '250ms', '--duration', '30s',
-    '--check', '--warmup', '5s', '--min-duration', '10s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
+    'run', '--port', '0', '--data', path.join(tmp.dir, 'data'), '--interval', '250ms', '--duration', '60s',
+    '--check', '--warmup', '10s', '--min-duration', '30s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
     '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
   ]);
   assert.equal(result.code, 1, result.stdout + result.stderr);
