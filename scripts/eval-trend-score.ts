@@ -1,0 +1,57 @@
+/**
+ * Scoring of the trend evaluation: verdicts at checkpoints (each on the data up to that time
+ * only), the time to a correct verdict, and the confusion matrix per detector.
+ */
+import type { TrendInput, Verdict } from '../src/trend/types';
+import type { WorkloadLabel } from './eval-trend-workload';
+
+/** The input as it was `atMs` after the run's first sample: nothing later is seen. */
+export function truncateInput(input: TrendInput, atMs: number): TrendInput {
+  if (input.samples.length === 0) return input;
+  const until = input.samples[0].ts + atMs;
+  return { samples: input.samples.filter((s) => s.ts <= until), majorGcs: input.majorGcs.filter((g) => g.ts <= until) };
+}
+
+/** Checkpoints every `stepMs` of run time, and always the end of the run. */
+export function checkpoints(durationMs: number, stepMs: number): number[] {
+  const out: number[] = [];
+  for (let t = stepMs; t < durationMs; t += stepMs) out.push(t);
+  out.push(durationMs);
+  return out;
+}
+
+/** A leak verdict on a leaky workload is correct; on a healthy one anything but a leak is. */
+export function isCorrect(label: WorkloadLabel, verdict: Verdict): boolean {
+  return label === 'leaky' ? verdict === 'leak' : verdict !== 'leak';
+}
+
+/**
+ * Run time (ms) of the first checkpoint from which the verdict stays correct to the end, or null
+ * when the final verdict is wrong.
+ */
+export function timeToCorrect(label: WorkloadLabel, timeline: readonly { atMs: number; verdict: Verdict }[]): number | null {
+  let since: number | null = null;
+  for (const point of timeline) {
+    if (!isCorrect(label, point.verdict)) since = null;
+    else if (since === null) since = point.atMs;
+  }
+  return since;
+}
+
+export interface Confusion {
+  tp: number;
+  fn: number;
+  fp: number;
+  tn: number;
+}
+
+/** Positive = the detector said leak (inconclusive on a leaky workload is a miss). */
+export function confusion(results: readonly { label: WorkloadLabel; verdict: Verdict }[]): Confusion {
+  const c: Confusion = { tp: 0, fn: 0, fp: 0, tn: 0 };
+  for (const r of results) {
+    const leak = r.verdict === 'leak';
+    if (r.label === 'leaky') leak ? c.tp++ : c.fn++;
+    else leak ? c.fp++ : c.tn++;
+  }
+  return c;
+}

@@ -1,0 +1,205 @@
+/**
+ * The labelled workloads of the trend evaluation (`npm run eval:trend`): small self-driving
+ * programs, one per name (argv[2]), that run until killed. Every one serves a trickle of
+ * "requests" (short-lived garbage, as any service makes) on top of its own memory behaviour,
+ * so the GC saw-tooth the detectors must see through is there in all of them.
+ * EVAL_RUN_MS is the planned run length: workloads whose shape is tied to the run (a cache full
+ * at half-time, a leak starting after a third, a burst in the middle) scale to it.
+ */
+import { EventEmitter } from 'node:events';
+
+const KB = 1024;
+const MB = KB * KB;
+const RUN_MS = Number(process.env.EVAL_RUN_MS ?? 240_000);
+const started = Date.now();
+const elapsed = (): number => Date.now() - started;
+
+export type WorkloadLabel = 'leaky' | 'healthy';
+
+export interface WorkloadSpec {
+  label: WorkloadLabel;
+  /** What it does, for the printed table. */
+  description: string;
+  start(): void;
+}
+
+/** About `bytes` of JS heap in one object (an array of small integers, 8 bytes per element). */
+function blob(bytes: number, seed: number): { id: number; data: number[] } {
+  return { id: seed, data: new Array<number>(Math.max(1, Math.ceil(bytes / 8))).fill(seed & 0xff) };
+}
+
+/** Every workload's background: ~10k short-lived objects a second, dead before the next tick. */
+function serveRequests(): void {
+  let n = 0;
+  setInterval(() => {
+    const items: { id: number; name: string; tags: string[] }[] = [];
+    for (let i = 0; i < 200; i++) items.push({ id: n + i, name: `item-${n + i}`, tags: [`t${i % 7}`, `c${i % 3}`] });
+    n += JSON.stringify(items).length & 1;
+  }, 20);
+}
+
+/** Keeps references the process never lets go of (the leak itself). */
+const leaked: unknown[] = [];
+
+export const WORKLOADS: Record<string, WorkloadSpec> = {
+  'steady-leak': {
+    label: 'leaky',
+    description: '5 KB object retained every 100 ms (~170 MB/h)',
+    start() {
+      let i = 0;
+      setInterval(() => leaked.push(blob(5 * KB, i++)), 100);
+    },
+  },
+  'slow-leak': {
+    label: 'leaky',
+    description: '40 MB live data, leaks ~1 % of the heap per minute',
+    start() {
+      const base: unknown[] = [];
+      for (let i = 0; i < 40 * KB; i++) base.push(blob(1 * KB, i));
+      leaked.push(base);
+      // The rate is fixed from the heap once the base data is in: 1 % of it per minute.
+      const perSecond = Math.round((0.01 * process.memoryUsage().heapUsed) / 60);
+      let i = 0;
+      setInterval(() => leaked.push(blob(perSecond, i++)), 1000);
+    },
+  },
+  'listener-leak': {
+    label: 'leaky',
+    description: 'a listener (closure over 4 KB) added per request, never removed',
+    start() {
+      const bus = new EventEmitter();
+      bus.setMaxListeners(0);
+      let i = 0;
+      setInterval(() => {
+        const context = blob(4 * KB, i++);
+        bus.on('config-changed', () => context.data.length);
+      }, 100);
+    },
+  },
+  'buffer-leak': {
+    label: 'leaky',
+    description: 'off-heap: a 16 KB Buffer retained every 250 ms (~220 MB/h external)',
+    start() {
+      setInterval(() => leaked.push(Buffer.alloc(16 * KB, 1)), 250);
+    },
+  },
+  'growing-map': {
+    label: 'leaky',
+    description: 'a Map keyed by request id, entries never deleted (~70 MB/h)',
+    start() {
+      const byRequest = new Map<string, unknown>();
+      let i = 0;
+      setInterval(() => {
+        byRequest.set(`req-${i}`, { user: `user-${i % 1000}`, at: Date.now(), items: blob(1 * KB, i) });
+        i++;
+      }, 50);
+    },
+  },
+  'late-leak': {
+    label: 'leaky',
+    description: 'healthy for the first 35 % of the run, then 8 KB retained every 100 ms',
+    start() {
+      let i = 0;
+      setInterval(() => {
+        if (elapsed() >= 0.35 * RUN_MS) leaked.push(blob(8 * KB, i++));
+      }, 100);
+    },
+  },
+  'capped-cache': {
+    label: 'healthy',
+    description: 'LRU cache of 8 KB entries filling to its cap at half-time, then evicting',
+    start() {
+      const interval = 100;
+      const cap = Math.max(10, Math.round(RUN_MS / 2 / interval));
+      const cache = new Map<number, unknown>();
+      let i = 0;
+      setInterval(() => {
+        cache.set(i, blob(8 * KB, i));
+        i++;
+        if (cache.size > cap) cache.delete(cache.keys().next().value as number);
+      }, interval);
+    },
+  },
+  'session-ttl': {
+    label: 'healthy',
+    description: 'a 4 KB session every 50 ms, expiring after 15 s',
+    start() {
+      const sessions = new Map<number, { expires: number; state: unknown }>();
+      let i = 0;
+      setInterval(() => sessions.set(i, { expires: Date.now() + 15_000, state: blob(4 * KB, i++) }), 50);
+      setInterval(() => {
+        const now = Date.now();
+        for (const [id, s] of sessions) if (s.expires <= now) sessions.delete(id);
+      }, 1000);
+    },
+  },
+  'batch-job': {
+    label: 'healthy',
+    description: 'every 30 s a batch builds ~30 MB of records, holds them 5 s, drops them',
+    start() {
+      let batch: unknown[] | null = null;
+      setInterval(() => {
+        batch = [];
+        for (let i = 0; i < 30 * KB; i++) batch.push(blob(1 * KB, i));
+        setTimeout(() => {
+          batch = null;
+        }, 5000);
+      }, 30_000);
+      // Keeps the reference observable so the batch is not optimised away.
+      setInterval(() => batch?.length, 1000);
+    },
+  },
+  'burst-backlog': {
+    label: 'healthy',
+    description: 'a queue of 4 KB jobs: a burst from 30 % to 40 % of the run, drained after',
+    start() {
+      const queue: unknown[] = [];
+      let i = 0;
+      setInterval(() => {
+        const t = elapsed() / RUN_MS;
+        const produce = t >= 0.3 && t < 0.4 ? 30 : 2;
+        for (let k = 0; k < produce; k++) queue.push(blob(4 * KB, i++));
+        // The consumer handles 10 jobs a tick (100/s): ahead of the normal 20/s, behind the burst.
+        queue.splice(0, 10);
+      }, 100);
+    },
+  },
+  'buffer-pool': {
+    label: 'healthy',
+    description: '64 MB pool of 1 MB Buffers allocated at start, reused by every request',
+    start() {
+      const pool: Buffer[] = [];
+      for (let i = 0; i < 64; i++) pool.push(Buffer.alloc(MB, i));
+      let i = 0;
+      setInterval(() => {
+        const buf = pool[i++ % pool.length];
+        buf.write(`request ${i}`, (i * 64) % (MB - 64));
+      }, 20);
+    },
+  },
+  'heavy-churn': {
+    label: 'healthy',
+    description: 'heavy churn: ~2 MB of short-lived objects every 20 ms, nothing kept',
+    start() {
+      let checksum = 0;
+      setInterval(() => {
+        const rows: { id: number; payload: number[]; name: string }[] = [];
+        for (let i = 0; i < 1000; i++) rows.push({ id: i, payload: new Array<number>(200).fill(i), name: `row-${i}` });
+        checksum = (checksum + rows.length) % 997;
+      }, 20);
+    },
+  },
+};
+
+if (require.main === module) {
+  const name = process.argv[2] ?? '';
+  const spec = WORKLOADS[name];
+  if (!spec) {
+    process.stderr.write(`unknown workload "${name}"; one of: ${Object.keys(WORKLOADS).join(', ')}\n`);
+    process.exit(2);
+  }
+  serveRequests();
+  spec.start();
+  // A parent that dies without killing us must not leave the workload running.
+  process.on('disconnect', () => process.exit(0));
+}

@@ -1,0 +1,301 @@
+/**
+ * Evaluation of the leak-trend detector (`npm run eval:trend`): labelled workloads (leaky and
+ * healthy) run under the real probe, streaming to one embedded collector; then, on each recorded
+ * series, the detector and two baselines (least squares on raw heap used, memwatch's rule) give
+ * verdicts at checkpoints using only the data up to that time. Prints per workload the verdicts
+ * and the time to a correct verdict, a confusion matrix per detector, and PASS/FAIL against the
+ * target: every leak found, no false positive, both baselines worse.
+ *
+ *   node dist/scripts/eval-trend.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startCollector, type Collector } from '../src/collector/collector';
+import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../src/collector/run-verdict';
+import { PROBE_ENV } from '../src/shared/probe-config';
+import { createLogger } from '../src/shared/log';
+import { openStore } from '../src/store/open-store';
+import type { Store } from '../src/store/types';
+import { detectLeak } from '../src/trend/detect-leak';
+import type { TrendInput, TrendOptions, TrendResult, Verdict } from '../src/trend/types';
+import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
+import { checkpoints, confusion, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
+import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
+
+const MB = 1024 * 1024;
+/** Short-run settings: the defaults (10 min, 1 min warm-up) are for real services. */
+const OPTIONS: Pick<TrendOptions, 'minDurationMs' | 'warmupMs' | 'maxSlopeBytesPerHour'> = {
+  minDurationMs: 60_000,
+  warmupMs: 20_000,
+  maxSlopeBytesPerHour: 1 * MB,
+};
+const DETECTORS = ['ours', 'least squares', 'memwatch'] as const;
+type Detector = (typeof DETECTORS)[number];
+
+interface Args {
+  minutes: number;
+  concurrency: number;
+  checkpointMs: number;
+  only: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { minutes: 4, concurrency: 6, checkpointMs: 30_000, only: Object.keys(WORKLOADS) };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    const number = Number(value);
+    switch (argv[i]) {
+      case '--minutes':
+        if (!(number > 0)) throw new Error('--minutes needs a positive number');
+        args.minutes = number;
+        break;
+      case '--concurrency':
+        if (!(number >= 1)) throw new Error('--concurrency needs a number of at least 1');
+        args.concurrency = Math.floor(number);
+        break;
+      case '--checkpoint':
+        if (!(number > 0)) throw new Error('--checkpoint needs seconds');
+        args.checkpointMs = number * 1000;
+        break;
+      case '--only':
+        args.only = (value ?? '').split(',').filter(Boolean);
+        for (const name of args.only) if (!WORKLOADS[name]) throw new Error(`unknown workload "${name}"`);
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
+    }
+    i++;
+  }
+  return args;
+}
+
+/** Every child still running, so SIGINT and the final clean-up can end them. */
+const children = new Set<ChildProcess>();
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Runs one workload under the probe for `ms`, then ends it. */
+async function runWorkload(name: string, runId: string, ingestUrl: string, ms: number): Promise<void> {
+  const probe = path.join(__dirname, '..', 'src', 'probe', 'register.js');
+  const program = path.join(__dirname, 'eval-trend-workload.js');
+  const child = spawn(process.execPath, ['-r', probe, program, name], {
+    env: {
+      ...process.env,
+      [PROBE_ENV.collector]: ingestUrl,
+      [PROBE_ENV.runId]: runId,
+      [PROBE_ENV.runName]: `eval-${name}`,
+      [PROBE_ENV.interval]: '1s',
+      EVAL_RUN_MS: String(ms),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const early = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([early, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  if (child.exitCode !== null) throw new Error(`workload ${name} exited early with code ${child.exitCode}`);
+  await stopChild(child);
+}
+
+/** Runs `jobs` at most `limit` at a time. */
+async function pool<T>(items: readonly T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await job(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+interface Evaluation {
+  name: string;
+  label: WorkloadLabel;
+  durationMs: number;
+  samples: number;
+  majorGcs: number;
+  final: Record<Detector, Verdict>;
+  timeToCorrect: Record<Detector, number | null>;
+  ours: TrendResult;
+  leastSquaresDetail: string;
+  memwatchDetail: string;
+}
+
+function verdicts(input: TrendInput): { ours: TrendResult; lsq: ReturnType<typeof leastSquaresVerdict>; mw: ReturnType<typeof memwatchVerdict> } {
+  return { ours: detectLeak(input, OPTIONS), lsq: leastSquaresVerdict(input, OPTIONS), mw: memwatchVerdict(input, OPTIONS) };
+}
+
+async function evaluate(store: Store, name: string, runId: string, checkpointMs: number): Promise<Evaluation> {
+  const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS });
+  const gc = await store.queryGc(runId, { points: TREND_POINTS });
+  const input = trendInputFrom(series, gc);
+  if (input.samples.length < 2) throw new Error(`workload ${name}: no samples recorded (run ${runId})`);
+  const durationMs = input.samples[input.samples.length - 1].ts - input.samples[0].ts;
+  const timelines: Record<Detector, { atMs: number; verdict: Verdict }[]> = { ours: [], 'least squares': [], memwatch: [] };
+  let last: ReturnType<typeof verdicts> | undefined;
+  for (const atMs of checkpoints(durationMs, checkpointMs)) {
+    last = verdicts(truncateInput(input, atMs));
+    timelines.ours.push({ atMs, verdict: last.ours.verdict });
+    timelines['least squares'].push({ atMs, verdict: last.lsq.verdict });
+    timelines.memwatch.push({ atMs, verdict: last.mw.verdict });
+  }
+  const label = WORKLOADS[name].label;
+  const final = last!;
+  return {
+    name,
+    label,
+    durationMs,
+    samples: input.samples.length,
+    majorGcs: input.majorGcs.length,
+    final: { ours: final.ours.verdict, 'least squares': final.lsq.verdict, memwatch: final.mw.verdict },
+    timeToCorrect: {
+      ours: timeToCorrect(label, timelines.ours),
+      'least squares': timeToCorrect(label, timelines['least squares']),
+      memwatch: timeToCorrect(label, timelines.memwatch),
+    },
+    ours: final.ours,
+    leastSquaresDetail: final.lsq.detail,
+    memwatchDetail: final.mw.detail,
+  };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const seconds = (ms: number | null): string => (ms === null ? '-' : `${Math.round(ms / 1000)} s`);
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)}`;
+const errors = (c: Confusion): number => c.fn + c.fp;
+
+function report(results: Evaluation[], args: Args): boolean {
+  const out: string[] = [];
+  out.push(
+    `detector settings: minDuration ${OPTIONS.minDurationMs / 1000} s, warm-up ${OPTIONS.warmupMs / 1000} s (or 10 % of the run), ` +
+      `threshold ${OPTIONS.maxSlopeBytesPerHour / MB} MB/h; baselines on the same window and threshold; checkpoints every ${args.checkpointMs / 1000} s`,
+  );
+  out.push('');
+  out.push(
+    table(
+      ['workload', 'label', 'ours', 'least sq.', 'memwatch', 't ours', 't least sq.', 't memwatch'],
+      results.map((r) => [
+        r.name,
+        r.label,
+        r.final.ours,
+        r.final['least squares'],
+        r.final.memwatch,
+        seconds(r.timeToCorrect.ours),
+        seconds(r.timeToCorrect['least squares']),
+        seconds(r.timeToCorrect.memwatch),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('per run (ours: heap floor start -> end and slope, external memory slope; baselines: what they saw):');
+  out.push(
+    table(
+      ['workload', 'min', 'samples', 'full GCs', 'floor MB', 'floor MB/h', 'external MB/h', 'least sq.', 'memwatch'],
+      results.map((r) => {
+        const floor = r.ours.signals.find((s) => s.signal === 'heap floor');
+        const external = r.ours.signals.find((s) => s.signal === 'external memory');
+        return [
+          r.name,
+          (r.durationMs / 60_000).toFixed(1),
+          String(r.samples),
+          String(r.majorGcs),
+          floor ? `${mb(floor.startLevel)} -> ${mb(floor.endLevel)}` : '-',
+          floor ? mb(floor.slopeBytesPerHour) : '-',
+          external ? mb(external.slopeBytesPerHour) : '-',
+          r.leastSquaresDetail,
+          r.memwatchDetail,
+        ];
+      }),
+    ),
+  );
+  out.push('');
+  out.push('ours, reasons:');
+  for (const r of results) out.push(`  ${r.name}: ${r.ours.verdict}: ${r.ours.reasons.join('; ')}`);
+  out.push('');
+  const matrices = Object.fromEntries(DETECTORS.map((d) => [d, confusion(results.map((r) => ({ label: r.label, verdict: r.final[d] })))])) as Record<Detector, Confusion>;
+  out.push(
+    table(
+      ['detector', 'TP', 'FN', 'FP', 'TN', 'errors', 'median t to correct'],
+      DETECTORS.map((d) => {
+        const c = matrices[d];
+        const times = results.map((r) => r.timeToCorrect[d]).filter((t): t is number => t !== null).sort((a, b) => a - b);
+        return [d, String(c.tp), String(c.fn), String(c.fp), String(c.tn), String(errors(c)), times.length ? seconds(times[times.length >> 1]) : '-'];
+      }),
+    ),
+  );
+  const ours = matrices.ours;
+  const checks = [
+    [`every leaky workload detected (${ours.tp}/${ours.tp + ours.fn})`, ours.fn === 0],
+    [`zero false positives (${ours.fp})`, ours.fp === 0],
+    [`least squares worse (${errors(matrices['least squares'])} errors vs ${errors(ours)})`, errors(matrices['least squares']) > errors(ours)],
+    [`memwatch worse (${errors(matrices.memwatch)} errors vs ${errors(ours)})`, errors(matrices.memwatch) > errors(ours)],
+  ] as const;
+  const pass = checks.every(([, ok]) => ok);
+  out.push('');
+  out.push(`${pass ? 'PASS' : 'FAIL'}: ${checks.map(([text, ok]) => `${ok ? 'ok' : 'NOT'} ${text}`).join(', ')}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return pass;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const runMs = Math.round(args.minutes * 60_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-eval-trend-'));
+  let store: Store | undefined;
+  let collector: Collector | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      await Promise.all([...children].map((c) => stopChild(c)));
+      await collector?.close().catch(() => undefined);
+      await store?.close().catch(() => undefined);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    })());
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: stopping the workloads\n');
+    void cleanUp().finally(() => process.exit(130));
+  });
+  try {
+    store = await openStore({ target: { kind: 'embedded', dataDir: path.join(tmp, 'data') }, retentionDays: 30 });
+    collector = await startCollector({ store, host: '127.0.0.1', port: 0, log: createLogger('warn'), flushIntervalMs: 500, snapshotDir: path.join(tmp, 'snapshots') });
+    const ingestUrl = `ws://127.0.0.1:${collector.port}/ingest`;
+    const stamp = Date.now().toString(36);
+    const runIds = new Map(args.only.map((name) => [name, `eval-${name}-${stamp}`]));
+    const rounds = Math.ceil(args.only.length / args.concurrency);
+    process.stderr.write(`running ${args.only.length} workloads for ${args.minutes} min each, ${args.concurrency} at a time (~${Math.round(rounds * args.minutes)} min)\n`);
+    await pool(args.only, args.concurrency, async (name) => {
+      process.stderr.write(`  start ${name}\n`);
+      await runWorkload(name, runIds.get(name)!, ingestUrl, runMs);
+      process.stderr.write(`  done  ${name}\n`);
+    });
+    // The collector writes in batches: let the last ones reach the store.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const results: Evaluation[] = [];
+    for (const name of args.only) results.push(await evaluate(store, name, runIds.get(name)!, args.checkpointMs));
+    process.exitCode = report(results, args) ? 0 : 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`eval-trend: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
