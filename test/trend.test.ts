@@ -156,7 +156,39 @@ test('when major GCs are rare the floor falls back to the rolling minimum of hea
   const to = input.samples[input.samples.length - 1].ts;
   const floor = heapFloor(input, from, to, windowLength(input, from, to));
   assert.equal(floor.source, 'rolling minimum');
-  assert.equal(detectLeak(input).verdict, 'leak');
+  // Without a single full GC, growth cannot be told from garbage waiting for one.
+  const verdict = detectLeak(input);
+  assert.equal(verdict.verdict, 'inconclusive');
+  assert.match(verdict.reasons[0], /no full GC ran in the window/);
   const withGcs = run({ minutes: 30, floor: () => 50 * MB });
   assert.equal(heapFloor(withGcs, from, to, windowLength(withGcs, from, to)).source, 'major GCs');
+});
+
+test('with rare full GCs, a floor that rises only between them is garbage, not a leak', () => {
+  // Old-generation garbage builds up (heap used keeps rising) but each full GC, 23 minutes apart,
+  // returns the heap to the same level: no leak. The same run with the level rising across the
+  // full GCs is a leak; with a single full GC it cannot be told.
+  const build = (acrossGrowth: number, gcAt: number[]): TrendInput => {
+    const samples: TrendInput['samples'][number][] = [];
+    const majorGcs: { ts: number; heapUsedAfter: number }[] = [];
+    let last = 0;
+    for (let s = 0; s <= 30 * 60; s++) {
+      const m = s / 60;
+      if (gcAt.includes(s)) last = s;
+      const base = 50 * MB + acrossGrowth * (last / 60);
+      const heapUsed = base + 2 * MB * ((s - last) / 60) + (s % 5) * 0.2 * MB;
+      samples.push({ ts: T0 + s * 1000, heapUsed, heapTotal: heapUsed + 10 * MB, external: 5 * MB, rss: heapUsed + 40 * MB });
+      if (gcAt.includes(s)) majorGcs.push({ ts: T0 + s * 1000, heapUsedAfter: base });
+      void m;
+    }
+    return { samples, majorGcs };
+  };
+  const garbage = detectLeak(build(0, [300, 1700]));
+  assert.equal(garbage.verdict, 'no-leak', garbage.reasons.join('; '));
+  assert.match(garbage.signals[0].reason, /rose between full GCs but not across them/);
+  const leak = detectLeak(build(3 * MB, [300, 1700]));
+  assert.equal(leak.verdict, 'leak', leak.reasons.join('; '));
+  const unknown = detectLeak(build(0, [300]));
+  assert.equal(unknown.signals[0].verdict, 'inconclusive');
+  assert.match(unknown.signals[0].reason, /only one full GC ran in the window/);
 });

@@ -70,6 +70,30 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
 }
 
 /**
+ * When major GCs were too rare for the floor to come from them, the rolling minimum of heap used
+ * also holds garbage promoted to the old generation and waiting for the next full GC; an app
+ * whose short-lived sessions expire looks like a leak in it. So a leak on that floor must show
+ * across full GCs: heap used after the last one in the window must stand above the first by at
+ * least half of what the slope claims between them. With fewer than two full GCs there is no way
+ * to tell garbage from growth, and the heap floor is inconclusive (other signals still count).
+ */
+export function confirmAcrossFullGcs(result: SignalResult, source: 'major GCs' | 'rolling minimum', input: TrendInput, fromTs: number, toTs: number): SignalResult {
+  if (result.verdict !== 'leak' || source === 'major GCs') return result;
+  const gcs = input.majorGcs.filter((g) => g.ts >= fromTs && g.ts <= toTs);
+  if (gcs.length < 2) {
+    return { ...result, verdict: 'inconclusive', reason: `${result.signal} rose, but ${gcs.length === 0 ? 'no' : 'only one'} full GC ran in the window to tell growth from garbage awaiting collection` };
+  }
+  const first = gcs[0];
+  const last = gcs[gcs.length - 1];
+  const claimed = (result.slopeBytesPerHour * (last.ts - first.ts)) / HOUR_MS;
+  const across = last.heapUsedAfter - first.heapUsedAfter;
+  if (across < 0.5 * claimed) {
+    return { ...result, verdict: 'no-leak', reason: `${result.signal} rose between full GCs but not across them (${mb(across)} from the first to the last): garbage awaiting a full GC` };
+  }
+  return result;
+}
+
+/**
  * Is this process leaking? Judges the heap floor and two off-heap signals (external memory, and
  * RSS beyond the V8 heap) over the run after its warm-up; any leaking signal makes it a leak.
  */
@@ -99,7 +123,7 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const external = windowMinima(samples.map((s) => ({ t: s.ts, v: s.external })), fromTs, toTs, windowMs);
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
   const signals = [
-    judgeSignal('heap floor', floor.points, opts),
+    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs),
     judgeSignal('external memory', external, opts),
     judgeSignal('RSS beyond the heap', native, opts),
   ];
