@@ -57,7 +57,7 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
   function showError(err: unknown): void {
     const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
     badgeHost.replaceChildren(verdictBadge('error', message));
-    reasons.replaceChildren(el('li', { class: 'verdict-error' }, message));
+    reasons.replaceChildren(el('li', { class: 'verdict-failure' }, message));
     setState('error');
   }
 
