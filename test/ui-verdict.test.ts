@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -6,6 +7,7 @@ import type { CliProcess } from './helpers/cli';
 import { startSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, watchPage, type ChartView, type PageWatch } from './helpers/ui-browser';
+import { waitFor } from './helpers/wait-for';
 
 /**
  * The leak verdict in the browser UI (real headless Chromium), against `leakwatch run` on the
@@ -16,8 +18,9 @@ import { launchChromium, watchPage, type ChartView, type PageWatch } from './hel
 
 const LOOSE = 'maxSlope=1KB/h&minDuration=20s';
 /**
- * The detector skips a one-minute warm-up and wants ten floor windows of at least 15 s after it,
- * so the leak shows after about three and a half minutes of run; this leaves room for a slow machine.
+ * The detector skips a one-minute warm-up and wants ten floor windows of at least 15 s after it
+ * (with a major GC every second, see fixtures/steady-major-gc.ts), so the leak shows after about
+ * three and a half minutes of run; this leaves room for a slow machine.
  */
 const LEAK_TIMEOUT_MS = 360_000;
 
@@ -54,7 +57,9 @@ function heapDataset(page: Page, label: string): Promise<{ x: number; y: number 
 before(async () => {
   // Fails the suite (does not skip it) when Chromium is missing.
   browser = await launchChromium();
-  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict'], 'leaky-cache-server.js'));
+  const steadyGc = path.join(__dirname, 'fixtures', 'steady-major-gc.js');
+  const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${steadyGc}`.trim(), STEADY_GC_SCRIPT: 'leaky-cache-server.js' };
+  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict'], 'leaky-cache-server.js', env));
 });
 
 after(async () => {
@@ -77,7 +82,13 @@ test('run page: the verdict starts inconclusive and turns to leak without a relo
     // A reload would drop this marker: the change below must come from the page's own refresh.
     await page.evaluate(() => ((globalThis as unknown as { verdictMarker: string }).verdictMarker = 'same page'));
 
-    await page.waitForSelector('body[data-verdict=leak]', { timeout: LEAK_TIMEOUT_MS });
+    let lastLine = '';
+    await waitFor('the verdict to turn to leak', async () => {
+      lastLine = (await page.locator('.verdict-line').textContent()) ?? '';
+      return (await page.locator('body').getAttribute('data-verdict')) === 'leak';
+    }, LEAK_TIMEOUT_MS, 1000).catch((err: Error) => {
+      throw new Error(`${err.message}; the verdict line said: ${lastLine}`);
+    });
     assert.equal(await page.evaluate(() => (globalThis as unknown as { verdictMarker?: string }).verdictMarker), 'same page');
 
     const badge = page.locator('.verdict-line .verdict[data-verdict=leak]');
@@ -92,6 +103,7 @@ test('run page: the verdict starts inconclusive and turns to leak without a relo
     const trend = await heapDataset(page, 'floor trend');
     assert.ok(trend && trend.length === 2, 'the trend is a two-point line');
     assert.ok(trend[1].x > trend[0].x && trend[1].y > trend[0].y, `the trend rises: ${JSON.stringify(trend)}`);
+    await page.screenshot({ path: path.join(os.tmpdir(), 'leakwatch-ui-verdict.png'), fullPage: true });
     assert.deepEqual(watch.errors, []);
   } finally {
     await page.close();

@@ -69,8 +69,6 @@ export function startRunsPage(root: HTMLElement): void {
   const thresholds = thresholdsFromQuery(new URLSearchParams(location.search));
   const runs = new Map<string, RunSummary>();
   let loadedOnce = false;
-  /** Ids of the rows that get a verdict (the newest MAX_VERDICT_ROWS). */
-  let judged = new Set<string>();
   const verdicts = createRunsVerdicts(thresholds, (runId) => {
     // Swap the one cell rather than re-render the whole table for each arriving verdict.
     const row = [...tbody.rows].find((r) => r.dataset.runId === runId);
@@ -80,7 +78,8 @@ export function startRunsPage(root: HTMLElement): void {
   function render(): void {
     const sorted = [...runs.values()].sort((a, b) => b.startedAt - a.startedAt);
     verdicts.sync(sorted);
-    judged = new Set(sorted.slice(0, MAX_VERDICT_ROWS).map((run) => run.id));
+    // Only the newest MAX_VERDICT_ROWS rows get a verdict; older ones show a dash.
+    const judged = new Set(sorted.slice(0, MAX_VERDICT_ROWS).map((run) => run.id));
     tbody.replaceChildren(...sorted.map((run) => runRow(run, thresholds, verdictCell(verdicts.get(run.id), judged.has(run.id)))));
     empty.hidden = sorted.length > 0;
     table.hidden = sorted.length === 0;
