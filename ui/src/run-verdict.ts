@@ -3,7 +3,7 @@ import type { RunSummary, TrendResult } from './api-types';
 import { el } from './dom';
 import { formatRatePerHour } from './format';
 import { resultBadge, verdictBadge } from './verdict-badge';
-import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
+import type { VerdictThresholds } from './verdict-query';
 
 /** A live run's verdict is asked for again this often: it changes as the floor grows. */
 export const VERDICT_REFRESH_MS = 15_000;
@@ -24,12 +24,12 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
   const badgeHost = el('span', {}, verdictBadge('pending', 'asking the collector'));
   const slope = el('span', { class: 'verdict-slope', 'data-role': 'slope' });
   const confidence = el('span', { class: 'verdict-confidence' });
-  const limits = thresholdsToParams(options.thresholds).toString();
+  const limits = Object.entries(options.thresholds).map(([key, value]) => `${key} ${value}`).join(', ');
   const reasons = el('ul', { class: 'verdict-reasons' });
   const line = el(
     'section',
     { class: 'verdict-line', 'data-verdict': 'pending' },
-    el('div', { class: 'verdict-head' }, el('strong', {}, 'Leak verdict'), badgeHost, slope, confidence, limits ? el('span', { class: 'hint' }, `thresholds: ${limits.replace(/&/g, ', ')}`) : null),
+    el('div', { class: 'verdict-head' }, el('strong', {}, 'Leak verdict'), badgeHost, slope, confidence, limits ? el('span', { class: 'hint' }, `thresholds: ${limits}`) : null),
     reasons,
   );
   host.append(line);
