@@ -5,6 +5,7 @@
 export type { GcEvent, RunSummary, Sample, SpaceSample } from '../../src/shared/types';
 export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../../src/store/types';
 export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../../src/shared/snapshot-types';
+export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../../src/trend/types';
 
 import type { GcEvent, RunSummary, Sample, SpaceSample } from '../../src/shared/types';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../../src/shared/snapshot-types';

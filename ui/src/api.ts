@@ -1,4 +1,5 @@
-import type { GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SpacesResult } from './api-types';
+import type { GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SpacesResult, TrendResult } from './api-types';
+import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or a UI-side code for network trouble). */
 export class ApiError extends Error {
@@ -83,6 +84,12 @@ export function fetchSpaces(runId: string, range: RangeParams, signal?: AbortSig
 
 export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal): Promise<GcResult> {
   return getJson<GcResult>(`${runPath(runId)}/gc?${rangeQuery(range)}`, signal);
+}
+
+/** `GET /api/runs/:id/verdict`: the leak verdict on the run as stored now (unset thresholds: the API's defaults). */
+export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<TrendResult> {
+  const q = thresholdsToParams(thresholds).toString();
+  return getJson<TrendResult>(`${runPath(runId)}/verdict${q ? `?${q}` : ''}`, signal);
 }
 
 export async function fetchSnapshots(runId: string, signal?: AbortSignal): Promise<SnapshotRecord[]> {

@@ -1,5 +1,5 @@
 import type { GcEvent, GcResult, LiveBatchMessage, Sample, SeriesResult, SpaceSample, SpacesResult } from './api-types';
-import { EVENT_LOOP_LINES, GC_LINES, HEAP_LINES, MEMORY_LINES, spaceColor, type Aggregate, type MetricLine, type RunChartSet } from './run-charts';
+import { EVENT_LOOP_LINES, GC_LINES, HEAP_LINES, MEMORY_LINES, spaceColor, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE, type Aggregate, type MetricLine, type RunChartSet } from './run-charts';
 import { lineDataset, type Point, type TimeChart } from './time-chart';
 
 /** The newest bucket of a chart: where live rows merge until a new bucket starts. */
@@ -190,6 +190,8 @@ export function createChartFeeder(charts: RunChartSet, intervalMs: number) {
       const limit = minX - stepMs;
       for (const chart of Object.values(charts) as TimeChart[]) {
         for (const dataset of chart.data.datasets) {
+          // The verdict's lines come whole from each verdict (a trimmed trend would lose its start).
+          if (dataset.label === VERDICT_FLOOR_LINE.label || dataset.label === VERDICT_TREND_LINE.label) continue;
           const data = dataset.data;
           let k = 0;
           while (k < data.length && data[k].x < limit) k++;

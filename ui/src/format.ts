@@ -23,6 +23,12 @@ export function formatBytesDelta(bytes: number | null | undefined): string {
   return typeof bytes === 'number' && bytes > 0 ? `+${text}` : text;
 }
 
+/** A growth rate: "+38 MB/h", "-1.5 KB/h" (the leak verdict's slope). */
+export function formatRatePerHour(bytesPerHour: number | null | undefined): string {
+  if (bytesPerHour === null || bytesPerHour === undefined || !Number.isFinite(bytesPerHour)) return '–';
+  return `${formatBytesDelta(bytesPerHour)}/h`;
+}
+
 /** A count with thousands separators: "12,345". */
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';

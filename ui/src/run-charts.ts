@@ -21,6 +21,13 @@ export const HEAP_LINES: MetricLine[] = [
 /** Extra heap line, after HEAP_LINES: heap used right after each major GC (the leak signal). */
 export const HEAP_FLOOR_LINE: LineSpec = { label: 'used after major GC', color: '#f59e0b', pointsOnly: true };
 
+/**
+ * The leak verdict's lines, after HEAP_FLOOR_LINE: the heap floor it judged (per-window minima
+ * after the warm-up) and the Theil-Sen line fitted to that floor. Fed by verdict-lines.ts.
+ */
+export const VERDICT_FLOOR_LINE: LineSpec = { label: 'heap floor (verdict)', color: '#92400e' };
+export const VERDICT_TREND_LINE: LineSpec = { label: 'floor trend', color: '#dc2626', dashed: true };
+
 export const MEMORY_LINES: MetricLine[] = [
   { label: 'rss', metric: 'rss', agg: 'avg', color: '#7c3aed' },
   { label: 'external', metric: 'external', agg: 'avg', color: '#059669' },
@@ -64,7 +71,7 @@ interface CardSpec {
 }
 
 const CARDS: CardSpec[] = [
-  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; vertical lines: snapshots (click one)' },
+  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; brown: the heap floor the verdict judged, dashed: its trend; vertical lines: snapshots (click one)' },
   { key: 'memory', title: 'Process memory', hint: 'resident set, external and array buffers' },
   { key: 'spaces', title: 'Heap spaces', hint: 'bytes used per V8 space, stacked' },
   { key: 'gc', title: 'GC pauses', hint: 'longest and summed pause per interval' },
@@ -97,7 +104,7 @@ export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: nu
     empties[spec.key] = empty;
   }
   const charts: RunChartSet = {
-    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: heapPlugins }),
+    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: heapPlugins }),
     memory: createTimeChart({ canvas: canvases.memory, lines: MEMORY_LINES, formatY: formatBytes, bytes: true, onZoom }),
     spaces: createTimeChart({ canvas: canvases.spaces, lines: [], formatY: formatBytes, bytes: true, stacked: true, onZoom }),
     gc: createTimeChart({ canvas: canvases.gc, lines: GC_LINES, formatY: formatMs, onZoom }),

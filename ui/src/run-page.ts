@@ -8,9 +8,12 @@ import { createLiveSocket, type LiveSocket } from './live-socket';
 import { createRangeControls } from './range-controls';
 import { createRunCharts, SERIES_METRICS, type RunChartSet } from './run-charts';
 import { createRunHeader } from './run-header';
+import { createRunVerdict } from './run-verdict';
 import { createSnapshotMarkers, type MarkerPosition } from './snapshot-markers';
 import { createSnapshotPanel } from './snapshot-panel';
 import { viewFromQuery, viewToQuery, type ViewRange } from './view-range';
+import { showVerdictLines } from './verdict-lines';
+import { thresholdsFromQuery, withThresholds } from './verdict-query';
 
 declare global {
   interface Window {
@@ -34,9 +37,10 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   const headerHost = el('header', { class: 'run-header' });
   const toolbarHost = el('div', {});
   const bannerHost = el('div', {});
+  const verdictHost = el('div', {});
   const grid = el('div', { class: 'chart-grid' });
   const snapshotsHost = el('div', {});
-  root.append(headerHost, bannerHost, toolbarHost, grid, snapshotsHost);
+  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, snapshotsHost);
   const banner = createBanner(bannerHost);
 
   let run: RunSummary;
@@ -50,7 +54,10 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   const header = createRunHeader(headerHost);
   header.render(run);
-  let view: ViewRange = viewFromQuery(new URLSearchParams(location.search));
+  const query = new URLSearchParams(location.search);
+  // ?maxSlope=…&minDuration=… (see verdict-query.ts) go to the verdict API; none: its defaults.
+  const thresholds = thresholdsFromQuery(query);
+  let view: ViewRange = viewFromQuery(query);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -68,6 +75,15 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
+  const verdict = createRunVerdict(verdictHost, {
+    runId,
+    thresholds,
+    onResult(result) {
+      showVerdictLines(runCharts.charts.heap, result);
+      runCharts.update();
+    },
+  });
+  window.addEventListener('pagehide', () => verdict.dispose());
 
   let loadGeneration = 0;
   let loadAbort: AbortController | null = null;
@@ -118,7 +134,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function setView(next: ViewRange): void {
     view = next;
-    history.replaceState(null, '', `${location.pathname}${viewToQuery(view)}`);
+    history.replaceState(null, '', `${location.pathname}${withThresholds(viewToQuery(view), thresholds)}`);
     showControls();
     // Sync every chart to the dragged range at once; the refetch then fills in detail.
     if (view.kind === 'fixed') applyXRange();
@@ -137,6 +153,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       if (!runIsFresh) {
         run = await fetchRun(runId, abort.signal);
         header.render(run);
+        verdict.setStatus(run.status);
         showControls();
       }
       runIsFresh = false;
@@ -191,6 +208,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
     if (msg.type === 'run' && msg.run.id === runId) {
       run = msg.run;
       header.render(run);
+      verdict.setStatus(run.status);
       showControls();
       syncLiveSocket();
     }
@@ -234,6 +252,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
     }, 500),
   );
   showControls();
+  verdict.setStatus(run.status);
   // Subscribe before the first fetch: pushes arriving meanwhile are buffered and replayed.
   syncLiveSocket();
   void snapshots.refresh();

@@ -20,6 +20,8 @@ export interface LineSpec {
   pointsOnly?: boolean;
   /** A light filled area drawn behind the other lines. */
   area?: boolean;
+  /** A dashed line (a fitted trend rather than measured values). */
+  dashed?: boolean;
 }
 
 export interface TimeChartOptions {
@@ -49,6 +51,7 @@ export function lineDataset(spec: LineSpec, index: number, stacked: boolean): Ch
     pointHoverRadius: 4,
     pointHitRadius: 6,
     showLine: !spec.pointsOnly,
+    borderDash: spec.dashed ? [6, 4] : [],
     hidden: spec.hidden ?? false,
     fill: stacked ? (index === 0 ? 'origin' : '-1') : spec.area ? 'origin' : false,
     // chart.js draws lower `order` on top; areas go to the back.
