@@ -1,4 +1,4 @@
-import { essentialEdges, isEssential } from './essential-edges';
+import { essentialEdges } from './essential-edges';
 import type { HeapGraph } from './heap-graph';
 import { attributeOwnedSizes } from './owned-sizes';
 
@@ -305,4 +305,3 @@ function accumulateRetained(order: Uint32Array, idom: Uint32Array, retained: Flo
   }
 }
 
-export { isEssential };

@@ -81,9 +81,6 @@ function classifyEdges(
   return retaining;
 }
 
-export function isEssential(bits: Uint32Array, e: number): boolean {
-  return (bits[e >>> 5] & (1 << (e & 31))) !== 0;
-}
 
 /** Marks nodes reachable from the root's user roots through non-weak edges (DevTools' pageObject flag). */
 function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): { owned: Uint8Array; stack: Uint32Array } {
