@@ -7,7 +7,7 @@ import { PROBE_ENV } from '../src/shared/probe-config';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
 import type { RunSummary } from '../src/shared/types';
 import type { CliProcess } from './helpers/cli';
-import { startSampleRun } from './helpers/sample-run';
+import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, watchPage, type PageWatch } from './helpers/ui-browser';
 import { getJson, waitFor } from './helpers/wait-for';
@@ -62,13 +62,6 @@ async function openPage(url: string): Promise<{ page: Page; watch: PageWatch; fr
   const frames = recordSnapshotFrames(page);
   await page.goto(url);
   return { page, watch, frames };
-}
-
-async function stopCli(proc: CliProcess | undefined): Promise<void> {
-  if (!proc || proc.child.exitCode !== null) return;
-  proc.child.kill('SIGINT');
-  const exited = await Promise.race([proc.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
-  if (!exited) proc.child.kill('SIGKILL');
 }
 
 function tableRows(page: Page, name: 'types' | 'diff'): Promise<TableRow[]> {
@@ -166,8 +159,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => undefined);
-  await stopCli(refusingCli);
-  await stopCli(cli);
+  await stopSampleRun(refusingCli);
+  await stopSampleRun(cli);
   temp.remove();
 });
 
@@ -443,7 +436,7 @@ test('refused snapshot: the answer, the list row, the marker and the type table 
   }
 
   // Once the run is over no probe can answer: the button says so with the collector's code.
-  await stopCli(refusingCli);
+  await stopSampleRun(refusingCli);
   await waitFor('the refusing run to end', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${refusedRunId}`)).body.run.status === 'ended', 15_000);
   const ended = await openPage(`${base}/runs/${refusedRunId}`);
   try {

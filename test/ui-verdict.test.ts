@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CliProcess } from './helpers/cli';
-import { startSampleRun } from './helpers/sample-run';
+import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, watchPage, type ChartView, type PageWatch } from './helpers/ui-browser';
 import { waitFor } from './helpers/wait-for';
@@ -64,11 +64,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => undefined);
-  if (cli && cli.child.exitCode === null) {
-    cli.child.kill('SIGINT');
-    const exited = await Promise.race([cli.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
-    if (!exited) cli.child.kill('SIGKILL');
-  }
+  await stopSampleRun(cli);
   temp.remove();
 });
 

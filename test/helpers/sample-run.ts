@@ -23,3 +23,11 @@ export async function startSampleRun(flags: string[], sample: string, env: NodeJ
   }, 30_000);
   return { cli, base, runId };
 }
+
+/** Stops a `leakwatch run` like Ctrl-C does, and kills it if it has not exited within 10 s. */
+export async function stopSampleRun(proc: CliProcess | undefined): Promise<void> {
+  if (!proc || proc.child.exitCode !== null) return;
+  proc.child.kill('SIGINT');
+  const exited = await Promise.race([proc.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
+  if (!exited) proc.child.kill('SIGKILL');
+}
