@@ -4,12 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { BIN, SAMPLES, runCli } from './helpers/cli';
+import { steadyGcEnv } from './helpers/steady-gc';
 import { makeTempDir } from './helpers/temp-dir';
 
 /*
  * The one-step CI soak: `leakwatch run --duration … --check -- <cmd>` runs the real leaky sample
- * under the real probe and embedded collector, then exits with the verdict. And thresholds from
- * the project's leakwatch.config.json.
+ * under the real probe and embedded collector, then exits with the verdict (the sample gets a full
+ * GC every second, see helpers/steady-gc.ts, so one minute is enough for a verdict on any machine).
+ * And thresholds from the project's leakwatch.config.json.
  */
 const tmp = makeTempDir('run-check');
 after(() => tmp.remove());
@@ -20,7 +22,7 @@ test('run --check on the leaky sample exits 1 with the verdict and writes a JUni
     'run', '--port', '0', '--data', path.join(tmp.dir, 'data'), '--interval', '250ms', '--duration', '60s',
     '--check', '--warmup', '10s', '--min-duration', '30s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
     '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
-  ]);
+  ], steadyGcEnv('leaky-cache-server.js'));
   assert.equal(result.code, 1, result.stdout + result.stderr);
   assert.match(fs.readFileSync(report, 'utf8'), /<failure message="memory leak" type="leak">heap floor \+\d+ MB\/h/);
 });

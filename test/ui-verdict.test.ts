@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
+import { steadyGcEnv } from './helpers/steady-gc';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, watchPage, type ChartView, type PageWatch } from './helpers/ui-browser';
 import { waitFor } from './helpers/wait-for';
@@ -57,9 +58,7 @@ function heapDataset(page: Page, label: string): Promise<{ x: number; y: number 
 before(async () => {
   // Fails the suite (does not skip it) when Chromium is missing.
   browser = await launchChromium();
-  const steadyGc = path.join(__dirname, 'fixtures', 'steady-major-gc.js');
-  const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${steadyGc}`.trim(), STEADY_GC_SCRIPT: 'leaky-cache-server.js' };
-  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict'], 'leaky-cache-server.js', env));
+  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict'], 'leaky-cache-server.js', steadyGcEnv('leaky-cache-server.js')));
 });
 
 after(async () => {
