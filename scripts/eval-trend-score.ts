@@ -20,9 +20,9 @@ export function checkpoints(durationMs: number, stepMs: number): number[] {
   return out;
 }
 
-/** A leak verdict on a leaky workload is correct; on a healthy one anything but a leak is. */
+/** A leak verdict on a leaky workload is correct, no-leak on a healthy one; inconclusive never is. */
 export function isCorrect(label: WorkloadLabel, verdict: Verdict): boolean {
-  return label === 'leaky' ? verdict === 'leak' : verdict !== 'leak';
+  return label === 'leaky' ? verdict === 'leak' : verdict === 'no-leak';
 }
 
 /**
@@ -43,15 +43,26 @@ export interface Confusion {
   fn: number;
   fp: number;
   tn: number;
+  /** Healthy workloads left inconclusive: not a false alarm, but no answer either. */
+  open: number;
 }
 
-/** Positive = the detector said leak (inconclusive on a leaky workload is a miss). */
+/**
+ * Positive = the detector said leak. Inconclusive on a leaky workload is a miss (fn); on a
+ * healthy one it is counted apart (`open`), and as an error: CI gets exit 2, not a pass.
+ */
 export function confusion(results: readonly { label: WorkloadLabel; verdict: Verdict }[]): Confusion {
-  const c: Confusion = { tp: 0, fn: 0, fp: 0, tn: 0 };
+  const c: Confusion = { tp: 0, fn: 0, fp: 0, tn: 0, open: 0 };
   for (const r of results) {
     const leak = r.verdict === 'leak';
     if (r.label === 'leaky') leak ? c.tp++ : c.fn++;
-    else leak ? c.fp++ : c.tn++;
+    else if (leak) c.fp++;
+    else r.verdict === 'no-leak' ? c.tn++ : c.open++;
   }
   return c;
+}
+
+/** Wrong answers and missing ones. */
+export function errorCount(c: Confusion): number {
+  return c.fn + c.fp + c.open;
 }

@@ -28,13 +28,30 @@ function blob(bytes: number, seed: number): { id: number; data: number[] } {
   return { id: seed, data: new Array<number>(Math.max(1, Math.ceil(bytes / 8))).fill(seed & 0xff) };
 }
 
-/** Every workload's background: ~10k short-lived objects a second, dead before the next tick. */
+/**
+ * Every workload's background, as any service has: ~10k short-lived objects a second, dead before
+ * the next tick (young-generation garbage), and requests in flight for 2 to 20 s, about 50 a second
+ * with 8 KB of state each (~4 MB live at any time). Those outlive two scavenges, get promoted and
+ * die in the old generation, so V8 runs full GCs every minute or so, as it does in real services;
+ * with only instant garbage a quiet heap can go many minutes without one, and then no detector can
+ * tell growth from garbage that is merely waiting.
+ */
 function serveRequests(): void {
   let n = 0;
   setInterval(() => {
     const items: { id: number; name: string; tags: string[] }[] = [];
     for (let i = 0; i < 200; i++) items.push({ id: n + i, name: `item-${n + i}`, tags: [`t${i % 7}`, `c${i % 3}`] });
     n += JSON.stringify(items).length & 1;
+  }, 20);
+  const inFlight = new Map<number, unknown>();
+  let request = 0;
+  let seed = 7;
+  setInterval(() => {
+    // A fixed linear congruential sequence: the same lifetimes in every run.
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const id = request++;
+    inFlight.set(id, blob(8 * KB, id));
+    setTimeout(() => inFlight.delete(id), 2000 + (seed % 18_000));
   }, 20);
 }
 

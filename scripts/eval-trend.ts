@@ -7,6 +7,11 @@
  * target: every leak found, no false positive, both baselines worse.
  *
  *   node dist/scripts/eval-trend.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
+ *                                   [--save DIR] [--replay DIR]
+ *
+ * --save writes each workload's recorded series (what the detectors read) to DIR/<workload>.json;
+ * --replay judges series saved that way again without running anything, so a change to a detector
+ * can be compared on exactly the same data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +26,7 @@ import type { Store } from '../src/store/types';
 import { detectLeak } from '../src/trend/detect-leak';
 import type { TrendInput, TrendOptions, TrendResult, Verdict } from '../src/trend/types';
 import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
-import { checkpoints, confusion, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
+import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
 import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
 
 const MB = 1024 * 1024;
@@ -39,10 +44,12 @@ interface Args {
   concurrency: number;
   checkpointMs: number;
   only: string[];
+  save: string | null;
+  replay: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { minutes: 4, concurrency: 6, checkpointMs: 30_000, only: Object.keys(WORKLOADS) };
+  const args: Args = { minutes: 4, concurrency: 6, checkpointMs: 30_000, only: Object.keys(WORKLOADS), save: null, replay: null };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const number = Number(value);
@@ -62,6 +69,11 @@ function parseArgs(argv: string[]): Args {
       case '--only':
         args.only = (value ?? '').split(',').filter(Boolean);
         for (const name of args.only) if (!WORKLOADS[name]) throw new Error(`unknown workload "${name}"`);
+        break;
+      case '--save':
+      case '--replay':
+        if (!value) throw new Error(`${argv[i]} needs a directory`);
+        args[argv[i] === '--save' ? 'save' : 'replay'] = path.resolve(value);
         break;
       default:
         throw new Error(`unknown argument ${argv[i]}`);
@@ -137,11 +149,16 @@ function verdicts(input: TrendInput): { ours: TrendResult; lsq: ReturnType<typeo
   return { ours: detectLeak(input, OPTIONS), lsq: leastSquaresVerdict(input, OPTIONS), mw: memwatchVerdict(input, OPTIONS) };
 }
 
-async function evaluate(store: Store, name: string, runId: string, checkpointMs: number): Promise<Evaluation> {
+/** The series the collector's verdict would read for this run. */
+async function recordedInput(store: Store, name: string, runId: string): Promise<TrendInput> {
   const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS });
   const gc = await store.queryGc(runId, { points: TREND_POINTS });
   const input = trendInputFrom(series, gc);
   if (input.samples.length < 2) throw new Error(`workload ${name}: no samples recorded (run ${runId})`);
+  return input;
+}
+
+function evaluate(name: string, input: TrendInput, checkpointMs: number): Evaluation {
   const durationMs = input.samples[input.samples.length - 1].ts - input.samples[0].ts;
   const timelines: Record<Detector, { atMs: number; verdict: Verdict }[]> = { ours: [], 'least squares': [], memwatch: [] };
   let last: ReturnType<typeof verdicts> | undefined;
@@ -179,7 +196,6 @@ function table(header: string[], rows: string[][]): string {
 
 const seconds = (ms: number | null): string => (ms === null ? '-' : `${Math.round(ms / 1000)} s`);
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)}`;
-const errors = (c: Confusion): number => c.fn + c.fp;
 
 function report(results: Evaluation[], args: Args): boolean {
   const out: string[] = [];
@@ -204,13 +220,14 @@ function report(results: Evaluation[], args: Args): boolean {
     ),
   );
   out.push('');
-  out.push('per run (ours: heap floor start -> end and slope, external memory slope; baselines: what they saw):');
+  out.push('per run (ours: heap floor start -> end and slope, off-heap slopes; baselines: what they saw):');
   out.push(
     table(
-      ['workload', 'min', 'samples', 'full GCs', 'floor MB', 'floor MB/h', 'external MB/h', 'least sq.', 'memwatch'],
+      ['workload', 'min', 'samples', 'full GCs', 'floor MB', 'floor MB/h', 'external MB/h', 'beyond heap MB/h', 'least sq.', 'memwatch'],
       results.map((r) => {
         const floor = r.ours.signals.find((s) => s.signal === 'heap floor');
         const external = r.ours.signals.find((s) => s.signal === 'external memory');
+        const native = r.ours.signals.find((s) => s.signal === 'RSS beyond the heap');
         return [
           r.name,
           (r.durationMs / 60_000).toFixed(1),
@@ -219,6 +236,7 @@ function report(results: Evaluation[], args: Args): boolean {
           floor ? `${mb(floor.startLevel)} -> ${mb(floor.endLevel)}` : '-',
           floor ? mb(floor.slopeBytesPerHour) : '-',
           external ? mb(external.slopeBytesPerHour) : '-',
+          native ? mb(native.slopeBytesPerHour) : '-',
           r.leastSquaresDetail,
           r.memwatchDetail,
         ];
@@ -232,11 +250,11 @@ function report(results: Evaluation[], args: Args): boolean {
   const matrices = Object.fromEntries(DETECTORS.map((d) => [d, confusion(results.map((r) => ({ label: r.label, verdict: r.final[d] })))])) as Record<Detector, Confusion>;
   out.push(
     table(
-      ['detector', 'TP', 'FN', 'FP', 'TN', 'errors', 'median t to correct'],
+      ['detector', 'TP', 'FN', 'FP', 'TN', 'healthy inconclusive', 'errors', 'median t to correct'],
       DETECTORS.map((d) => {
         const c = matrices[d];
         const times = results.map((r) => r.timeToCorrect[d]).filter((t): t is number => t !== null).sort((a, b) => a - b);
-        return [d, String(c.tp), String(c.fn), String(c.fp), String(c.tn), String(errors(c)), times.length ? seconds(times[times.length >> 1]) : '-'];
+        return [d, String(c.tp), String(c.fn), String(c.fp), String(c.tn), String(c.open), String(errors(c)), times.length ? seconds(times[times.length >> 1]) : '-'];
       }),
     ),
   );
@@ -256,6 +274,14 @@ function report(results: Evaluation[], args: Args): boolean {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.replay) {
+    const results = args.only
+      .filter((name) => fs.existsSync(path.join(args.replay!, `${name}.json`)))
+      .map((name) => evaluate(name, JSON.parse(fs.readFileSync(path.join(args.replay!, `${name}.json`), 'utf8')) as TrendInput, args.checkpointMs));
+    if (results.length === 0) throw new Error(`no saved series in ${args.replay}`);
+    process.exitCode = report(results, args) ? 0 : 1;
+    return;
+  }
   const runMs = Math.round(args.minutes * 60_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-eval-trend-'));
   let store: Store | undefined;
@@ -288,7 +314,12 @@ async function main(): Promise<void> {
     // The collector writes in batches: let the last ones reach the store.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const results: Evaluation[] = [];
-    for (const name of args.only) results.push(await evaluate(store, name, runIds.get(name)!, args.checkpointMs));
+    if (args.save) fs.mkdirSync(args.save, { recursive: true });
+    for (const name of args.only) {
+      const input = await recordedInput(store, name, runIds.get(name)!);
+      if (args.save) fs.writeFileSync(path.join(args.save, `${name}.json`), JSON.stringify(input));
+      results.push(evaluate(name, input, args.checkpointMs));
+    }
     process.exitCode = report(results, args) ? 0 : 1;
   } finally {
     await cleanUp();

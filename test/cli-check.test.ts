@@ -49,16 +49,16 @@ after(() => tmp.remove());
 test('a leaking run exits 1 with the slope and significance in one line', async () => {
   const result = await runCli(['check', 'leaky', '--data', dataDir]);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stdout, /^leak: run leaky\n  heap floor \+6\d MB\/h over \d+ min, p < 0\.001, no saturation\n/);
+  assert.match(result.stdout, /^leak: run leaky, confidence > 99\.9 %\n  heap floor \+6\d MB\/h over \d+ min, p < 0\.001, no saturation\n/);
 });
 
 test('a flat run exits 0; a short one exits 2 and says why', async () => {
   const flat = await runCli(['check', 'flat', '--data', dataDir]);
   assert.equal(flat.code, 0, flat.stdout + flat.stderr);
-  assert.match(flat.stdout, /^no-leak: run flat\n/);
+  assert.match(flat.stdout, /^no-leak: run flat, confidence (\d+\.\d|> 99\.9) %\n/);
   const short = await runCli(['check', 'short', '--data', dataDir]);
   assert.equal(short.code, 2);
-  assert.match(short.stdout, /too short: \d min after warm-up, need 10 min/);
+  assert.match(short.stdout, /too short: \d+ min after warm-up, need 10 min/);
   const relaxed = await runCli(['check', 'short', '--data', dataDir, '--min-duration', '2m']);
   assert.equal(relaxed.code, 1, relaxed.stdout);
 });
@@ -114,7 +114,7 @@ test('through a running collector: GET /api/runs/:id/verdict, and check --collec
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'LW_ERR_BAD_REQUEST');
     const viaCollector = await runCli(['check', 'leaky', '--collector', collector.url]);
     assert.equal(viaCollector.code, 1);
-    assert.match(viaCollector.stdout, /^leak: run leaky\n  heap floor \+6\d MB\/h/);
+    assert.match(viaCollector.stdout, /^leak: run leaky, confidence > 99\.9 %\n  heap floor \+6\d MB\/h/);
   } finally {
     await collector.close();
     await store.close();

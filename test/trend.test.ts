@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectLeak, heapFloor, mannKendall, normalCdf, theilSenSlope, windowLength, type TrendInput } from '../src/trend';
+import { detectLeak, heapFloor, mannKendall, normalCdf, slopeConfidence, spanText, theilSenSlope, windowLength, type TrendInput } from '../src/trend';
 
 const MB = 1024 * 1024;
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
@@ -73,6 +73,15 @@ test('too short, or no samples: inconclusive with the reason', () => {
   assert.equal(short.verdict, 'inconclusive');
   assert.match(short.reasons[0], /too short: \d+ min after warm-up, need 10 min/);
   assert.equal(detectLeak({ samples: [], majorGcs: [] }).verdict, 'inconclusive');
+  // Short thresholds (test runs) are said in seconds, not rounded to "0 min".
+  const seconds = detectLeak(run({ minutes: 1, floor: () => 50 * MB }), { warmupMs: 10_000, minDurationMs: 90_000 });
+  assert.match(seconds.reasons[0], /^too short: 5\d s after warm-up, need 90 s$/);
+  const inWarmup = detectLeak(run({ minutes: 0.5, floor: () => 50 * MB }));
+  assert.match(inWarmup.reasons[0], /^too short: \d+ s of samples, all in the 60 s warm-up; need 10 min after it$/);
+});
+
+test('spans in reasons: seconds, minutes, hours', () => {
+  assert.deepEqual([0, 30_000, 119_000, 120_000, 52 * 60_000, 119 * 60_000, 120 * 60_000, 150 * 60_000].map(spanText), ['0 s', '30 s', '119 s', '2 min', '52 min', '119 min', '2 h', '2.5 h']);
 });
 
 test('a steady leak on the heap floor under a saw-tooth is a leak, with the slope in the reason', () => {
@@ -137,11 +146,61 @@ test('growth below the threshold is tolerated and says so', () => {
   assert.equal(detectLeak(run({ minutes: 60, floor: (m) => 50 * MB + (0.5 * MB * m) / 60, jitter: 0.01 * MB }), { maxSlopeBytesPerHour: 0.1 * MB }).verdict, 'leak');
 });
 
+test('confidence says how sure the verdict is against the threshold, per signal and overall', () => {
+  // A long flat run: sure there is no growth at 1 MB/h.
+  const flat = detectLeak(run({ minutes: 60, floor: () => 64 * MB, jitter: 0.5 * MB }));
+  assert.equal(flat.verdict, 'no-leak');
+  assert.ok(flat.confidence > 0.999, `flat ${flat.confidence}`);
+  assert.equal(flat.confidence, Math.min(...flat.signals.map((s) => s.confidence)));
+  // Growth at 80 % of the threshold: tolerated, but barely, and the confidence says so.
+  const near = detectLeak(run({ minutes: 30, floor: (m) => 50 * MB + (0.8 * MB * m) / 60, jitter: 0.5 * MB }));
+  assert.equal(near.verdict, 'no-leak');
+  assert.ok(near.confidence < 0.99 && near.confidence > 0.5, `near ${near.confidence}`);
+  // Saturation rests on the flat last third.
+  const capped = detectLeak(run({ minutes: 40, floor: (m) => 50 * MB + Math.min(m, 18) * 4 * MB }));
+  assert.ok(capped.signals[0].saturated && capped.signals[0].confidence > 0.9, `capped ${capped.signals[0].confidence}`);
+  // A leak just above the threshold is found by the trend test but is a close call against the
+  // threshold; a steep one is not.
+  const close = detectLeak(run({ minutes: 60, floor: (m) => 50 * MB + (1.1 * MB * m) / 60, jitter: 0.3 * MB }));
+  const steep = detectLeak(run({ minutes: 60, floor: (m) => 50 * MB + (20 * MB * m) / 60, jitter: 0.01 * MB }));
+  assert.equal(close.verdict, 'leak');
+  assert.equal(steep.verdict, 'leak');
+  assert.ok(close.confidence > 0.5 && close.confidence < steep.confidence && steep.confidence > 0.999, `close ${close.confidence}, steep ${steep.confidence}`);
+  assert.equal(detectLeak(run({ minutes: 5, floor: () => 50 * MB })).confidence, 0);
+});
+
+test('slopeConfidence is Mann-Kendall on the series less the rate', () => {
+  const t = Array.from({ length: 30 }, (_, i) => i);
+  const line = t.map((x) => 100 + 2 * x + ((x * 7) % 5) * 0.1);
+  assert.ok(slopeConfidence(t, line, 1).above > 0.999);
+  assert.ok(slopeConfidence(t, line, 3).below > 0.999);
+  const none = slopeConfidence([0, 1], [1, 2], 0);
+  assert.ok(Math.abs(none.below - 0.5) < 1e-6 && Math.abs(none.above - 0.5) < 1e-6);
+});
+
 test('an off-heap Buffer leak is a leak on external memory while the heap floor is flat', () => {
   const result = detectLeak(run({ minutes: 30, floor: () => 60 * MB, external: (m) => 5 * MB + (30 * MB * m) / 60 }));
   assert.equal(result.verdict, 'leak');
   assert.equal(result.signals.find((s) => s.signal === 'heap floor')!.verdict, 'no-leak');
   assert.match(result.reasons[0], /^external memory \+30 MB\/h/);
+});
+
+test('off-heap drift within what allocators move by themselves is not a leak, however regular', () => {
+  // +0.3 MB of external memory and +8 MB of RSS beyond the heap in 4 minutes, both significant
+  // trends far above 1 MB/h: the movement measured in workloads that keep nothing off-heap.
+  const drift = detectLeak(run({ minutes: 4, floor: () => 60 * MB, external: (m) => 2 * MB + (0.3 * MB * m) / 4, native: (m) => 44 * MB + (8 * MB * m) / 4 }), { warmupMs: 20_000, minDurationMs: 60_000 });
+  assert.equal(drift.verdict, 'no-leak', drift.reasons.join('; '));
+  const [, external, native] = drift.signals;
+  assert.ok(external.p < 0.01 && native.p < 0.01, 'both drifts are significant trends');
+  assert.match(external.reason, /^external memory \+[\d.]+ MB\/h over \d+ min, p < 0\.001, but \+0\.\d MB in all, within the 1\.0 MB it moves by itself$/);
+  assert.match(native.reason, /but \+\d\.\d MB in all, within the 16 MB it moves by itself$/);
+  // Past the margin, the same signals are leaks: 3 MB of external memory, 30 MB beyond the heap.
+  const leak = detectLeak(run({ minutes: 4, floor: () => 60 * MB, external: (m) => 2 * MB + (3 * MB * m) / 4, native: (m) => 44 * MB + (30 * MB * m) / 4 }), { warmupMs: 20_000, minDurationMs: 60_000 });
+  assert.deepEqual(leak.signals.map((s) => s.verdict), ['no-leak', 'leak', 'leak']);
+  // The margin scales with the level: 10 % of 400 MB beyond the heap is 40 MB.
+  const big = detectLeak(run({ minutes: 4, floor: () => 60 * MB, native: (m) => 400 * MB + (30 * MB * m) / 4 }), { warmupMs: 20_000, minDurationMs: 60_000 });
+  assert.equal(big.signals[2].verdict, 'no-leak');
+  assert.match(big.signals[2].reason, /within the 4\d MB it moves by itself/);
 });
 
 test('native memory growing beyond the heap is a leak on that signal', () => {

@@ -1,11 +1,12 @@
-import { heapFloor, windowLength, windowMinima } from './floor-series';
-import { mannKendall } from './mann-kendall';
+import { MIN_WINDOWS, heapFloor, windowLength, windowMinima } from './floor-series';
+import { mannKendall, slopeConfidence } from './mann-kendall';
+import { mb, pText, spanText } from './reason-text';
 import { theilSenSlope } from './theil-sen';
 import { DEFAULT_TREND_OPTIONS, type SeriesPoint, type SignalName, type SignalResult, type TrendInput, type TrendOptions, type TrendResult } from './types';
 
 const HOUR_MS = 3_600_000;
 /** Fewer windows than this cannot show a trend with any confidence. */
-const MIN_POINTS = 10;
+const MIN_POINTS = MIN_WINDOWS;
 /** Growth in the last third below this share of the whole window's slope means it flattened. */
 const SATURATION_SHARE = 0.2;
 
@@ -15,27 +16,39 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function mb(bytes: number): string {
-  const value = bytes / (1024 * 1024);
-  return `${value >= 0 ? '+' : '-'}${Math.abs(value) >= 10 ? Math.abs(value).toFixed(0) : Math.abs(value).toFixed(1)} MB`;
+/** A rise too small to tell from the signal's own movement: at least `bytes` and `share` of its level. */
+export interface Materiality {
+  bytes: number;
+  share: number;
 }
 
-function pText(p: number): string {
-  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
-}
+/**
+ * Off-heap levels move by themselves, in allocator-sized steps, with no leak behind them: external
+ * memory with Node's 8 KB Buffer pool slabs, socket and zlib buffers (measured here: +0.1 to +0.3 MB
+ * over four minutes in workloads that keep no Buffer); RSS beyond the heap with glibc's malloc
+ * arenas, V8 pages committed but not yet touched, and code space (swings of 4 to 8 MB over four
+ * minutes in every workload). Such a drift can be as regular as a leak, so Mann-Kendall alone
+ * calls it significant; an off-heap leak must also have grown beyond that movement: 1 MB or 2 %
+ * for external memory, 16 MB (twice the largest swing seen) or 10 % for RSS beyond the heap.
+ * The heap floor needs no such margin: heap used after a full GC is exact.
+ */
+export const OFF_HEAP_MATERIALITY: Record<Exclude<SignalName, 'heap floor'>, Materiality> = {
+  'external memory': { bytes: 1024 * 1024, share: 0.02 },
+  'RSS beyond the heap': { bytes: 16 * 1024 * 1024, share: 0.1 },
+};
 
 /**
  * Judges one signal's floor series:
  * - leak: an increasing trend (Mann-Kendall, one-sided, p < alpha), a robust slope (Theil-Sen)
  *   above the threshold, growth that did not flatten in the last third (saturation: a cache
  *   filling to its cap), and an end level really above the start (a burst that drained is not a
- *   leak, however steep its rise);
+ *   leak, however steep its rise), by at least `materiality` when given (off-heap signals);
  * - no-leak: enough points and none of that;
  * - inconclusive: too few points.
  */
-export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions): SignalResult {
+export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions, materiality?: Materiality): SignalResult {
   const n = points.length;
-  const base = { signal, slopeBytesPerHour: 0, p: 1, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n, line: null };
+  const base = { signal, slopeBytesPerHour: 0, p: 1, confidence: 0, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n, line: null };
   if (n < MIN_POINTS) return { ...base, verdict: 'inconclusive', reason: `${signal}: too few points (${n}, need ${MIN_POINTS})` };
   const t = points.map((p) => p.t / HOUR_MS);
   const v = points.map((p) => p.v);
@@ -48,25 +61,38 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
   const lastSlope = theilSenSlope(t.slice(third), v.slice(third));
   const saturated = slope > 0 && lastSlope <= SATURATION_SHARE * slope;
   const hours = t[n - 1] - t[0];
-  const minutes = Math.round(hours * 60);
   // Theil-Sen's intercept: the median of v - slope * t.
   const intercept = median(v.map((value, i) => value - slope * t[i]));
   const line = { fromTs: points[0].t, fromValue: intercept + slope * t[0], toTs: points[n - 1].t, toValue: intercept + slope * t[n - 1] };
   const result = { ...base, slopeBytesPerHour: slope, p, saturated, startLevel, endLevel, line };
-  const rate = `${mb(slope)}/h over ${minutes} min`;
-  if (p >= options.alpha) return { ...result, verdict: 'no-leak', reason: `${signal} ${rate}, no significant upward trend (${pText(p)})` };
+  const rate = `${mb(slope)}/h over ${spanText(hours * HOUR_MS)}`;
+  const threshold = options.maxSlopeBytesPerHour;
+  const whole = slopeConfidence(t, v, threshold);
+  // A verdict resting on the shape (drained, flattened) is as sure as the last third is flat.
+  const tail = slopeConfidence(t.slice(third), v.slice(third), threshold);
+  if (p >= options.alpha) return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${signal} ${rate}, no significant upward trend (${pText(p)})` };
   if (slope <= options.maxSlopeBytesPerHour) {
-    return { ...result, verdict: 'no-leak', reason: `${signal} ${rate}, below the ${mb(options.maxSlopeBytesPerHour)}/h threshold (${pText(p)})` };
+    return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${signal} ${rate}, below the ${mb(options.maxSlopeBytesPerHour)}/h threshold (${pText(p)})` };
+  }
+  const rise = endLevel - startLevel;
+  const minRise = materiality ? Math.max(materiality.bytes, materiality.share * startLevel) : 0;
+  if (rise > 0 && rise < minRise) {
+    return {
+      ...result,
+      confidence: whole.below,
+      verdict: 'no-leak',
+      reason: `${signal} ${rate}, ${pText(p)}, but ${mb(rise)} in all, within the ${mb(minRise).slice(1)} it moves by itself`,
+    };
   }
   // The end must stand above the start by at least half of what the slope claims; otherwise what
   // rose came back down (checked before saturation, whose last-third test a drain also passes).
   if (endLevel - startLevel < 0.5 * slope * hours) {
-    return { ...result, verdict: 'no-leak', reason: `${signal} rose and came back (${mb(endLevel - startLevel)} from start to end): a burst that drained` };
+    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${signal} rose and came back (${mb(endLevel - startLevel)} from start to end): a burst that drained` };
   }
   if (saturated) {
-    return { ...result, verdict: 'no-leak', reason: `${signal} grew then flattened (last third ${mb(lastSlope)}/h): saturation, not a leak` };
+    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${signal} grew then flattened (last third ${mb(lastSlope)}/h): saturation, not a leak` };
   }
-  return { ...result, verdict: 'leak', reason: `${signal} ${rate}, ${pText(p)}, no saturation` };
+  return { ...result, confidence: whole.above, verdict: 'leak', reason: `${signal} ${rate}, ${pText(p)}, no saturation` };
 }
 
 /**
@@ -77,18 +103,27 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
  * least half of what the slope claims between them. With fewer than two full GCs there is no way
  * to tell garbage from growth, and the heap floor is inconclusive (other signals still count).
  */
-export function confirmAcrossFullGcs(result: SignalResult, source: 'major GCs' | 'rolling minimum', input: TrendInput, fromTs: number, toTs: number): SignalResult {
+export function confirmAcrossFullGcs(
+  result: SignalResult,
+  source: 'major GCs' | 'rolling minimum',
+  input: TrendInput,
+  fromTs: number,
+  toTs: number,
+  threshold: number,
+): SignalResult {
   if (result.verdict !== 'leak' || source === 'major GCs') return result;
   const gcs = input.majorGcs.filter((g) => g.ts >= fromTs && g.ts <= toTs);
   if (gcs.length < 2) {
-    return { ...result, verdict: 'inconclusive', reason: `${result.signal} rose, but ${gcs.length === 0 ? 'no' : 'only one'} full GC ran in the window to tell growth from garbage awaiting collection` };
+    return { ...result, confidence: 0, verdict: 'inconclusive', reason: `${result.signal} rose, but ${gcs.length === 0 ? 'no' : 'only one'} full GC ran in the window to tell growth from garbage awaiting collection` };
   }
   const first = gcs[0];
   const last = gcs[gcs.length - 1];
   const claimed = (result.slopeBytesPerHour * (last.ts - first.ts)) / HOUR_MS;
   const across = last.heapUsedAfter - first.heapUsedAfter;
   if (across < 0.5 * claimed) {
-    return { ...result, verdict: 'no-leak', reason: `${result.signal} rose between full GCs but not across them (${mb(across)} from the first to the last): garbage awaiting a full GC` };
+    const hours = gcs.map((g) => g.ts / HOUR_MS);
+    const confidence = slopeConfidence(hours, gcs.map((g) => g.heapUsedAfter), threshold).below;
+    return { ...result, confidence, verdict: 'no-leak', reason: `${result.signal} rose between full GCs but not across them (${mb(across)} from the first to the last): garbage awaiting a full GC` };
   }
   return result;
 }
@@ -107,14 +142,18 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const toTs = samples[samples.length - 1].ts;
   const fromTs = first + Math.max(opts.warmupMs, 0.1 * (toTs - first));
   if (toTs - fromTs < opts.minDurationMs) {
-    const minutes = Math.max(0, Math.round((toTs - fromTs) / 60_000));
+    const need = spanText(opts.minDurationMs);
+    const why =
+      toTs > fromTs
+        ? `too short: ${spanText(toTs - fromTs)} after warm-up, need ${need}`
+        : `too short: ${spanText(toTs - first)} of samples, all in the ${spanText(fromTs - first)} warm-up; need ${need} after it`;
     return {
       verdict: 'inconclusive',
       confidence: 0,
       fromTs,
       toTs,
       signals: [],
-      reasons: [`too short: ${minutes} min after warm-up, need ${Math.round(opts.minDurationMs / 60_000)} min`],
+      reasons: [why],
       heapFloor: [],
     };
   }
@@ -123,17 +162,17 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const external = windowMinima(samples.map((s) => ({ t: s.ts, v: s.external })), fromTs, toTs, windowMs);
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
   const signals = [
-    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs),
-    judgeSignal('external memory', external, opts),
-    judgeSignal('RSS beyond the heap', native, opts),
+    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs, opts.maxSlopeBytesPerHour),
+    judgeSignal('external memory', external, opts, OFF_HEAP_MATERIALITY['external memory']),
+    judgeSignal('RSS beyond the heap', native, opts, OFF_HEAP_MATERIALITY['RSS beyond the heap']),
   ];
   const leaks = signals.filter((s) => s.verdict === 'leak');
   if (leaks.length > 0) {
-    const p = Math.min(...leaks.map((s) => s.p));
-    return { verdict: 'leak', confidence: 1 - p, fromTs, toTs, signals, reasons: leaks.map((s) => s.reason), heapFloor: floor.points };
+    return { verdict: 'leak', confidence: Math.max(...leaks.map((s) => s.confidence)), fromTs, toTs, signals, reasons: leaks.map((s) => s.reason), heapFloor: floor.points };
   }
   if (signals[0].verdict === 'inconclusive') {
     return { verdict: 'inconclusive', confidence: 0, fromTs, toTs, signals, reasons: [signals[0].reason], heapFloor: floor.points };
   }
-  return { verdict: 'no-leak', confidence: 1 - opts.alpha, fromTs, toTs, signals, reasons: signals.map((s) => s.reason), heapFloor: floor.points };
+  const judged = signals.filter((s) => s.verdict === 'no-leak');
+  return { verdict: 'no-leak', confidence: Math.min(...judged.map((s) => s.confidence)), fromTs, toTs, signals, reasons: signals.map((s) => s.reason), heapFloor: floor.points };
 }

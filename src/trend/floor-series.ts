@@ -18,8 +18,8 @@ export function windowMinima(points: readonly SeriesPoint[], from: number, to: n
   return out;
 }
 
-/** A run is cut into at least this many windows (fewer cannot show a trend). */
-const MIN_WINDOWS = 10;
+/** A run is cut into at least this many windows, and a signal needs this many points: fewer cannot show a trend. */
+export const MIN_WINDOWS = 10;
 
 /**
  * Window length for a run: at least 15 s, 1/120 of the window, and twice the typical gap between
@@ -45,12 +45,13 @@ function medianGap(times: readonly number[]): number {
 
 /**
  * The heap floor: heap used after major GCs, the best leak signal (it excludes garbage that is
- * merely waiting). When major GCs are too rare to put one in most windows, the floor falls back
- * to the minimum of the sampled heap used per window.
+ * merely waiting). When major GCs are too rare to put one in most windows (or in at least
+ * MIN_WINDOWS of them: a short run cut into few windows), the floor falls back to the minimum of
+ * the sampled heap used per window.
  */
 export function heapFloor(input: TrendInput, from: number, to: number, windowMs: number): { points: SeriesPoint[]; source: 'major GCs' | 'rolling minimum' } {
   const windows = Math.max(1, Math.ceil((to - from) / windowMs));
   const afterGc = windowMinima(input.majorGcs.map((g) => ({ t: g.ts, v: g.heapUsedAfter })), from, to, windowMs);
-  if (afterGc.length >= 0.6 * windows) return { points: afterGc, source: 'major GCs' };
+  if (afterGc.length >= Math.max(MIN_WINDOWS, 0.6 * windows)) return { points: afterGc, source: 'major GCs' };
   return { points: windowMinima(input.samples.map((s) => ({ t: s.ts, v: s.heapUsed })), from, to, windowMs), source: 'rolling minimum' };
 }

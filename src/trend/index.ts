@@ -1,5 +1,6 @@
 export * from './types';
 export { detectLeak, judgeSignal } from './detect-leak';
+export { spanText } from './reason-text';
 export { theilSenSlope } from './theil-sen';
-export { mannKendall, normalCdf } from './mann-kendall';
+export { mannKendall, normalCdf, slopeConfidence } from './mann-kendall';
 export { heapFloor, windowMinima, windowLength } from './floor-series';

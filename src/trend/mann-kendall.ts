@@ -29,3 +29,14 @@ export function normalCdf(z: number): number {
   const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
+
+/**
+ * How sure the series grows slower (`below`) or faster (`above`) than `rate` (bytes per hour, t in
+ * hours): the one-sided Mann-Kendall test on v - rate * t. This is the test that Sen (1968) inverts
+ * into a confidence interval for the Theil-Sen slope, so `below` is the highest confidence level
+ * whose interval still lies under `rate`. Fewer than 3 points give 0.5 both ways (no evidence).
+ */
+export function slopeConfidence(t: readonly number[], v: readonly number[], rate: number): { below: number; above: number } {
+  const { z } = mannKendall(v.map((value, i) => value - rate * t[i]));
+  return { below: 1 - normalCdf(z), above: normalCdf(z) };
+}

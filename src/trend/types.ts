@@ -39,6 +39,12 @@ export interface SignalResult {
   slopeBytesPerHour: number;
   /** One-sided Mann-Kendall p-value for an increasing trend. */
   p: number;
+  /**
+   * How sure this signal's verdict is (0..1): for a leak, that it grows faster than the threshold;
+   * for no-leak, that it grows slower (over the last third when growth flattened or drained);
+   * 0 when inconclusive. See slopeConfidence.
+   */
+  confidence: number;
   /** Growth flattened in the last third of the window (a cache that filled up). */
   saturated: boolean;
   /** Level at the start and at the end of the window (medians of the first and last sixth). */
@@ -52,7 +58,7 @@ export interface SignalResult {
 
 export interface TrendResult {
   verdict: Verdict;
-  /** 1 - p of the deciding signal for a leak; for no-leak, the smallest (1 - alpha)-style margin. */
+  /** For a leak, the most confident leaking signal's; for no-leak, the least confident signal's; 0 when inconclusive. */
   confidence: number;
   /** Analysed window (after warm-up). */
   fromTs: number;

@@ -4,6 +4,7 @@
  * Both the runs list (`/`) and the run page (`/runs/:id`) read:
  *   ?maxSlope=1MB/h    growth tolerated before a rising heap floor counts as a leak
  *   ?minDuration=10m   shorter runs (after the warm-up) are inconclusive
+ *   ?warmup=60s        the start of the run left out of the judgement
  * e.g. `/runs/<id>?maxSlope=1KB/h&minDuration=20s` judges a short demo run. Without them the API
  * applies its defaults (the same as `leakwatch check`). The values are passed through as typed:
  * the collector parses them and answers LW_ERR_BAD_REQUEST for a bad one, shown in the banner.
@@ -11,9 +12,10 @@
 export interface VerdictThresholds {
   maxSlope?: string;
   minDuration?: string;
+  warmup?: string;
 }
 
-const KEYS = ['maxSlope', 'minDuration'] as const;
+const KEYS = ['maxSlope', 'minDuration', 'warmup'] as const;
 
 export function thresholdsFromQuery(params: URLSearchParams): VerdictThresholds {
   const thresholds: VerdictThresholds = {};
