@@ -24,18 +24,14 @@ import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/types';
 import { detectLeak } from '../src/trend/detect-leak';
-import type { TrendInput, TrendOptions, TrendResult, Verdict } from '../src/trend/types';
+import type { TrendInput, TrendResult, Verdict } from '../src/trend/types';
 import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
+import { EVAL_TREND_OPTIONS } from './eval-trend-options';
 import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
 import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
 
 const MB = 1024 * 1024;
-/** Short-run settings: the defaults (10 min, 1 min warm-up) are for real services. */
-const OPTIONS: Pick<TrendOptions, 'minDurationMs' | 'warmupMs' | 'maxSlopeBytesPerHour'> = {
-  minDurationMs: 60_000,
-  warmupMs: 20_000,
-  maxSlopeBytesPerHour: 1 * MB,
-};
+const OPTIONS = EVAL_TREND_OPTIONS;
 const DETECTORS = ['ours', 'least squares', 'memwatch'] as const;
 type Detector = (typeof DETECTORS)[number];
 

@@ -47,10 +47,10 @@ export const OFF_HEAP_MATERIALITY: Record<Exclude<SignalName, 'heap floor'>, Mat
  * - no-leak: enough points and none of that;
  * - inconclusive: too few points.
  */
-export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions, materiality?: Materiality): SignalResult {
+export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions, materiality?: Materiality, label: string = signal): SignalResult {
   const n = points.length;
   const base = { signal, slopeBytesPerHour: 0, p: 1, confidence: 0, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n, line: null };
-  if (n < MIN_POINTS) return { ...base, verdict: 'inconclusive', reason: `${signal}: too few points (${n}, need ${MIN_POINTS})` };
+  if (n < MIN_POINTS) return { ...base, verdict: 'inconclusive', reason: `${label}: too few points (${n}, need ${MIN_POINTS})` };
   const t = points.map((p) => p.t / HOUR_MS);
   const v = points.map((p) => p.v);
   const slope = theilSenSlope(t, v);
@@ -71,9 +71,9 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
   const whole = slopeConfidence(t, v, threshold);
   // A verdict resting on the shape (drained, flattened) is as sure as the last third is flat.
   const tail = slopeConfidence(t.slice(third), v.slice(third), threshold);
-  if (p >= options.alpha) return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${signal} ${rate}, no significant upward trend (${pText(p)})` };
+  if (p >= options.alpha) return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${label} ${rate}, no significant upward trend (${pText(p)})` };
   if (slope <= options.maxSlopeBytesPerHour) {
-    return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${signal} ${rate}, below the ${mb(options.maxSlopeBytesPerHour)}/h threshold (${pText(p)})` };
+    return { ...result, confidence: whole.below, verdict: 'no-leak', reason: `${label} ${rate}, below the ${mb(options.maxSlopeBytesPerHour)}/h threshold (${pText(p)})` };
   }
   const rise = endLevel - startLevel;
   const minRise = materiality ? Math.max(materiality.bytes, materiality.share * startLevel) : 0;
@@ -82,27 +82,32 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
       ...result,
       confidence: whole.below,
       verdict: 'no-leak',
-      reason: `${signal} ${rate}, ${pText(p)}, but ${mb(rise)} in all, within the ${mb(minRise).slice(1)} it moves by itself`,
+      reason: `${label} ${rate}, ${pText(p)}, but ${mb(rise)} in all, within the ${mb(minRise).slice(1)} it moves by itself`,
     };
   }
   // The end must stand above the start by at least half of what the slope claims; otherwise what
   // rose came back down (checked before saturation, whose last-third test a drain also passes).
   if (endLevel - startLevel < 0.5 * slope * hours) {
-    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${signal} rose and came back (${mb(endLevel - startLevel)} from start to end): a burst that drained` };
+    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${label} rose and came back (${mb(endLevel - startLevel)} from start to end): a burst that drained` };
   }
   if (saturated) {
-    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${signal} grew then flattened (last third ${mb(lastSlope)}/h): saturation, not a leak` };
+    return { ...result, confidence: tail.below, verdict: 'no-leak', reason: `${label} grew then flattened (last third ${mb(lastSlope)}/h): saturation, not a leak` };
   }
-  return { ...result, confidence: whole.above, verdict: 'leak', reason: `${signal} ${rate}, ${pText(p)}, no saturation` };
+  return { ...result, confidence: whole.above, verdict: 'leak', reason: `${label} ${rate}, ${pText(p)}, no saturation` };
 }
 
 /**
  * When major GCs were too rare for the floor to come from them, the rolling minimum of heap used
  * also holds garbage promoted to the old generation and waiting for the next full GC; an app
- * whose short-lived sessions expire looks like a leak in it. So a leak on that floor must show
- * across full GCs: heap used after the last one in the window must stand above the first by at
- * least half of what the slope claims between them. With fewer than two full GCs there is no way
- * to tell garbage from growth, and the heap floor is inconclusive (other signals still count).
+ * whose short-lived sessions expire, or whose batches are dropped, looks like a leak in it. So a
+ * leak on that floor must show across full GCs too:
+ * - with at least MIN_POINTS full GCs in the window, heap used after them must itself be judged a
+ *   leak by the same rules (a batch job's full GCs, triggered by the batch's own allocation,
+ *   step up to "base + one batch" and stay there: saturation, not a leak);
+ * - with fewer, heap used after the last one must stand above the first by at least half of what
+ *   the slope claims between them;
+ * - with fewer than two there is no way to tell garbage from growth, and the heap floor is
+ *   inconclusive (other signals still count).
  */
 export function confirmAcrossFullGcs(
   result: SignalResult,
@@ -110,12 +115,23 @@ export function confirmAcrossFullGcs(
   input: TrendInput,
   fromTs: number,
   toTs: number,
-  threshold: number,
+  options: TrendOptions,
 ): SignalResult {
   if (result.verdict !== 'leak' || source === 'major GCs') return result;
   const gcs = input.majorGcs.filter((g) => g.ts >= fromTs && g.ts <= toTs);
   if (gcs.length < 2) {
     return { ...result, confidence: 0, verdict: 'inconclusive', reason: `${result.signal} rose, but ${gcs.length === 0 ? 'no' : 'only one'} full GC ran in the window to tell growth from garbage awaiting collection` };
+  }
+  const afterGc = gcs.map((g) => ({ t: g.ts, v: g.heapUsedAfter }));
+  if (gcs.length >= MIN_POINTS) {
+    const across = judgeSignal(result.signal, afterGc, options, undefined, 'heap after full GCs');
+    if (across.verdict === 'leak') return result;
+    return {
+      ...result,
+      confidence: across.confidence,
+      verdict: 'no-leak',
+      reason: `${result.signal} rose between full GCs (${mb(result.slopeBytesPerHour)}/h), but not across the ${gcs.length} in the window: ${across.reason}`,
+    };
   }
   const first = gcs[0];
   const last = gcs[gcs.length - 1];
@@ -123,7 +139,7 @@ export function confirmAcrossFullGcs(
   const across = last.heapUsedAfter - first.heapUsedAfter;
   if (across < 0.5 * claimed) {
     const hours = gcs.map((g) => g.ts / HOUR_MS);
-    const confidence = slopeConfidence(hours, gcs.map((g) => g.heapUsedAfter), threshold).below;
+    const confidence = slopeConfidence(hours, gcs.map((g) => g.heapUsedAfter), options.maxSlopeBytesPerHour).below;
     return { ...result, confidence, verdict: 'no-leak', reason: `${result.signal} rose between full GCs but not across them (${mb(across)} from the first to the last): garbage awaiting a full GC` };
   }
   return result;
@@ -163,7 +179,7 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const external = windowMinima(samples.map((s) => ({ t: s.ts, v: s.external })), fromTs, toTs, windowMs);
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
   const signals = [
-    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs, opts.maxSlopeBytesPerHour),
+    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs, opts),
     judgeSignal('external memory', external, opts, OFF_HEAP_MATERIALITY['external memory']),
     judgeSignal('RSS beyond the heap', native, opts, OFF_HEAP_MATERIALITY['RSS beyond the heap']),
   ];
