@@ -32,7 +32,7 @@ function blob(bytes: number, seed: number): { id: number; data: number[] } {
  * Every workload's background, as any service has: ~10k short-lived objects a second, dead before
  * the next tick (young-generation garbage), and requests in flight for 2 to 20 s, about 50 a second
  * with 8 KB of state each (~4 MB live at any time). Those outlive two scavenges, get promoted and
- * die in the old generation, so V8 runs full GCs every minute or so, as it does in real services;
+ * die in the old generation, so V8 runs a full GC every 10 to 30 s (measured), as in real services;
  * with only instant garbage a quiet heap can go many minutes without one, and then no detector can
  * tell growth from garbage that is merely waiting.
  */
