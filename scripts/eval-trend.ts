@@ -26,12 +26,11 @@ import type { Store } from '../src/store/types';
 import { detectLeak } from '../src/trend/detect-leak';
 import type { TrendInput, TrendResult, Verdict } from '../src/trend/types';
 import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
-import { EVAL_TREND_OPTIONS } from './eval-trend-options';
+import { EVAL_TREND_OPTIONS as OPTIONS } from './eval-trend-options';
 import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
 import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
 
 const MB = 1024 * 1024;
-const OPTIONS = EVAL_TREND_OPTIONS;
 const DETECTORS = ['ours', 'least squares', 'memwatch'] as const;
 type Detector = (typeof DETECTORS)[number];
 

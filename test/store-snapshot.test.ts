@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { blankSnapshot } from '../src/collector/snapshot-lifecycle';
 import type { SnapshotTypeRow } from '../src/shared/snapshot-types';
 import { createClickhouseStore } from '../src/store/clickhouse-store';
 import { openStore } from '../src/store/open-store';
@@ -21,30 +22,7 @@ const HOUR = 3_600_000;
 const base = Date.now() - HOUR;
 
 function makeSnapshot(run: string, id: string, overrides: Partial<StoredSnapshot> = {}): StoredSnapshot {
-  return {
-    run,
-    id,
-    boot: 'boot-1',
-    trigger: 'manual',
-    status: 'capturing',
-    takenAt: base,
-    reason: '',
-    errorCode: '',
-    heapUsed: 12_345_678,
-    estimatedBytes: 40_000_000,
-    fileSize: 0,
-    sha256: '',
-    storedSize: 0,
-    nodeCount: 0,
-    edgeCount: 0,
-    totalSize: 0,
-    reachableSize: 0,
-    captureMs: 0,
-    uploadMs: 0,
-    analysisMs: 0,
-    updatedAt: base,
-    ...overrides,
-  };
+  return { ...blankSnapshot(run, id, 'boot-1', base), heapUsed: 12_345_678, estimatedBytes: 40_000_000, updatedAt: base, ...overrides };
 }
 
 describe('store: heap snapshots', () => {

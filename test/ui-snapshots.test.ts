@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +8,7 @@ import type { RunSummary } from '../src/shared/types';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
-import { launchChromium, watchPage, type PageWatch } from './helpers/ui-browser';
+import { launchChromium, openWatchedPage, screenshotPath, type PageWatch } from './helpers/ui-browser';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /**
@@ -51,17 +50,10 @@ interface ElementView {
   cells: ArrayLike<{ dataset: Record<string, string | undefined> }>;
 }
 
-function screenshotPath(name: string): string {
-  return path.join(os.tmpdir(), `leakwatch-ui-${name}.png`);
-}
-
 async function openPage(url: string): Promise<{ page: Page; watch: PageWatch; frames: { id: string; status: string }[] }> {
-  assert.ok(browser, 'browser launched');
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  const watch = watchPage(page);
-  const frames = recordSnapshotFrames(page);
-  await page.goto(url);
-  return { page, watch, frames };
+  let frames: { id: string; status: string }[] = [];
+  const opened = await openWatchedPage(browser, url, (page) => (frames = recordSnapshotFrames(page)));
+  return { ...opened, frames };
 }
 
 function tableRows(page: Page, name: 'types' | 'diff'): Promise<TableRow[]> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -7,7 +6,7 @@ import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { steadyGcEnv } from './helpers/steady-gc';
 import { makeTempDir } from './helpers/temp-dir';
-import { launchChromium, watchPage, type ChartView, type PageWatch } from './helpers/ui-browser';
+import { launchChromium, openWatchedPage, screenshotPath, type ChartView } from './helpers/ui-browser';
 import { waitFor } from './helpers/wait-for';
 
 /**
@@ -31,13 +30,7 @@ let browser: Browser | undefined;
 let base = '';
 let runId = '';
 
-async function openPage(url: string): Promise<{ page: Page; watch: PageWatch }> {
-  assert.ok(browser, 'browser launched');
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  const watch = watchPage(page);
-  await page.goto(url);
-  return { page, watch };
-}
+const openPage = (url: string) => openWatchedPage(browser, url);
 
 /** The verdict line's state once its first answer arrived ('pending' until then). */
 async function settledVerdict(page: Page): Promise<string> {
@@ -98,7 +91,7 @@ test('run page: the verdict starts inconclusive and turns to leak without a relo
     const trend = await heapDataset(page, 'floor trend');
     assert.ok(trend && trend.length === 2, 'the trend is a two-point line');
     assert.ok(trend[1].x > trend[0].x && trend[1].y > trend[0].y, `the trend rises: ${JSON.stringify(trend)}`);
-    await page.screenshot({ path: path.join(os.tmpdir(), 'leakwatch-ui-verdict.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('verdict'), fullPage: true });
     assert.deepEqual(watch.errors, []);
   } finally {
     await page.close();

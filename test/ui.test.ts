@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { makeTempDir } from './helpers/temp-dir';
-import { CHART_NAMES, chartSummary, launchChromium, watchPage, type PageWatch } from './helpers/ui-browser';
+import { CHART_NAMES, chartSummary, launchChromium, openWatchedPage, screenshotPath } from './helpers/ui-browser';
 import { waitFor } from './helpers/wait-for';
 
 /**
@@ -20,17 +19,7 @@ let browser: Browser | undefined;
 let base = '';
 let runId = '';
 
-function screenshotPath(name: string): string {
-  return path.join(os.tmpdir(), `leakwatch-ui-${name}.png`);
-}
-
-async function openPage(url: string): Promise<{ page: Page; watch: PageWatch }> {
-  assert.ok(browser, 'browser launched');
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  const watch = watchPage(page);
-  await page.goto(url);
-  return { page, watch };
-}
+const openPage = (url: string) => openWatchedPage(browser, url);
 
 before(async () => {
   // Fails the suite (does not skip it) when Chromium is missing.

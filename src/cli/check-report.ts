@@ -1,12 +1,8 @@
+import { confidenceText } from '../trend/reason-text';
 import type { TrendResult } from '../trend/types';
 
 /** Exit codes of `leakwatch check`: CI fails the build on 1 and can treat 2 as "run longer". */
 export const CHECK_EXIT_CODES = { 'no-leak': 0, leak: 1, inconclusive: 2 } as const;
-
-/** "confidence 97.3 %"; above 99.9 % the normal approximation's digits mean nothing. */
-export function confidenceText(confidence: number): string {
-  return confidence > 0.999 ? 'confidence > 99.9 %' : `confidence ${(confidence * 100).toFixed(1)} %`;
-}
 
 export function checkText(runId: string, result: TrendResult): string {
   const lines = [result.verdict === 'inconclusive' ? `inconclusive: run ${runId}` : `${result.verdict}: run ${runId}, ${confidenceText(result.confidence)}`];

@@ -20,7 +20,8 @@ export function isWithProbe(status: SnapshotStatus): boolean {
   return status === 'capturing' || status === 'uploading';
 }
 
-function blank(run: string, id: string, boot: string, takenAt: number): StoredSnapshot {
+/** A snapshot row with nothing known yet but its key: the start of every transition below. */
+export function blankSnapshot(run: string, id: string, boot: string, takenAt: number): StoredSnapshot {
   return {
     run,
     id,
@@ -48,7 +49,7 @@ function blank(run: string, id: string, boot: string, takenAt: number): StoredSn
 
 /** A `snapshot-status` from the probe. */
 export function applyProbeStatus(prev: StoredSnapshot | undefined, msg: SnapshotStatusMessage): StoredSnapshot | undefined {
-  const base = prev ?? { ...blank(msg.run, msg.snapshotId, msg.boot, msg.at), trigger: msg.trigger, heapUsed: msg.heapUsed, estimatedBytes: msg.estimatedBytes };
+  const base = prev ?? { ...blankSnapshot(msg.run, msg.snapshotId, msg.boot, msg.at), trigger: msg.trigger, heapUsed: msg.heapUsed, estimatedBytes: msg.estimatedBytes };
   if (msg.state === 'capturing' || msg.state === 'busy') {
     if (!prev) return base;
     // A late `capturing` after the upload began only fills in what the upload does not carry.
@@ -72,7 +73,7 @@ export function applyProbeStatus(prev: StoredSnapshot | undefined, msg: Snapshot
  */
 export function applyUploadBegin(prev: StoredSnapshot | undefined, begin: SnapshotBeginMessage): StoredSnapshot | undefined {
   if (prev && (prev.status === 'analysing' || prev.status === 'ready')) return undefined;
-  const base = prev ?? blank(begin.run, begin.snapshotId, begin.boot, begin.takenAt);
+  const base = prev ?? blankSnapshot(begin.run, begin.snapshotId, begin.boot, begin.takenAt);
   return {
     ...base,
     boot: begin.boot,
@@ -89,7 +90,7 @@ export function applyUploadBegin(prev: StoredSnapshot | undefined, begin: Snapsh
 /** The collector's own failure (upload, checksum, storage, analysis). */
 export function applyFailure(prev: StoredSnapshot | undefined, key: { run: string; id: string; boot?: string; takenAt?: number }, errorCode: string, reason: string): StoredSnapshot | undefined {
   if (prev && isFinal(prev.status)) return undefined;
-  const base = prev ?? blank(key.run, key.id, key.boot ?? '', key.takenAt ?? Date.now());
+  const base = prev ?? blankSnapshot(key.run, key.id, key.boot ?? '', key.takenAt ?? Date.now());
   return { ...base, status: 'failed', errorCode, reason };
 }
 
@@ -103,7 +104,7 @@ export function applyVerified(prev: StoredSnapshot | undefined, begin: SnapshotB
 /** A verified file found at start (left by a previous collector process) is analysed again. */
 export function applyRecovered(prev: StoredSnapshot | undefined, key: { run: string; id: string; fileSize: number; takenAt: number }): StoredSnapshot | undefined {
   if (prev && (prev.status === 'analysing' || isFinal(prev.status))) return undefined;
-  const base = prev ?? blank(key.run, key.id, '', key.takenAt);
+  const base = prev ?? blankSnapshot(key.run, key.id, '', key.takenAt);
   return { ...base, status: 'analysing', reason: '', errorCode: '', fileSize: base.fileSize || key.fileSize };
 }
 
@@ -117,7 +118,7 @@ export interface AnalysisTotals {
 /** Analysis stored and file compressed. */
 export function applyReady(prev: StoredSnapshot | undefined, key: { run: string; id: string; takenAt: number }, totals: AnalysisTotals, storedSize: number, analysisMs: number): StoredSnapshot | undefined {
   if (prev && isFinal(prev.status)) return undefined;
-  const base = prev ?? blank(key.run, key.id, '', key.takenAt);
+  const base = prev ?? blankSnapshot(key.run, key.id, '', key.takenAt);
   return {
     ...base,
     status: 'ready',

@@ -19,3 +19,8 @@ export function spanText(ms: number): string {
 export function pText(p: number): string {
   return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`;
 }
+
+/** "confidence 97.3 %"; above 99.9 % the normal approximation's further digits mean nothing. */
+export function confidenceText(confidence: number): string {
+  return confidence > 0.999 ? 'confidence > 99.9 %' : `confidence ${(confidence * 100).toFixed(1)} %`;
+}

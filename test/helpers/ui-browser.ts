@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium package; the UI tests need the real browser, never a stand-in. */
@@ -43,6 +45,24 @@ export function watchPage(page: Page): PageWatch {
     });
   });
   return { errors, batchFrames: () => batches };
+}
+
+/** Where a UI test leaves a screenshot of what it saw (kept after the run, for a failing CI job). */
+export function screenshotPath(name: string): string {
+  return path.join(os.tmpdir(), `leakwatch-ui-${name}.png`);
+}
+
+/**
+ * A new page at the size every UI test uses, watched (and handed to `beforeLoad`, for listeners
+ * that must see the first frames) before it loads `url`.
+ */
+export async function openWatchedPage(browser: Browser | undefined, url: string, beforeLoad?: (page: Page) => void): Promise<{ page: Page; watch: PageWatch }> {
+  assert.ok(browser, 'browser launched');
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const watch = watchPage(page);
+  beforeLoad?.(page);
+  await page.goto(url);
+  return { page, watch };
 }
 
 /** The parts of a chart.js Chart the tests read (the test build has no DOM/chart.js types). */

@@ -1,5 +1,6 @@
 import { ApiError, fetchVerdict } from './api';
 import type { RunSummary, TrendResult } from './api-types';
+import { confidenceText } from '../../src/trend/reason-text';
 import { el } from './dom';
 import { formatRatePerHour } from './format';
 import { resultBadge, verdictBadge } from './verdict-badge';
@@ -49,8 +50,7 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
     const floor = result.signals.find((s) => s.signal === 'heap floor');
     // No slope before the detector had enough run to fit one (too short, too few points).
     slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}` : '';
-    // Above 99.9 % the normal approximation's further digits mean nothing.
-    confidence.textContent = result.verdict === 'inconclusive' ? '' : result.confidence > 0.999 ? 'confidence > 99.9 %' : `confidence ${(result.confidence * 100).toFixed(1)} %`;
+    confidence.textContent = result.verdict === 'inconclusive' ? '' : confidenceText(result.confidence);
     reasons.replaceChildren(...result.reasons.map((reason) => el('li', {}, reason)));
     setState(result.verdict);
   }
