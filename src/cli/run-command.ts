@@ -143,7 +143,7 @@ export function runCommand(): Command {
       if (embedded) {
         // The probe's last acked batches are already queued in the writer; closing the collector
         // stores them, and the verdict is read from the store after that.
-        await embedded.store.endRun(runId, Date.now(), exitCode);
+        await embedded.collector.endRun(runId, Date.now(), exitCode);
         await embedded.collector.close();
         if (thresholds) verdict = await runVerdict(embedded.store, runId, thresholds.options);
         await embedded.close();

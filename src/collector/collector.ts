@@ -9,6 +9,7 @@ import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/types';
 import { createBatchWriter } from './batch-writer';
+import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
@@ -42,6 +43,8 @@ export interface Collector {
   /** http://host:port of the running collector. */
   readonly url: string;
   readonly port: number;
+  /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
+  endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -160,6 +163,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   return {
     url,
     port: address.port,
+    async endRun(runId, endedAt, exitCode) {
+      await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
+    },
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { LeakwatchError } from '../shared/errors';
 import type { MetricName, RangeQuery, Store } from '../store/types';
+import { endRun } from './end-run';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
 import { parseDuration, parseRatePerHour } from '../shared/units';
@@ -100,10 +101,7 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;
     if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) throw badRequest('exitCode must be a whole number or null');
-    await store.endRun(runId, Date.now(), (exitCode as number | null | undefined) ?? null);
-    await snapshots.onRunEnded(runId);
-    const ended = await store.getRun(runId);
-    if (ended) live.publishRun(ended);
+    const ended = await endRun({ store, snapshots, live }, runId, Date.now(), (exitCode as number | null | undefined) ?? null);
     sendJson(res, 200, { run: ended });
   } else {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);

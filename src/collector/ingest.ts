@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../proto
 import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/types';
 import type { BatchWriter } from './batch-writer';
+import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
 import type { SnapshotService } from './snapshot-service';
 
@@ -149,12 +150,11 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
           resolve();
           if (err) return storeFailed(err);
           if (failed) return;
-          const finish = msg.endsRun ? store.endRun(msg.run, msg.endedAt, null).then(() => snapshots.onRunEnded(msg.run)) : Promise.resolve();
+          const finish = msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run);
           finish
             .then(() => {
               storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
               ack(msg.run, msg.boot, msg.seq);
-              return publishRun(msg.run);
             })
             .catch((e: Error) => storeFailed(e));
         },
