@@ -31,7 +31,35 @@ export interface SizeRun {
   fileBytes: number;
   nodeCount: number;
   edgeCount: number;
+  /** One per engine: the median over the rounds (see medianRun). */
   runs: EngineRun[];
+  /** Every round's runs, engines in the same order each round. */
+  rounds: EngineRun[][];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * One engine's runs on one file in several fresh processes, as one figure: the median wall time
+ * and the median peak RSS (each on its own, so one slow round on a noisy machine moves neither).
+ * A single failed round makes the engine failed: an engine that crashes sometimes does not pass.
+ */
+export function medianRun(runs: readonly EngineRun[]): EngineRun {
+  const failed = runs.find((r) => !r.ok);
+  if (failed || runs.length === 1) return failed ?? runs[0]!;
+  const wallMs = median(runs.map((r) => r.wallMs));
+  const closest = runs.reduce((best, r) => (Math.abs(r.wallMs - wallMs) < Math.abs(best.wallMs - wallMs) ? r : best));
+  return {
+    ...closest,
+    wallMs,
+    peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
+    childPeakRssBytes: median(runs.map((r) => r.childPeakRssBytes)),
+    sampledPeakRssBytes: median(runs.map((r) => r.sampledPeakRssBytes)),
+  };
 }
 
 export interface Verdict {
@@ -58,7 +86,7 @@ function pad(text: string, width: number, left = false): string {
   return left ? text.padEnd(width) : text.padStart(width);
 }
 
-export function verdictFor(size: SizeRun): Verdict {
+export function verdictFor(size: Pick<SizeRun, 'runs'>): Verdict {
   const ours = size.runs.find((r) => r.engine === 'leakwatch');
   if (!ours) return { speedup: null, rssFraction: null, pass: false, note: 'not run' };
   if (!ours.ok) return { speedup: null, rssFraction: null, pass: false, note: `leakwatch failed` };
@@ -107,9 +135,15 @@ export function formatTable(sizes: readonly SizeRun[], engines: readonly EngineN
       `RSS frac = our peak RSS / the smaller of theirs (budget <= ${BUDGET_RSS_FRACTION.toFixed(3)}).`,
   );
   lines.push('wall = the engine\'s own work in a fresh process (libraries loaded); peak RSS = max of the child\'s maxRSS and sampled VmHWM.');
+  for (const size of sizes) {
+    if (size.rounds.length < 2) continue;
+    const perRound = size.rounds.map((runs) => verdictFor({ runs }));
+    const figures = perRound.map((v) => (v.speedup === null || v.rssFraction === null ? 'n/a' : `${v.speedup.toFixed(2)}x/${v.rssFraction.toFixed(3)}`));
+    lines.push(`${formatBytes(size.fileBytes)}: median of ${size.rounds.length} rounds; each round's speed-up/RSS frac: ${figures.join(', ')}`);
+  }
   const failures: string[] = [];
   for (const size of sizes) {
-    for (const run of size.runs) {
+    for (const run of size.rounds.flat()) {
       if (!run.ok) failures.push(`  ${run.engine} on ${formatBytes(size.fileBytes)}: failed (${run.reason})`);
     }
   }
