@@ -7,6 +7,7 @@ import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared
 import type { RunSummary } from '../src/shared/types';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
+import { recordRowStates, seenRowStates } from './helpers/snapshot-rows';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, openWatchedPage, screenshotPath, type PageWatch } from './helpers/ui-browser';
 import { getJson, waitFor } from './helpers/wait-for';
@@ -87,36 +88,6 @@ async function snapshotsOf(id: string): Promise<SnapshotRecord[]> {
   const { status, body } = await getJson<{ snapshots: SnapshotRecord[] }>(`${base}/api/runs/${id}/snapshots`);
   assert.equal(status, 200);
   return body.snapshots;
-}
-
-/**
- * Records, inside the page, every status (and progress) each snapshot row showed, so a test can
- * tell that in-flight progress was rendered from live pushes even when it passed quickly.
- */
-async function recordRowStates(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    interface Row { dataset: Record<string, string | undefined> }
-    const g = globalThis as unknown as {
-      document: { querySelectorAll(s: string): ArrayLike<Row>; body: unknown };
-      MutationObserver: new (cb: () => void) => { observe(target: unknown, options: object): void };
-      seenRowStates: Record<string, string[]>;
-    };
-    g.seenRowStates = {};
-    const note = () => {
-      for (const row of Array.from(g.document.querySelectorAll('tr[data-snapshot-id]'))) {
-        const id = row.dataset.snapshotId ?? '';
-        const state = `${row.dataset.status}${row.dataset.progress ? ` ${row.dataset.progress}` : ''}`;
-        const seen = (g.seenRowStates[id] ??= []);
-        if (seen[seen.length - 1] !== state) seen.push(state);
-      }
-    };
-    new g.MutationObserver(note).observe(g.document.body, { subtree: true, childList: true, attributes: true });
-    note();
-  });
-}
-
-function seenRowStates(page: Page): Promise<Record<string, string[]>> {
-  return page.evaluate(() => (globalThis as unknown as { seenRowStates: Record<string, string[]> }).seenRowStates);
 }
 
 /** `snapshot` pushes the page receives on `/live`. */
