@@ -452,6 +452,36 @@ test('a snapshot verified but not yet analysed when the collector stops is analy
   }
 });
 
+test('a capture whose process went silent far longer than any write takes is failed when read; a live or a big heap\'s is not', { timeout: 60_000 }, async () => {
+  const minute = 60_000;
+  const silent = await connectRawProbe(ingestUrl(), 'silent-mid-capture');
+  const alive = await connectRawProbe(ingestUrl(), 'alive-mid-capture');
+  try {
+    // A bare probe killed while V8 wrote: nobody ends its run. 11 min of silence on a 5 MB heap.
+    await silent.waitForAck(silent.sendStatus({ state: 'capturing', snapshotId: 'gone', at: Date.now() - 11 * minute }));
+    // 5 min: V8 may still be writing (the floor is 10 min).
+    await silent.waitForAck(silent.sendStatus({ state: 'capturing', snapshotId: 'writing', at: Date.now() - 5 * minute }));
+    // A 2 GB heap is given a second per MB: 34 min.
+    await silent.waitForAck(silent.sendStatus({ state: 'capturing', snapshotId: 'big-heap', at: Date.now() - 20 * minute, heapUsed: 2048 * 1024 * 1024 }));
+    // A probe that sampled again after its capture began is alive and owns its snapshot.
+    await alive.waitForAck(alive.sendStatus({ state: 'capturing', snapshotId: 'late', at: Date.now() - 11 * minute }));
+    await alive.waitForAck(alive.sendBatch(2));
+
+    const one = await snapshotOf('silent-mid-capture', 'gone');
+    assert.equal(one?.snapshot.status, 'failed');
+    assert.equal(one?.snapshot.errorCode, 'LW_ERR_SNAPSHOT_CAPTURE');
+    assert.match(one?.snapshot.reason ?? '', /^no word from the process for 11 min since it began writing this snapshot/);
+    const { body } = await getJson<{ snapshots: SnapshotRecord[] }>(api('silent-mid-capture/snapshots'));
+    assert.deepEqual(body.snapshots.map((s) => [s.id, s.status]).sort(), [['big-heap', 'capturing'], ['gone', 'failed'], ['writing', 'capturing']]);
+    assert.equal((await snapshotOf('alive-mid-capture', 'late'))?.snapshot.status, 'capturing');
+    // Stored, not only shown: the next read finds it failed without working it out again.
+    assert.equal((await store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'failed');
+  } finally {
+    await silent.close();
+    await alive.close();
+  }
+});
+
 test('a snapshot still capturing when its run ends is marked failed (the process is gone)', { timeout: 60_000 }, async () => {
   const run = 'ended-mid-capture';
   const probe = await connectRawProbe(ingestUrl(), run);

@@ -15,7 +15,7 @@ function badRequest(message: string): LeakwatchError {
 }
 
 async function snapshotOf(snapshots: SnapshotService, runId: string, sid: string): Promise<SnapshotRecord> {
-  const record = await snapshots.records.get(runId, sid);
+  const record = await snapshots.get(runId, sid);
   if (!record) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no snapshot "${sid.slice(0, 80)}" in run ${runId.slice(0, 80)}`);
   return record;
 }
@@ -97,7 +97,7 @@ export async function handleSnapshotApi(req: http.IncomingMessage, res: http.Ser
   if (sub !== 'snapshots') return false;
 
   if (parts.length === 4 && method === 'GET') {
-    sendJson(res, 200, { snapshots: await snapshots.records.list(runId) });
+    sendJson(res, 200, { snapshots: await snapshots.list(runId) });
   } else if (parts.length === 4 && method === 'POST') {
     const answer = await snapshots.request(runId);
     sendJson(res, answer.httpStatus, { snapshot: answer.snapshot });

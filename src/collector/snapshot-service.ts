@@ -5,6 +5,7 @@ import type { Logger } from '../shared/log';
 import type { SnapshotRecord } from '../shared/snapshot-types';
 import type { Store } from '../store/types';
 import type { LiveHub } from './live-hub';
+import { orphanCaptureReason } from './orphan-captures';
 import { createSnapshotFiles } from './snapshot-files';
 import { applyProbeStatus } from './snapshot-lifecycle';
 import { createSnapshotPipeline } from './snapshot-pipeline';
@@ -45,6 +46,24 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   const activeUploads = new Set<string>();
   const uploadSockets = new Set<WebSocket>();
   const uploadsDone = new Set<Promise<void>>();
+
+  /** Marks a capture failed unless something else happened to it meanwhile. */
+  function failCapture(run: string, id: string, reason: string): Promise<SnapshotRecord | undefined> {
+    return records.update(run, id, (prev) => (prev?.status === 'capturing' ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason } : undefined));
+  }
+
+  /** Orphaned captures (orphan-captures.ts) among `snapshots` are failed as they are read. */
+  async function settleOrphans(run: string, snapshots: SnapshotRecord[]): Promise<SnapshotRecord[]> {
+    if (!snapshots.some((s) => s.status === 'capturing')) return snapshots;
+    const lastHeardAt = (await store.getRun(run))?.lastSampleAt ?? null;
+    const now = Date.now();
+    return Promise.all(
+      snapshots.map(async (snapshot) => {
+        const reason = orphanCaptureReason(snapshot, lastHeardAt, now);
+        return reason ? ((await failCapture(run, snapshot.id, reason)) ?? snapshot) : snapshot;
+      }),
+    );
+  }
 
   return {
     records,
@@ -104,13 +123,18 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
      */
     async onRunEnded(run: string): Promise<void> {
       for (const snapshot of await store.listSnapshots(run)) {
-        if (snapshot.status !== 'capturing') continue;
-        await records.update(run, snapshot.id, (prev) =>
-          prev?.status === 'capturing'
-            ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason: 'the process ended before its snapshot was uploaded' }
-            : undefined,
-        );
+        if (snapshot.status === 'capturing') await failCapture(run, snapshot.id, 'the process ended before its snapshot was uploaded');
       }
+    },
+
+    /** The run's snapshots as the API shows them, oldest first, orphaned captures settled. */
+    async list(run: string): Promise<SnapshotRecord[]> {
+      return settleOrphans(run, await records.list(run));
+    },
+
+    async get(run: string, id: string): Promise<SnapshotRecord | undefined> {
+      const snapshot = await records.get(run, id);
+      return snapshot && (await settleOrphans(run, [snapshot]))[0];
     },
 
     /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
