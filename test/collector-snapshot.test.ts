@@ -452,7 +452,7 @@ test('a snapshot verified but not yet analysed when the collector stops is analy
   }
 });
 
-test('a capture whose process went silent far longer than any write takes is failed when read; a live or a big heap\'s is not', { timeout: 60_000 }, async () => {
+test('a capture whose process went silent far longer than any write takes (or restarted) is failed when read; a live or a big heap\'s is not', { timeout: 60_000 }, async () => {
   const minute = 60_000;
   const silent = await connectRawProbe(ingestUrl(), 'silent-mid-capture');
   const alive = await connectRawProbe(ingestUrl(), 'alive-mid-capture');
@@ -466,13 +466,19 @@ test('a capture whose process went silent far longer than any write takes is fai
     // A probe that sampled again after its capture began is alive and owns its snapshot.
     await alive.waitForAck(alive.sendStatus({ state: 'capturing', snapshotId: 'late', at: Date.now() - 11 * minute }));
     await alive.waitForAck(alive.sendBatch(2));
+    // The process restarted under the same run id: the new boot's samples say nothing for the old one.
+    await silent.waitForAck(silent.sendStatus({ state: 'capturing', snapshotId: 'before-restart', at: Date.now() - 11 * minute }));
+    await silent.close();
+    const restarted = await connectRawProbe(ingestUrl(), 'silent-mid-capture', 'silent-mid-capture-boot-2');
+    await restarted.waitForAck(restarted.sendBatch(2));
+    await restarted.close();
 
     const one = await snapshotOf('silent-mid-capture', 'gone');
     assert.equal(one?.snapshot.status, 'failed');
     assert.equal(one?.snapshot.errorCode, 'LW_ERR_SNAPSHOT_CAPTURE');
     assert.match(one?.snapshot.reason ?? '', /^no word from the process for 11 min since it began writing this snapshot/);
     const { body } = await getJson<{ snapshots: SnapshotRecord[] }>(api('silent-mid-capture/snapshots'));
-    assert.deepEqual(body.snapshots.map((s) => [s.id, s.status]).sort(), [['big-heap', 'capturing'], ['gone', 'failed'], ['writing', 'capturing']]);
+    assert.deepEqual(body.snapshots.map((s) => [s.id, s.status]).sort(), [['before-restart', 'failed'], ['big-heap', 'capturing'], ['gone', 'failed'], ['writing', 'capturing']]);
     assert.equal((await snapshotOf('alive-mid-capture', 'late'))?.snapshot.status, 'capturing');
     // Stored, not only shown: the next read finds it failed without working it out again.
     assert.equal((await store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'failed');

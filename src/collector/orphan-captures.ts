@@ -21,8 +21,9 @@ export function orphanSilenceMs(heapUsed: number): number {
 
 /**
  * The reason to record when `snapshot` is an orphaned capture, or undefined. `lastHeardAt` is the
- * run's last sample: a probe that sampled again after the write began is alive and owns its
- * snapshot (it uploads it or reports the failure itself).
+ * last sample of the snapshot's own probe boot: a probe that sampled again after the write began
+ * is alive and owns its snapshot (it uploads it or reports the failure itself), while samples of
+ * a restarted process (a new boot under the same run id) say nothing for the old one.
  */
 export function orphanCaptureReason(snapshot: Pick<SnapshotRecord, 'status' | 'takenAt' | 'heapUsed'>, lastHeardAt: number | null, now: number): string | undefined {
   if (snapshot.status !== 'capturing') return undefined;

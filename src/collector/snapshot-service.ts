@@ -53,13 +53,12 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   }
 
   /** Orphaned captures (orphan-captures.ts) among `snapshots` are failed as they are read. */
-  async function settleOrphans(run: string, snapshots: SnapshotRecord[]): Promise<SnapshotRecord[]> {
-    if (!snapshots.some((s) => s.status === 'capturing')) return snapshots;
-    const lastHeardAt = (await store.getRun(run))?.lastSampleAt ?? null;
+  function settleOrphans(run: string, snapshots: SnapshotRecord[]): Promise<SnapshotRecord[]> {
     const now = Date.now();
     return Promise.all(
       snapshots.map(async (snapshot) => {
-        const reason = orphanCaptureReason(snapshot, lastHeardAt, now);
+        if (snapshot.status !== 'capturing') return snapshot;
+        const reason = orphanCaptureReason(snapshot, await store.lastSampleOfBoot(run, snapshot.boot), now);
         return reason ? ((await failCapture(run, snapshot.id, reason)) ?? snapshot) : snapshot;
       }),
     );

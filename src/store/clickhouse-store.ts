@@ -3,6 +3,7 @@ import { LeakwatchError } from '../shared/errors';
 import { insertBatch } from './insert-rows';
 import { createKeyedSerializer } from './keyed-serializer';
 import { queryGc } from './query-gc';
+import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';
 import { querySeries } from './query-series';
 import { querySpaces } from './query-spaces';
@@ -42,6 +43,8 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     listRuns: (now = Date.now()) => listRunSummaries(ctx, now),
 
     getRun: (runId, now = Date.now()) => getRunSummary(ctx, runId, now),
+
+    lastSampleOfBoot: (runId, boot) => lastSampleOfBoot(ctx, runId, boot),
 
     querySeries: (runId, metrics, range) => querySeries(ctx, runId, metrics, range),
 

@@ -87,6 +87,8 @@ export interface Store {
   insertRows(batch: RowBatch): Promise<void>;
   listRuns(now?: number): Promise<RunSummary[]>;
   getRun(runId: string, now?: number): Promise<RunSummary | null>;
+  /** Time of the newest sample of one probe boot of a run; null when it sent none. */
+  lastSampleOfBoot(runId: string, boot: string): Promise<number | null>;
   querySeries(runId: string, metrics: readonly MetricName[], range: RangeQuery): Promise<SeriesResult>;
   querySpaces(runId: string, range: RangeQuery): Promise<SpacesResult>;
   queryGc(runId: string, range: RangeQuery): Promise<GcResult>;
