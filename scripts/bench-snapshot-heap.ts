@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import v8 from 'node:v8';
+import { createSeededRandom } from './seeded-random';
 
 /**
  * Child entry of `npm run bench:snapshot`: grows a synthetic heap in this (real V8) process until
@@ -53,19 +54,6 @@ export interface GenerateResult {
   heapUsedBytes: number;
   /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
   peakRssBytes: number;
-}
-
-// --- deterministic randomness (same heap every run) ----------------------------------------
-
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // --- a dozen application classes -----------------------------------------------------------
@@ -463,7 +451,8 @@ function parseArgs(argv: readonly string[]): { targetBytes: number; out: string;
 function main(): void {
   const { targetBytes, out, units: fixedUnits } = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const random = createRandom(0x5eed);
+  // Seeded: the same heap every run.
+  const random = createSeededRandom(0x5eed);
   const world = createWorld();
   // Reachable from the global object, as an app's long-lived state is.
   (globalThis as { benchWorld?: World }).benchWorld = world;

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import type { ErrorCode } from '../src/shared/errors';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { loadSnapshotText } from '../src/snapshot/load-snapshot';
+import { createSeededRandom } from '../scripts/seeded-random';
 import { runCappedNode } from './helpers/capped-child';
 import { expectSnapshotError, assertOneLine } from './helpers/snapshot-errors';
 import { makeTempDir } from './helpers/temp-dir';
@@ -98,18 +99,6 @@ test('the undamaged base snapshot loads (so every failure below is the damage)',
   for (let i = 0; i < object.strings.length; i++) assert.equal(graph.strings.get(i), object.strings[i], `string ${i}`);
 });
 
-/** mulberry32: a small seeded PRNG, so the random offsets are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('truncated at 50+ offsets (meta, nodes, edges, strings, inside escapes): TRUNCATED or SYNTAX', async () => {
   const text = baseText();
   const bytes = Buffer.from(text, 'utf8');
@@ -153,7 +142,7 @@ test('truncated at 50+ offsets (meta, nodes, edges, strings, inside escapes): TR
     ['before the final ]}', bytes.length - 2],
     ['before the final }', bytes.length - 1],
   ];
-  const random = prng(20240611);
+  const random = createSeededRandom(20240611);
   const offsets = [...named];
   while (offsets.length < 60) {
     const offset = Math.floor(random() * bytes.length);

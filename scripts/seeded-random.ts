@@ -1,0 +1,14 @@
+/**
+ * mulberry32 (Tommy Ettinger's 32-bit generator): a tiny seeded PRNG, so a benchmark heap or a
+ * test's "random" offsets are the same on every run. Returns numbers in [0, 1).
+ */
+export function createSeededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
