@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { APIResponse, Browser, Route } from 'playwright-core';
 import { startCollector, type Collector } from '../src/collector/collector';
 import { SNAPSHOT_CHUNK_BYTES } from '../src/protocol/snapshot-messages';
 import { createLogger } from '../src/shared/log';
@@ -13,7 +13,8 @@ import { connectRawProbe } from './helpers/raw-probe';
 import { recordRowStates, seenRowStates } from './helpers/snapshot-rows';
 import { uploadSnapshot } from './helpers/snapshot-upload-client';
 import { makeTempDir } from './helpers/temp-dir';
-import { launchChromium, openWatchedPage, screenshotPath } from './helpers/ui-browser';
+import { launchChromium, openWatchedPage, screenshotPath, watchPage } from './helpers/ui-browser';
+import { waitFor } from './helpers/wait-for';
 
 /*
  * Upload progress on the run page, in headless Chromium against a real collector (chDB). The probe
@@ -91,6 +92,53 @@ test('run page: a snapshot uploading over a slow link shows its percentage and b
       await page.close();
     }
   } finally {
+    await probe.close();
+  }
+});
+
+test('run page: a list read answered after a snapshot appeared does not drop that snapshot', { timeout: 120_000 }, async () => {
+  // The race CI once hit: the page's list read (at load, and again when /live connects) reaches
+  // the collector before the probe's "capturing" is stored, but its answer arrives after the take
+  // button's answer put the row on screen. The list does not know the row; the row must stay.
+  const run = 'ui-late-list';
+  const probe = await connectRawProbe(`${collector.url.replace('http', 'ws')}/ingest`, run);
+  assert.ok(browser, 'browser launched');
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const watch = watchPage(page);
+  try {
+    await probe.waitForAck(probe.sendBatch(3));
+    // Every list read is answered by the collector at once, but handed to the page only on release.
+    const held: { route: Route; response: Promise<APIResponse> }[] = [];
+    let release: (() => void) | undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/runs/${run}/snapshots`, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = route.fetch();
+      held.push({ route, response });
+      await released;
+      await route.fulfill({ response: await response });
+    });
+    await page.goto(`${collector.url}/runs/${run}`);
+    await page.waitForSelector('.connection.connected');
+    await waitFor('the list read at load and the one when /live connected', () => held.length >= 2, 10_000);
+    const before = await Promise.all(held.map((h) => h.response.then((r) => r.json() as Promise<{ snapshots: unknown[] }>)));
+    assert.deepEqual(before.map((b) => b.snapshots.length), held.map(() => 0), 'the held list reads were answered before the snapshot existed');
+
+    await page.click('button[data-action=take-snapshot]');
+    const requestId = await probe.waitForRequest(30_000);
+    probe.sendStatus({ state: 'capturing', snapshotId: 'late-1', requestId });
+    await page.waitForSelector('tr[data-snapshot-id="late-1"][data-status=capturing]', { timeout: 30_000 });
+
+    release?.();
+    await page.waitForSelector('[data-section=snapshots][data-loaded=true]', { timeout: 30_000 });
+    assert.equal(await page.locator('tr[data-snapshot-id="late-1"]').count(), 1, 'the row is still listed after the stale list was applied');
+    assert.equal(await page.getAttribute('[data-section=snapshots]', 'data-count'), '1');
+    assert.deepEqual(watch.errors, []);
+  } catch (err) {
+    await page.screenshot({ path: screenshotPath('snapshot-late-list'), fullPage: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await page.close();
     await probe.close();
   }
 });

@@ -31,6 +31,13 @@ function errorText(err: unknown): { code: string; message: string } {
  */
 export function createSnapshotPanel(host: HTMLElement, runId: string, markers: SnapshotMarkers) {
   const records = new Map<string, SnapshotRecord>();
+  /**
+   * When each record last changed, on a counter bumped by every change. A list read may be
+   * answered after a push or the take button's answer brought a snapshot it could not know of;
+   * only records not changed since the read began may be dropped as gone.
+   */
+  const changedAt = new Map<string, number>();
+  let changeClock = 0;
   /** Per-type rows of ready snapshots (they never change once ready). */
   const typeRows = new Map<string, SnapshotTypeRow[]>();
   const typesLoading = new Set<string>();
@@ -110,6 +117,7 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
     const previous = records.get(snapshot.id);
     if (previous && previous.updatedAt > snapshot.updatedAt) return;
     records.set(snapshot.id, snapshot);
+    changedAt.set(snapshot.id, ++changeClock);
     take.note(snapshot);
   }
 
@@ -282,12 +290,18 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
 
   async function refresh(): Promise<void> {
     const generation = ++listGeneration;
+    const readFrom = changeClock;
     try {
       const fetched = await fetchSnapshots(runId);
       if (generation !== listGeneration) return;
       const ids = new Set(fetched.map((s) => s.id));
-      // Snapshots removed by retention disappear; the rest keep whichever version is newer.
-      for (const id of [...records.keys()]) if (!ids.has(id)) records.delete(id);
+      // Snapshots removed by retention disappear; the rest keep whichever version is newer. One
+      // that arrived while the list was read is newer than the list, not gone.
+      for (const id of [...records.keys()]) {
+        if (ids.has(id) || (changedAt.get(id) ?? 0) > readFrom) continue;
+        records.delete(id);
+        changedAt.delete(id);
+      }
       for (const snapshot of fetched) upsert(snapshot);
       errorLine.hidden = true;
       root.dataset.loaded = 'true';
