@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import type { RunSummary } from '../shared/types';
@@ -6,8 +5,8 @@ import { openStore } from '../store/open-store';
 import { runVerdict } from '../collector/run-verdict';
 import type { TrendResult } from '../trend/types';
 import { callCollector } from './api-client';
-import { addCheckFlags, emitVerdict, resolveCheckThresholds, thresholdQuery, type CheckFlags, type CheckThresholds } from './check-flags';
-import { readDataDirOwner } from './data-dir-owner';
+import { addCheckFlags, emitVerdict, resolveCheckThresholds, verdictFromCollector, type CheckFlags, type CheckThresholds } from './check-flags';
+import { collectorToAsk } from './data-dir-owner';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface CheckCommandFlags extends StoreFlags, CheckFlags {
@@ -28,13 +27,11 @@ function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean)
 
 /** Picks the run and gets its verdict from the collector that owns the data (or --collector), else from the store. */
 async function verdictOf(runId: string | undefined, flags: CheckCommandFlags, thresholds: CheckThresholds): Promise<{ run: RunSummary; result: TrendResult }> {
-  let collectorUrl = flags.collector;
-  if (!collectorUrl && !flags.clickhouse) collectorUrl = readDataDirOwner(path.resolve(flags.data))?.url;
+  const collectorUrl = collectorToAsk(flags);
   if (collectorUrl) {
     const { runs } = await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs');
     const run = pickRun(runs, runId, flags.latest === true);
-    const query = thresholdQuery(thresholds);
-    return { run, result: await callCollector<TrendResult>(collectorUrl, `api/runs/${encodeURIComponent(run.id)}/verdict?${query}`) };
+    return { run, result: await verdictFromCollector(collectorUrl, run.id, thresholds) };
   }
   const store = await openStore(storeOptionsFrom(flags));
   try {

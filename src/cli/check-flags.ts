@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions, TrendResult } from '../trend/types';
+import { callCollector } from './api-client';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
 import { PROJECT_CONFIG_FILE, readCheckConfig } from './project-config';
 
@@ -36,8 +37,13 @@ export interface CheckThresholds {
   options: Partial<TrendOptions>;
 }
 
-export function thresholdQuery(t: CheckThresholds): string {
+function thresholdQuery(t: CheckThresholds): string {
   return `maxSlope=${encodeURIComponent(t.maxSlope)}&minDuration=${encodeURIComponent(t.minDuration)}&warmup=${encodeURIComponent(t.warmup)}`;
+}
+
+/** A run's verdict from a running collector's API (the store is that collector's to read). */
+export function verdictFromCollector(collectorUrl: string, runId: string, t: CheckThresholds): Promise<TrendResult> {
+  return callCollector<TrendResult>(collectorUrl, `api/runs/${encodeURIComponent(runId)}/verdict?${thresholdQuery(t)}`);
 }
 
 /** Thresholds: the flag, else the project file, else the default; checked here (one-line errors). */

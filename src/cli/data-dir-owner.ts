@@ -22,6 +22,19 @@ export function clearDataDirOwner(dataDir: string): void {
   fs.rmSync(path.join(dataDir, FILE_NAME), { force: true });
 }
 
+/**
+ * The collector a command should talk to: `--collector`, else the live collector that owns the
+ * embedded data directory (chDB's lock keeps everyone else out of it), else undefined, and the
+ * command opens the store itself. `onOwner` is told when the owner was found, for a note to the user.
+ */
+export function collectorToAsk(flags: { collector?: string; clickhouse?: string; data: string }, onOwner?: (owner: DataDirOwner) => void): string | undefined {
+  if (flags.collector) return flags.collector;
+  if (flags.clickhouse) return undefined;
+  const owner = readDataDirOwner(path.resolve(flags.data));
+  if (owner) onOwner?.(owner);
+  return owner?.url;
+}
+
 /** The live collector owning `dataDir`, or undefined (a stale file from a crash is ignored). */
 export function readDataDirOwner(dataDir: string): DataDirOwner | undefined {
   let owner: DataDirOwner;

@@ -8,10 +8,10 @@ import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/
 import { runVerdict } from '../collector/run-verdict';
 import type { TrendResult } from '../trend/types';
 import { callCollector } from './api-client';
-import { addCheckFlags, emitVerdict, resolveCheckThresholds, thresholdQuery, type CheckFlags, type CheckThresholds } from './check-flags';
+import { addCheckFlags, emitVerdict, resolveCheckThresholds, verdictFromCollector, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
 import { exitCodeOf, spawnWithProbe } from './child-command';
-import { readDataDirOwner } from './data-dir-owner';
+import { collectorToAsk } from './data-dir-owner';
 import { startCollectorProcess, type RunningCollector } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
@@ -78,14 +78,7 @@ export function runCommand(): Command {
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
 
-    let collectorUrl = flags.collector;
-    if (!collectorUrl && !flags.clickhouse) {
-      const owner = readDataDirOwner(path.resolve(flags.data));
-      if (owner) {
-        process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`);
-        collectorUrl = owner.url;
-      }
-    }
+    let collectorUrl = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`));
     let embedded: RunningCollector | undefined;
     if (!collectorUrl) {
       embedded = await startCollectorProcess({
@@ -149,10 +142,7 @@ export function runCommand(): Command {
         await embedded.close();
       } else {
         await callCollector(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
-        if (thresholds) {
-          const query = thresholdQuery(thresholds);
-          verdict = await callCollector<TrendResult>(collectorUrl, `api/runs/${runId}/verdict?${query}`);
-        }
+        if (thresholds) verdict = await verdictFromCollector(collectorUrl, runId, thresholds);
       }
     } catch (err) {
       if (!(err instanceof LeakwatchError && err.code === 'LW_ERR_NOT_FOUND')) throw err;

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import type { RunSummary } from '../shared/types';
 import { openStore } from '../store/open-store';
 import { callCollector } from './api-client';
-import { readDataDirOwner } from './data-dir-owner';
+import { collectorToAsk } from './data-dir-owner';
 import { formatBytes, formatDuration, formatTable, formatTime } from './format';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
@@ -17,14 +16,7 @@ interface RunsFlags extends StoreFlags {
  * directory) or straight from the store when nobody holds it.
  */
 export async function loadRuns(flags: RunsFlags): Promise<RunSummary[]> {
-  let collectorUrl = flags.collector;
-  if (!collectorUrl && !flags.clickhouse) {
-    const owner = readDataDirOwner(path.resolve(flags.data));
-    if (owner) {
-      process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`);
-      collectorUrl = owner.url;
-    }
-  }
+  const collectorUrl = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`));
   if (collectorUrl) return (await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs')).runs;
   const store = await openStore(storeOptionsFrom(flags));
   try {

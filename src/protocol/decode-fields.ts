@@ -51,7 +51,6 @@ export function id(obj: Record<string, unknown>, key: string): string {
   return value;
 }
 
-
 /** Parses one frame and checks the envelope; throws ProtocolError with the matching close code. */
 export function parseEnvelope(data: Buffer | string, isBinary: boolean): Record<string, unknown> {
   if (isBinary) throw new ProtocolError('LW_ERR_PROTOCOL_JSON', 'binary frames are not accepted on this endpoint');

@@ -81,7 +81,6 @@ function classifyEdges(
   return retaining;
 }
 
-
 /** Marks nodes reachable from the root's user roots through non-weak edges (DevTools' pageObject flag). */
 function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): { owned: Uint8Array; stack: Uint32Array } {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;

@@ -92,7 +92,6 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
       schedule();
       if (first || wasLive) void refresh();
     },
-    refresh,
     dispose(): void {
       disposed = true;
       abort?.abort();

@@ -25,9 +25,5 @@ export function createTaskPool(limit: number) {
       queue.push(task);
       next();
     },
-    /** Tasks waiting or running. */
-    size(): number {
-      return queue.length + running;
-    },
   };
 }
