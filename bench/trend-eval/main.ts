@@ -6,8 +6,8 @@
  * and the time to a correct verdict, a confusion matrix per detector, and PASS/FAIL against the
  * target: every leak found, no false positive, both baselines worse.
  *
- *   node dist/scripts/eval-trend.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
- *                                   [--save DIR] [--replay DIR]
+ *   node dist/bench/trend-eval/main.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
+ *                                      [--save DIR] [--replay DIR]
  *
  * --save writes each workload's recorded series (what the detectors read) to DIR/<workload>.json;
  * --replay judges series saved that way again without running anything, so a change to a detector
@@ -17,18 +17,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startCollector, type Collector } from '../src/collector/collector';
-import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../src/collector/run-verdict';
-import { PROBE_ENV } from '../src/shared/probe-config';
-import { createLogger } from '../src/shared/log';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/types';
-import { detectLeak } from '../src/trend/detect-leak';
-import type { TrendInput, TrendResult, Verdict } from '../src/trend/types';
-import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
-import { EVAL_TREND_OPTIONS as OPTIONS } from './eval-trend-options';
-import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
-import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
+import { startCollector, type Collector } from '../../src/collector/collector';
+import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../../src/collector/run-verdict';
+import { PROBE_ENV } from '../../src/shared/probe-config';
+import { createLogger } from '../../src/shared/log';
+import { openStore } from '../../src/store/open-store';
+import type { Store } from '../../src/store/types';
+import { detectLeak } from '../../src/trend/detect-leak';
+import type { TrendInput, TrendResult, Verdict } from '../../src/trend/types';
+import { leastSquaresVerdict, memwatchVerdict } from './baselines';
+import { EVAL_TREND_OPTIONS as OPTIONS } from '../../support/trend-eval-options';
+import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './score';
+import { WORKLOADS, type WorkloadLabel } from './workload-child';
 
 const MB = 1024 * 1024;
 const DETECTORS = ['ours', 'least squares', 'memwatch'] as const;
@@ -95,8 +95,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Runs one workload under the probe for `ms`, then ends it. */
 async function runWorkload(name: string, runId: string, ingestUrl: string, ms: number): Promise<void> {
-  const probe = path.join(__dirname, '..', 'src', 'probe', 'register.js');
-  const program = path.join(__dirname, 'eval-trend-workload.js');
+  const probe = path.join(__dirname, '..', '..', 'src', 'probe', 'register.js');
+  const program = path.join(__dirname, 'workload-child.js');
   const child = spawn(process.execPath, ['-r', probe, program, name], {
     env: {
       ...process.env,
