@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Builds everything `npm test` and `npx leakwatch` need:
-//  1. tsc: src/, test/, scripts/*.ts -> dist/ (CommonJS, so the probe works with both -r and --import)
+//  1. tsc: src/, test/, bench/, support/ -> dist/ (CommonJS, so the probe works with both -r and --import)
 //  2. esbuild: the browser UI (ui/src/main.ts + chart.js) -> dist/ui/app.js, plus index.html/style.css
 //  3. esbuild: the self-contained probe (ws bundled in) -> dist/leakwatch-probe.cjs, for production
 //     images that attach with `node -r ./leakwatch-probe.cjs` without installing the collector.

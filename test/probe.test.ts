@@ -3,38 +3,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { WebSocketServer } from 'ws';
-import { decodeProbeMessage, encodeMessage, type ProbeMessage } from '../src/protocol';
 import { createProbe } from '../src/probe';
 import { resolveProbeConfig } from '../src/shared/probe-config';
+import { createStandInCollector } from '../support/stand-in-collector';
 
 const run = promisify(execFile);
 const distSrc = path.resolve(__dirname, '..', 'src');
 const register = path.join(distSrc, 'probe', 'register.js');
 const repoRoot = path.resolve(__dirname, '..', '..');
-
-/** A real ws server that decodes with the real protocol and acks like the collector. */
-async function startSink(ack = true): Promise<{ url: string; messages: ProbeMessage[]; close: () => Promise<void> }> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ingest' });
-  await new Promise((resolve) => wss.once('listening', resolve));
-  const messages: ProbeMessage[] = [];
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => {
-      const msg = decodeProbeMessage(data as Buffer, isBinary);
-      messages.push(msg);
-      if (ack && msg.type !== 'hello') ws.send(encodeMessage({ v: 1, type: 'ack', run: msg.run, boot: msg.boot, seq: msg.seq }));
-    });
-  });
-  const port = (wss.address() as { port: number }).port;
-  return {
-    url: `ws://127.0.0.1:${port}/ingest`,
-    messages,
-    close: () => new Promise((resolve) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close(() => resolve());
-    }),
-  };
-}
 
 test('loading the probe entry resolves only node built-ins, ws and the probe\'s own files', async () => {
   const script = `
@@ -64,7 +40,7 @@ test('the self-contained probe bundle needs nothing from node_modules', async ()
 });
 
 test('a script that only loads the probe exits on its own within 1 s of its last work', async () => {
-  const sink = await startSink();
+  const sink = await createStandInCollector();
   try {
     const script = `setTimeout(() => { process.stdout.write(String(Date.now())); }, 300);`;
     const started = Date.now();
@@ -107,7 +83,7 @@ test('bad configuration is one line and the app still runs', async () => {
 });
 
 test('samples carry plausible values, GCs are seen, seqs are consecutive, stop flushes', async () => {
-  const sink = await startSink();
+  const sink = await createStandInCollector();
   const probe = createProbe(resolveProbeConfig({ collector: sink.url, interval: 100, runName: 'unit' }), () => {});
   try {
     // Allocate and force work so that GCs happen.
@@ -142,20 +118,15 @@ test('samples carry plausible values, GCs are seen, seqs are consecutive, stop f
 
 test('after the collector goes away, unacknowledged data is resent on reconnect', async () => {
   // The first collector receives but never acknowledges, as if it died before storing.
-  const first = await startSink(false);
+  const first = await createStandInCollector({ ack: false });
   const port = Number(new URL(first.url).port);
   const probe = createProbe(resolveProbeConfig({ collector: first.url, interval: 100 }), () => {});
   try {
     await new Promise((resolve) => setTimeout(resolve, 400));
     await first.close(); // cut the connection
     await new Promise((resolve) => setTimeout(resolve, 500)); // samples queue up meanwhile
-    const wss = new WebSocketServer({ port, host: '127.0.0.1', path: '/ingest' });
-    const seen: ProbeMessage[] = [];
-    wss.on('connection', (ws) => ws.on('message', (d) => {
-      const msg = decodeProbeMessage(d as Buffer);
-      seen.push(msg);
-      if (msg.type !== 'hello') ws.send(encodeMessage({ v: 1, type: 'ack', run: msg.run, boot: msg.boot, seq: msg.seq }));
-    }));
+    const second = await createStandInCollector({ port });
+    const seen = second.messages;
     try {
       const deadline = Date.now() + 8000;
       while (Date.now() < deadline && seen.filter((m) => m.type === 'batch').length < 3) await new Promise((r) => setTimeout(r, 100));
@@ -168,8 +139,7 @@ test('after the collector goes away, unacknowledged data is resent on reconnect'
       assert.deepEqual(resent, resent.map((_, i) => i + 1));
       await probe.stop(2000);
     } finally {
-      for (const c of wss.clients) c.terminate();
-      await new Promise((resolve) => wss.close(() => resolve(undefined)));
+      await second.close();
     }
   } finally {
     await probe.stop(100);
@@ -177,7 +147,7 @@ test('after the collector goes away, unacknowledged data is resent on reconnect'
 });
 
 test('package entry points: --import leakwatch/register (ESM), -r leakwatch/register (CJS), leakwatch/probe', { timeout: 30_000 }, async () => {
-  const sink = await startSink();
+  const sink = await createStandInCollector();
   try {
     const env = { ...process.env, LEAKWATCH_COLLECTOR: sink.url, LEAKWATCH_RUN_NAME: 'entry', LEAKWATCH_LABELS: 'team=core,env=test' };
     // Package self-reference resolves `leakwatch/...` from inside the repository, as an installed copy would.

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createStandInCollector } from '../support/stand-in-collector';
 import { runCli, startCli } from './helpers/cli';
-import { startStandInCollector } from './helpers/snapshot-collector';
 import { makeTempDir } from './helpers/temp-dir';
 import { waitFor } from './helpers/wait-for';
 
 test('leakwatch run --snapshot-every reaches the probe in the command: scheduled snapshots are uploaded', { timeout: 120_000 }, async () => {
-  const collector = await startStandInCollector();
+  const collector = await createStandInCollector();
   const temp = makeTempDir('run-snapshot');
   // The command idles for up to a minute; the flags alone must make its probe take snapshots.
   const cli = startCli(

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import type { ErrorCode } from '../src/shared/errors';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { loadSnapshotText } from '../src/snapshot/load-snapshot';
-import { createSeededRandom } from '../scripts/seeded-random';
+import { createSeededRandom } from '../support/seeded-random';
 import { runCappedNode } from './helpers/capped-child';
 import { expectSnapshotError, assertOneLine } from './helpers/snapshot-errors';
 import { makeTempDir } from './helpers/temp-dir';

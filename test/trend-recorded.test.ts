@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
-import { EVAL_TREND_OPTIONS } from '../scripts/eval-trend-options';
+import { EVAL_TREND_OPTIONS } from '../support/trend-eval-options';
 import { detectLeak, type TrendInput } from '../src/trend';
 import { REPO_ROOT } from './helpers/cli';
 

@@ -7,7 +7,7 @@ import { readMemoryRoom, type MemoryRoom } from './memory-room';
  * V8 builds the whole snapshot graph in native memory (an entry per object, an edge per
  * reference, a copy of every string) before it serialises it, so the cost follows the number of
  * objects and references, which JS cannot read cheaply; heap used is the best cheap proxy.
- * Measured with scripts/bench-snapshot-capture.ts (`--shape <shape> --heap <MB> --rounds 1`) on
+ * Measured with bench/snapshot/capture-main.ts (`--shape <shape> --heap <MB> --rounds 1`) on
  * Node 20.20 / V8 11.3, x64 Linux: heap used after a full GC, the file's size, and V8's extra
  * peak RSS (VmHWM reset before, minus RSS before) for the first snapshot of a fresh process
  * (later ones reuse the native memory the first left in the allocator):

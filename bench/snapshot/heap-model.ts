@@ -1,60 +1,24 @@
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import v8 from 'node:v8';
-import { createSeededRandom } from './seeded-random';
 
 /**
- * Child entry of `npm run bench:snapshot`: grows a synthetic heap in this (real V8) process until
- * its snapshot is about the requested size, then writes it with v8.writeHeapSnapshot().
- *
- *   node --max-old-space-size=<MB> bench-snapshot-heap.js --target-mb <MB> --out <file>
- *   node bench-snapshot-heap.js --units <n> --out <file>   (no calibration: to check the model)
- *
- * The heap is built of "units", each a small slice of an application: class instances with
- * fields and back references, Maps and Sets, closures capturing state, packed/holey/object/double
- * arrays, unique/concatenated/sliced strings, ArrayBuffers, Buffers and typed arrays, an LRU-like
- * cache, EventEmitter listeners, WeakMap entries and WeakRefs, plus linked chains that grow with
- * the unit count on top of a fixed 100k-link base (deep dominator trees are what break recursive
- * analysers). Units are grouped in blocks; caches, emitters and weak maps are per block, so every
- * complete block adds the same snapshot bytes and the size is linear in the unit count (the last,
- * partial block is off by a few cache entries at most).
- *
- * Calibration: the snapshot size of this process is measured after two and after four blocks, and
- * predictSnapshotBytes() extrapolates from those two points to the unit count for the target.
- * Measuring in the same process (rather than assuming a figure) keeps the target right when V8
- * changes its object layouts or snapshot format. Targets below the second calibration point (about 40 MB)
- * come out at that size.
- *
- * Prints one JSON line on stdout (GenerateResult); progress goes to stderr.
+ * The synthetic heap of `npm run bench:snapshot` (grown by heap-child.ts). It is built of "units",
+ * each a small slice of an application: class instances with fields and back references, Maps and
+ * Sets, closures capturing state, packed/holey/object/double arrays, unique/concatenated/sliced
+ * strings, ArrayBuffers, Buffers and typed arrays, an LRU-like cache, EventEmitter listeners,
+ * WeakMap entries and WeakRefs, plus linked chains that grow with the unit count on top of a fixed
+ * 100k-link base (deep dominator trees are what break recursive analysers). Units are grouped in
+ * blocks; caches, emitters and weak maps are per block, so every complete block adds the same
+ * snapshot bytes and the size is linear in the unit count (the last, partial block is off by a few
+ * cache entries at most).
  */
 
 /** Bumped whenever the heap's shape changes, so cached snapshots of an older mix are not reused. */
 export const GENERATOR_VERSION = 1;
 
-const UNITS_PER_BLOCK = 500;
+export const UNITS_PER_BLOCK = 500;
 const CHAIN_BASE_LINKS = 100_000;
 const CHAIN_LINKS_PER_UNIT = 2;
 const CATALOG_BASE = 1000;
-
-export interface GenerateResult {
-  targetBytes: number;
-  units: number;
-  blocks: number;
-  /** Snapshot bytes added per unit between the two calibration points. */
-  bytesPerUnit: number;
-  /** What the calibration model predicted for `units` (compare with fileBytes). */
-  predictedBytes: number;
-  calibration: SizePoint[];
-  fileBytes: number;
-  nodeCount: number;
-  edgeCount: number;
-  buildMs: number;
-  writeMs: number;
-  totalMs: number;
-  heapUsedBytes: number;
-  /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
-  peakRssBytes: number;
-}
 
 // --- a dozen application classes -----------------------------------------------------------
 
@@ -217,7 +181,7 @@ interface Block {
   text: string;
 }
 
-interface World {
+export interface World {
   blocks: Block[];
   catalog: Product[];
   chain: ChainLink | null;
@@ -338,7 +302,7 @@ function addUnit(world: World, block: Block, unit: number, random: () => number)
   for (let c = 0; c < CHAIN_LINKS_PER_UNIT; c++) world.chain = new ChainLink(world.chain, unit);
 }
 
-function createWorld(): World {
+export function createWorld(): World {
   const world: World = { blocks: [], catalog: [], chain: null, messages: { head: null, tail: null } };
   for (let i = 0; i < CATALOG_BASE; i++) world.catalog.push(new Product(`base-${i}`, `Base product ${i}`, i, ['base']));
   for (let i = 0; i < CHAIN_BASE_LINKS; i++) world.chain = new ChainLink(world.chain, i);
@@ -346,7 +310,7 @@ function createWorld(): World {
 }
 
 /** Adds units up to `total`, opening a new block every UNITS_PER_BLOCK units. */
-function growTo(world: World, state: { units: number }, total: number, random: () => number): void {
+export function growTo(world: World, state: { units: number }, total: number, random: () => number): void {
   while (state.units < total) {
     const unit = state.units;
     if (unit % UNITS_PER_BLOCK === 0) world.blocks.push(createBlock(world.blocks.length));
@@ -355,162 +319,5 @@ function growTo(world: World, state: { units: number }, total: number, random: (
     if (state.units % (UNITS_PER_BLOCK * 20) === 0) {
       process.stderr.write(`  ${state.units}/${total} units, heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB\n`);
     }
-  }
-}
-
-/** node_count and edge_count from the snapshot header (V8 writes them before the arrays). */
-export function readSnapshotCounts(file: string): { nodeCount: number; edgeCount: number } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const read = fs.readSync(fd, head, 0, head.length, 0);
-    const text = head.subarray(0, read).toString('utf8');
-    const nodes = /"node_count":(\d+)/.exec(text);
-    const edges = /"edge_count":(\d+)/.exec(text);
-    if (!nodes || !edges) throw new Error(`${file}: no node_count/edge_count in the snapshot header`);
-    return { nodeCount: Number(nodes[1]), edgeCount: Number(edges[1]) };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-interface SizePoint {
-  units: number;
-  bytes: number;
-  nodeCount: number;
-  edgeCount: number;
-}
-
-function measure(file: string, units: number): SizePoint {
-  v8.writeHeapSnapshot(file);
-  const point = { units, bytes: fs.statSync(file).size, ...readSnapshotCounts(file) };
-  fs.rmSync(file, { force: true });
-  return point;
-}
-
-/** Sum over n in [from, to) of the decimal digit count of factor * n, a decade at a time. */
-function digitSum(from: number, to: number, factor: number): number {
-  let sum = 0;
-  let n = from;
-  while (n < to) {
-    const digits = String(Math.floor(factor * n)).length;
-    const next = Math.max(n + 1, Math.min(to, Math.ceil(10 ** digits / factor)));
-    sum += (next - n) * digits;
-    n = next;
-  }
-  return sum;
-}
-
-/**
- * Predicts the snapshot size at `units` from two measured points. Bytes per unit are not constant:
- * node ids (about twice the node count) and edge targets (node ordinal x 7 fields) are written in
- * decimal, so every unit costs a little more as the snapshot grows. The model counts those digits
- * for the predicted node and edge counts and takes the rest of a unit's bytes as constant. Against
- * real snapshots it came out 0.6 % over at 50 MB, 1.7 % at 300 MB and 2.4 % at 1 GB; a straight
- * line through the same two points was already 5 % short at 250 MB.
- */
-export function predictSnapshotBytes(a: SizePoint, b: SizePoint, units: number): number {
-  const nodesPerUnit = (b.nodeCount - a.nodeCount) / (b.units - a.units);
-  const edgesPerNode = (b.edgeCount - a.edgeCount) / (b.nodeCount - a.nodeCount);
-  const digits = (fromNode: number, toNode: number): number =>
-    digitSum(fromNode, toNode, 2) + edgesPerNode * digitSum(fromNode, toNode, 7);
-  const constantPerUnit = (b.bytes - a.bytes - digits(a.nodeCount, b.nodeCount)) / (b.units - a.units);
-  const nodes = Math.round(b.nodeCount + (units - b.units) * nodesPerUnit);
-  return b.bytes + (units - b.units) * constantPerUnit + digits(b.nodeCount, nodes);
-}
-
-/** The smallest unit count (>= b.units) whose predicted size reaches the target. */
-function unitsForTarget(a: SizePoint, b: SizePoint, targetBytes: number): number {
-  if (predictSnapshotBytes(a, b, b.units) >= targetBytes) return b.units;
-  let low = b.units;
-  let high = b.units * 2;
-  while (predictSnapshotBytes(a, b, high) < targetBytes) high *= 2;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (predictSnapshotBytes(a, b, mid) < targetBytes) low = mid;
-    else high = mid;
-  }
-  return high;
-}
-
-function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number } {
-  let targetMb = NaN;
-  let out = '';
-  let units = 0;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--target-mb') targetMb = Number(argv[++i]);
-    else if (argv[i] === '--units') units = Number(argv[++i]);
-    else if (argv[i] === '--out') out = argv[++i] ?? '';
-    else throw new Error(`unknown argument "${argv[i]}" (expected --target-mb <MB> | --units <n>, --out <file>)`);
-  }
-  const sized = (Number.isFinite(targetMb) && targetMb > 0) || (Number.isInteger(units) && units > 0);
-  if (!sized || !out) throw new Error('usage: bench-snapshot-heap (--target-mb <MB> | --units <n>) --out <file>');
-  return { targetBytes: targetMb * 1024 * 1024, out, units };
-}
-
-function main(): void {
-  const { targetBytes, out, units: fixedUnits } = parseArgs(process.argv.slice(2));
-  const started = performance.now();
-  // Seeded: the same heap every run.
-  const random = createSeededRandom(0x5eed);
-  const world = createWorld();
-  // Reachable from the global object, as an app's long-lived state is.
-  (globalThis as { benchWorld?: World }).benchWorld = world;
-
-  const calibrationFile = `${out}.calibration`;
-  const state = { units: 0 };
-  if (fixedUnits) {
-    growTo(world, state, fixedUnits, random);
-    v8.writeHeapSnapshot(out);
-    process.stdout.write(`${JSON.stringify({ units: fixedUnits, fileBytes: fs.statSync(out).size, ...readSnapshotCounts(out) })}\n`);
-    return;
-  }
-  // The first block carries one-off growth (tables, the catalog's start), so calibrate on blocks
-  // two to four.
-  growTo(world, state, 2 * UNITS_PER_BLOCK, random);
-  const first = measure(calibrationFile, state.units);
-  growTo(world, state, 4 * UNITS_PER_BLOCK, random);
-  const second = measure(calibrationFile, state.units);
-  if (second.bytes <= first.bytes || second.nodeCount <= first.nodeCount) {
-    throw new Error(`calibration failed: ${first.bytes} then ${second.bytes} bytes`);
-  }
-  const bytesPerUnit = (second.bytes - first.bytes) / (second.units - first.units);
-  const units = unitsForTarget(first, second, targetBytes);
-  const predictedBytes = predictSnapshotBytes(first, second, units);
-  process.stderr.write(
-    `calibration: ${bytesPerUnit.toFixed(0)} snapshot bytes per unit at ${second.units} units; building ${units} units for a predicted ${(predictedBytes / 2 ** 20).toFixed(1)} MB\n`,
-  );
-
-  growTo(world, state, units, random);
-  const built = performance.now();
-  const heapUsedBytes = process.memoryUsage().heapUsed;
-  process.stderr.write(`built in ${((built - started) / 1000).toFixed(1)} s; writing the snapshot\n`);
-  v8.writeHeapSnapshot(out);
-  const written = performance.now();
-
-  const result: GenerateResult = {
-    targetBytes,
-    units,
-    blocks: world.blocks.length,
-    bytesPerUnit,
-    predictedBytes,
-    calibration: [first, second],
-    fileBytes: fs.statSync(out).size,
-    ...readSnapshotCounts(out),
-    buildMs: built - started,
-    writeMs: written - built,
-    totalMs: written - started,
-    heapUsedBytes,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-if (require.main === module) {
-  try {
-    main();
-  } catch (err) {
-    process.stderr.write(`bench-snapshot-heap: ${(err as Error).message}\n`);
-    process.exit(1);
   }
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { render } from './bench-workload';
-import type { BenchMode, MarkRequest, ServerMark, ServerReady } from './bench-probe-ipc';
+import { render } from './workload';
+import type { BenchMode, MarkRequest, ServerMark, ServerReady } from './ipc';
 
 /**
  * Workload server for the probe benchmark, forked once per round. Each request renders a small

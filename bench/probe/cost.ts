@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
-import { createAckSink } from './bench-ack-sink';
-import { forkTracked, stopChild, waitForMessage } from './bench-children';
-import type { BenchMode, MarkRequest, ServerMark, ServerReady } from './bench-probe-ipc';
-import { startScraper, type Scraper } from './bench-scraper';
-import { DEFAULT_MAX_GC_EVENTS_PER_SECOND } from '../src/probe/gc-observer';
+import { forkTracked, stopChild, waitForMessage } from '../common/tracked-children';
+import type { BenchMode, MarkRequest, ServerMark, ServerReady } from './ipc';
+import { startScraper, type Scraper } from './scraper';
+import { DEFAULT_MAX_GC_EVENTS_PER_SECOND } from '../../src/probe/gc-observer';
+import { createStandInCollector } from '../../support/stand-in-collector';
 
 /**
  * Cost accounting for the probe: what it costs, measured directly rather than as a small
@@ -18,19 +18,19 @@ import { DEFAULT_MAX_GC_EVENTS_PER_SECOND } from '../src/probe/gc-observer';
  *  (1) is measured in otherwise idle servers, where the host's own CPU is near zero, so the probe's
  *      microseconds per second stand out; prom-client (collectDefaultMetrics + one scrape a second)
  *      is measured the same way next to it.
- *  (2) is measured per observed GC event in bench-gc-event-cost-worker.ts: forced minor GCs with
+ *  (2) is measured per observed GC event in gc-event-cost-child.ts: forced minor GCs with
  *      and without the probe's GC observer. The probe observes at most
  *      DEFAULT_MAX_GC_EVENTS_PER_SECOND events a second, so its GC cost per second is at most
  *      min(GC rate, cap) x that per-event cost.
  * Overhead on a workload = (fixed cost + min(GC rate, cap) x per-event cost) / workload CPU per
- * second; the workload's CPU and GC rate come from the end-to-end rounds of bench-probe.ts. The
+ * second; the workload's CPU and GC rate come from the end-to-end rounds of main.ts. The
  * fixed cost is measured idle, where each wake-up of the event-loop-delay timer is a real wake-up;
  * under load the loop is awake anyway, so it is an upper bound there.
  */
 
-const serverScript = path.join(__dirname, 'bench-probe-server.js');
-const workerScript = path.join(__dirname, 'bench-gc-event-cost-worker.js');
-const registerScript = path.resolve(__dirname, '..', 'src', 'probe', 'register.js');
+const serverScript = path.join(__dirname, 'server-child.js');
+const workerScript = path.join(__dirname, 'gc-event-cost-child.js');
+const registerScript = path.resolve(__dirname, '..', '..', 'src', 'probe', 'register.js');
 
 export interface CostResult {
   idleSeconds: number;
@@ -60,7 +60,7 @@ function pin(pid: number | undefined, core: number): void {
 }
 
 export async function runCostBench(options: { idleSeconds: number; gcBlocks?: number }, log: (line: string) => void): Promise<CostResult> {
-  const sink = await createAckSink();
+  const sink = await createStandInCollector({ mode: 'acks' });
   const children: ChildProcess[] = [];
   let scraper: Scraper | undefined;
   try {
@@ -79,7 +79,7 @@ export async function runCostBench(options: { idleSeconds: number; gcBlocks?: nu
     await sleep(3000); // module loading and the first samples/scrapes are start-up, not steady cost
     const before = new Map<string, ServerMark>();
     for (const [mode, child] of servers) before.set(mode, await mark(child));
-    const messagesBefore = sink.messages;
+    const messagesBefore = sink.counts.messages;
     const scrapesBefore = scraper?.ok ?? 0;
     await sleep(options.idleSeconds * 1000);
     const idle = {} as CostResult['idleCpuUsPerSecond'];
@@ -88,7 +88,7 @@ export async function runCostBench(options: { idleSeconds: number; gcBlocks?: nu
       const start = before.get(mode)!;
       idle[mode as keyof typeof idle] = (after.cpuUs - start.cpuUs) / ((after.atMs - start.atMs) / 1000);
     }
-    const probeMessages = sink.messages - messagesBefore;
+    const probeMessages = sink.counts.messages - messagesBefore;
     const scrapes = (scraper?.ok ?? 0) - scrapesBefore;
     scraper?.stop();
     await Promise.all(children.map(stopChild));

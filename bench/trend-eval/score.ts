@@ -2,8 +2,8 @@
  * Scoring of the trend evaluation: verdicts at checkpoints (each on the data up to that time
  * only), the time to a correct verdict, and the confusion matrix per detector.
  */
-import type { TrendInput, Verdict } from '../src/trend/types';
-import type { WorkloadLabel } from './eval-trend-workload';
+import type { TrendInput, Verdict } from '../../src/trend/types';
+import type { WorkloadLabel } from './workload-child';
 
 /** The input as it was `atMs` after the run's first sample: nothing later is seen. */
 export function truncateInput(input: TrendInput, atMs: number): TrendInput {

@@ -1,5 +1,5 @@
-import type { BenchMode } from './bench-probe-ipc';
-import { median, medianConfidence, relativeMadPercent } from './bench-stats';
+import type { BenchMode } from './ipc';
+import { median, medianConfidence, relativeMadPercent } from '../common/stats';
 
 /** One mode's measurement in one round; every figure comes from inside the server. */
 export interface RoundResult {

@@ -1,5 +1,5 @@
 /**
- * Child process of bench-snapshot-capture.ts: an app holding a synthetic heap, with the probe
+ * Child process of capture-main.ts: an app holding a synthetic heap, with the probe
  * started in code. Argv: <heap MB> <collector ingest URL> [shape]. Answers IPC commands:
  *   plain   -> plain-done: one bare `v8.writeHeapSnapshot()` (the reference), file deleted after;
  *   arm     -> armed: resets the peak-RSS mark and starts the pause monitor, before the parent asks
@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
-import { startProbe } from '../src/probe';
+import { startProbe } from '../../src/probe';
 
 export interface WorkerReady {
   type: 'ready';

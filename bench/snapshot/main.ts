@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { failureReason, lastJsonLine, runChild } from './bench-snapshot-child';
-import { GENERATOR_VERSION, type GenerateResult } from './bench-snapshot-heap';
-import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type EngineRun, type SizeRun } from './bench-snapshot-report';
-import { ENGINES, type EngineName, type EngineResult } from './bench-snapshot-run-engine';
-import { runCaptureBench } from './bench-snapshot-capture';
+import { failureReason, lastJsonLine, runChild } from './child-runner';
+import type { GenerateResult } from './heap-child';
+import { GENERATOR_VERSION } from './heap-model';
+import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type EngineRun, type SizeRun } from './report';
+import { ENGINES, type EngineName, type EngineResult } from './engine-child';
+import { runCaptureBench } from './capture-main';
 
 /**
  * `npm run bench:snapshot`: how our snapshot analysis compares with memlab and Chrome DevTools'
  * engine (heap-snapshot-toolkit) on synthetic heaps of about 50 MB, 300 MB and 1 GB of snapshot.
  *
- * The snapshots come from real V8 processes (bench-snapshot-heap.ts) and are cached on disk keyed
+ * The snapshots come from real V8 processes (heap-child.ts) and are cached on disk keyed
  * by size, generator version and V8 version, so re-runs skip the minutes of generation. Each engine
- * then runs alone in a fresh process per file (bench-snapshot-run-engine.ts), one at a time, so
+ * then runs alone in a fresh process per file (engine-child.ts), one at a time, so
  * wall time and peak RSS are the engine's own and never compete with another engine's.
  *
  * Options:
@@ -158,7 +159,7 @@ async function ensureSnapshot(targetMb: number, options: BenchOptions): Promise<
   const heapMb = Math.max(4096, Math.ceil(targetMb * 3));
   process.stdout.write(`generating ${targetMb} MB snapshot -> ${file}\n`);
   const outcome = await runChild(
-    [`--max-old-space-size=${heapMb}`, path.join(__dirname, 'bench-snapshot-heap.js'), '--target-mb', String(targetMb), '--out', partial],
+    [`--max-old-space-size=${heapMb}`, path.join(__dirname, 'heap-child.js'), '--target-mb', String(targetMb), '--out', partial],
     { timeoutMs: options.timeoutMs, echoStderr: true },
   );
   const info = outcome.code === 0 ? lastJsonLine<GenerateResult>(outcome.stdout) : null;
@@ -187,7 +188,7 @@ function describeGeneration(snapshot: SnapshotFile): string {
 
 async function runEngine(engine: EngineName, file: string, options: BenchOptions): Promise<EngineRun> {
   const outcome = await runChild(
-    [`--max-old-space-size=${options.maxOldSpaceMb}`, path.join(__dirname, 'bench-snapshot-run-engine.js'), engine, file],
+    [`--max-old-space-size=${options.maxOldSpaceMb}`, path.join(__dirname, 'engine-child.js'), engine, file],
     { timeoutMs: options.timeoutMs },
   );
   const result = outcome.code === 0 ? lastJsonLine<EngineResult>(outcome.stdout) : null;
@@ -235,7 +236,7 @@ async function runSize(snapshot: SnapshotFile, engines: readonly EngineName[], o
   };
 }
 
-/** Issue budget 4 (the app's pause and the probe's extra RSS per snapshot): bench-snapshot-capture.ts. */
+/** Issue budget 4 (the app's pause and the probe's extra RSS per snapshot): capture-main.ts. */
 async function runCapture(options: BenchOptions): Promise<void> {
   if (!options.capture) return;
   process.stdout.write('\ncapture benchmark (the app\'s pause and the probe\'s memory per snapshot, plain v8.writeHeapSnapshot alternated with the probe\'s path):\n');

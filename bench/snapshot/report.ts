@@ -1,4 +1,5 @@
-import type { EngineName, EngineResult } from './bench-snapshot-run-engine';
+import { median } from '../common/stats';
+import type { EngineName, EngineResult } from './engine-child';
 
 /**
  * The table of `npm run bench:snapshot`: per snapshot size, each engine's wall time and peak RSS,
@@ -35,12 +36,6 @@ export interface SizeRun {
   runs: EngineRun[];
   /** Every round's runs, engines in the same order each round. */
   rounds: EngineRun[][];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

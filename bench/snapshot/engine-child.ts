@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
-import { aggregateByDominatorTree, type TypeTotal } from './bench-snapshot-aggregate';
+import { analyzeSnapshotFile } from '../../src/snapshot/analyze-file';
+import { aggregateByDominatorTree, type TypeTotal } from './dominator-aggregate';
 
 /**
  * Child entry of `npm run bench:snapshot`: runs ONE analysis engine on one snapshot file in a fresh
  * process, so each engine's peak RSS is its own.
  *
- *   node --max-old-space-size=16000 bench-snapshot-run-engine.js <engine> <file>
+ *   node --max-old-space-size=16000 engine-child.js <engine> <file>
  *
  * Engines, each doing the work behind a "Constructor" view (per-type count, self and retained size,
  * which needs the dominator tree of the whole graph):
@@ -195,7 +195,7 @@ function peakRssBytes(): number {
 async function main(): Promise<void> {
   const [engine, file] = process.argv.slice(2) as [EngineName | undefined, string | undefined];
   if (!engine || !file || !ENGINES.includes(engine)) {
-    throw new Error(`usage: bench-snapshot-run-engine <${ENGINES.join('|')}> <file.heapsnapshot>`);
+    throw new Error(`usage: engine-child <${ENGINES.join('|')}> <file.heapsnapshot>`);
   }
   let started = performance.now();
   let result: EngineResult;
@@ -233,7 +233,7 @@ if (require.main === module) {
     // Some engines leave handles open (worker ports, streams); the result is out, so leave.
     () => process.exit(0),
     (err: Error) => {
-      process.stderr.write(`bench-snapshot-run-engine: ${err.message}\n`);
+      process.stderr.write(`bench/snapshot/engine-child: ${err.message}\n`);
       process.exit(1);
     },
   );

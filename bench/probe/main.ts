@@ -3,21 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
-import { createAckSink, type AckSink } from './bench-ack-sink';
-import { forkTracked, stopChild, waitForMessage } from './bench-children';
-import { BENCH_MODES, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './bench-probe-ipc';
-import { formatReport, type RoundResult } from './bench-probe-report';
-import { startScraper } from './bench-scraper';
-import { formatCostReport, runCostBench } from './bench-probe-cost';
-import { median } from './bench-stats';
+import { forkTracked, stopChild, waitForMessage } from '../common/tracked-children';
+import { BENCH_MODES, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './ipc';
+import { formatReport, type RoundResult } from './report';
+import { startScraper } from './scraper';
+import { formatCostReport, runCostBench } from './cost';
+import { median } from '../common/stats';
+import { createStandInCollector, type StandInCollector } from '../../support/stand-in-collector';
 
 /**
  * `npm run bench:probe`: what the in-app probe costs a busy HTTP server.
  *
- * Three modes of the same workload server (bench-probe-server.ts):
+ * Three modes of the same workload server (server-child.ts):
  *   bare         nothing attached: the baseline;
  *   leakwatch    the probe attached with `-r register.js`, sampling every second, sending to an
- *                in-process ack sink (see bench-ack-sink.ts);
+ *                in-process stand-in collector in mode 'acks' (support/stand-in-collector.ts);
  *   prom-client  collectDefaultMetrics() with /metrics scraped once a second: the overhead users
  *                already accept from the usual metrics library.
  * Each round starts one fresh server per mode and one load generator with keep-alive connections
@@ -34,7 +34,7 @@ import { median } from './bench-stats';
  *          --slice <s per load slice> (0.5)  --warmup <unmeasured s per server per round> (1)
  *          --concurrency <connections per server> (16)
  *          --control (adds a second bare server: an A/A comparison that shows the noise floor)
- *          --skip-cost (skip the cost accounting of bench-probe-cost.ts that follows the rounds)
+ *          --skip-cost (skip the cost accounting of cost.ts that follows the rounds)
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
 
@@ -81,12 +81,12 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   };
 }
 
-const serverScript = path.join(__dirname, 'bench-probe-server.js');
-const loadScript = path.join(__dirname, 'bench-load.js');
-const registerScript = path.resolve(__dirname, '..', 'src', 'probe', 'register.js');
+const serverScript = path.join(__dirname, 'server-child.js');
+const loadScript = path.join(__dirname, 'load-child.js');
+const registerScript = path.resolve(__dirname, '..', '..', 'src', 'probe', 'register.js');
 
 /** The child's environment without any LEAKWATCH_* of ours, so only the leakwatch mode is probed. */
-function serverEnv(mode: BenchMode, sink: AckSink | undefined): NodeJS.ProcessEnv {
+function serverEnv(mode: BenchMode, sink: StandInCollector | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LEAKWATCH_')) env[key] = value;
   if (mode === 'leakwatch' && sink) {
@@ -111,7 +111,7 @@ interface BenchServer {
   scraper: ReturnType<typeof startScraper> | undefined;
 }
 
-async function startServer(mode: BenchMode, sink: AckSink | undefined): Promise<BenchServer> {
+async function startServer(mode: BenchMode, sink: StandInCollector | undefined): Promise<BenchServer> {
   // --expose-gc in every mode (it changes nothing until gc() is called) so memory is read after full GCs.
   const execArgv = ['--expose-gc', ...(mode === 'leakwatch' ? ['-r', registerScript] : [])];
   const child = forkTracked(serverScript, [mode], { execArgv, env: serverEnv(mode, sink), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -128,7 +128,7 @@ const RAMP_MS = 50;
  * them, a warm-up per server, then the load alternates between the servers in short slices.
  * Each server's figures are sums over its slices, read from its own counters at slice ends.
  */
-async function runRound(round: number, modes: readonly BenchMode[], options: BenchOptions, sink: AckSink | undefined): Promise<RoundResult[]> {
+async function runRound(round: number, modes: readonly BenchMode[], options: BenchOptions, sink: StandInCollector | undefined): Promise<RoundResult[]> {
   const servers: BenchServer[] = [];
   let load: ChildProcess | undefined;
   try {
@@ -136,7 +136,7 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
     // server's sockets the load generator opened first) must not always favour the same mode.
     const startOrder = modes.map((_, i) => modes[(i + round) % modes.length]!);
     for (const mode of startOrder) servers.push(await startServer(mode, sink));
-    const sinkBefore = sink?.messages ?? 0;
+    const sinkBefore = sink?.counts.messages ?? 0;
     const generator = forkTracked(loadScript, [String(options.concurrency)], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     load = generator;
     const send = (command: LoadCommand): void => void generator.send(command);
@@ -172,7 +172,7 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
     send({ type: 'stop' });
     const loadResult = await loadDone;
     if (loadResult.errors > 0) throw new Error(`load generator saw ${loadResult.errors} errors in round ${round}`);
-    const probeMessages = (sink?.messages ?? 0) - sinkBefore;
+    const probeMessages = (sink?.counts.messages ?? 0) - sinkBefore;
     if (modes.includes('leakwatch') && probeMessages === 0) {
       throw new Error('the probe sent nothing to the sink during a round; is it attached?');
     }
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   const probeBuilt = fs.existsSync(registerScript);
   const modes: BenchMode[] = BENCH_MODES.filter((mode) => mode !== 'leakwatch' || probeBuilt);
   if (options.control) modes.push('bare-control');
-  const sink = probeBuilt ? await createAckSink() : undefined;
+  const sink = probeBuilt ? await createStandInCollector({ mode: 'acks' }) : undefined;
   const sliceOverhead = 1 + (RAMP_MS + 10) / options.sliceMs;
   const totalSeconds = options.rounds * (modes.length * ((options.warmupMs + options.measureMs * sliceOverhead) / 1000 + 0.3) + 0.5);
 
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
       `${options.measureMs / 1000} s measured per server; ${options.concurrency} keep-alive connections; about ${Math.ceil(totalSeconds / 60)} min`,
   );
   if (sink) {
-    console.log('leakwatch mode: probe at 1 s interval sending to an in-process ack sink (decode + ack, no storage),');
+    console.log('leakwatch mode: probe at 1 s interval sending to an in-process stand-in collector (decode + ack, no storage),');
     console.log('  not the full collector, so database CPU does not compete with the measured server for cores');
   } else {
     console.log(`leakwatch mode skipped: ${path.relative(process.cwd(), registerScript)} is not built`);
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
   } finally {
     await sink?.close();
   }
-  if (sink && sink.rejected > 0) console.log(`\nwarning: the sink rejected ${sink.rejected} probe frames (protocol errors)`);
+  if (sink && sink.counts.rejected > 0) console.log(`\nwarning: the sink rejected ${sink.counts.rejected} probe frames (protocol errors)`);
 
   console.log('');
   console.log('medians over rounds; "vs bare" = median of per-round ratios; memory after the load stopped and two full GCs');
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   const bare = results.filter((r) => r.mode === 'bare');
   const leakwatch = results.filter((r) => r.mode === 'leakwatch');
   const workloadCpuUsPerSecond = median(bare.map((r) => r.cpuUsPerReq * r.reqPerSec));
-  const httpGcsPerCpuSecond = sink.gcs / (leakwatch.reduce((sum, r) => sum + r.cpuTotalUs, 0) / 1e6);
+  const httpGcsPerCpuSecond = sink.counts.gcs / (leakwatch.reduce((sum, r) => sum + r.cpuTotalUs, 0) / 1e6);
   console.log('');
   const cost = await runCostBench({ idleSeconds: 30 }, (line) => console.log(line));
   for (const line of formatCostReport(cost, { workloadCpuUsPerSecond, httpGcsPerCpuSecond })) console.log(line);

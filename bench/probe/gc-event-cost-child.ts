@@ -1,8 +1,8 @@
-import { createGcObserver } from '../src/probe/gc-observer';
-import { median, medianConfidence } from './bench-stats';
+import { createGcObserver } from '../../src/probe/gc-observer';
+import { median, medianConfidence } from '../common/stats';
 
 /**
- * Forked by bench-probe-cost.ts with --expose-gc: what one observed GC event costs the host,
+ * Forked by cost.ts with --expose-gc: what one observed GC event costs the host,
  * the per-GC part of the probe's cost. The work here IS garbage collections: a fixed number of
  * forced minor GCs (small, fast scavenges of a near-empty young generation), with the event loop
  * turning every few so Node delivers the gc entries. With the probe's observer connected

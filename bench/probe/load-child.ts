@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { LoadCommand, LoadConnected, LoadResult } from './bench-probe-ipc';
+import type { LoadCommand, LoadConnected, LoadResult } from './ipc';
 
 /**
  * Closed-loop HTTP load generator, driven over IPC by the bench: it keeps `concurrency` keep-alive
@@ -12,7 +12,7 @@ import type { LoadCommand, LoadConnected, LoadResult } from './bench-probe-ipc';
  * per request as the server under test and would make the client the bottleneck. Responses must
  * carry Content-Length (the bench server always sets it).
  *
- *   forked by the bench: bench-load.js <concurrency> [path]
+ *   forked by the bench: load-child.js <concurrency> [path]
  */
 const [concurrencyArg, pathArg = '/'] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
@@ -106,7 +106,7 @@ async function handle(command: LoadCommand): Promise<void> {
 }
 
 if (!(concurrency > 0) || !process.send) {
-  process.stderr.write('bench-load is forked by the bench: bench-load.js <concurrency> [path]\n');
+  process.stderr.write('load-child is forked by the bench: load-child.js <concurrency> [path]\n');
   process.exit(2);
 }
 process.on('message', (command: LoadCommand) => {

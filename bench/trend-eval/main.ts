@@ -6,8 +6,8 @@
  * and the time to a correct verdict, a confusion matrix per detector, and PASS/FAIL against the
  * target: every leak found, no false positive, both baselines worse.
  *
- *   node dist/scripts/eval-trend.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
- *                                   [--save DIR] [--replay DIR]
+ *   node dist/bench/trend-eval/main.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
+ *                                      [--save DIR] [--replay DIR]
  *
  * --save writes each workload's recorded series (what the detectors read) to DIR/<workload>.json;
  * --replay judges series saved that way again without running anything, so a change to a detector
@@ -17,22 +17,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startCollector, type Collector } from '../src/collector/collector';
-import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../src/collector/run-verdict';
-import { PROBE_ENV } from '../src/shared/probe-config';
-import { createLogger } from '../src/shared/log';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/types';
-import { detectLeak } from '../src/trend/detect-leak';
-import type { TrendInput, TrendResult, Verdict } from '../src/trend/types';
-import { leastSquaresVerdict, memwatchVerdict } from './eval-trend-baselines';
-import { EVAL_TREND_OPTIONS as OPTIONS } from './eval-trend-options';
-import { checkpoints, confusion, errorCount as errors, timeToCorrect, truncateInput, type Confusion } from './eval-trend-score';
-import { WORKLOADS, type WorkloadLabel } from './eval-trend-workload';
+import { startCollector, type Collector } from '../../src/collector/collector';
+import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../../src/collector/run-verdict';
+import { PROBE_ENV } from '../../src/shared/probe-config';
+import { createLogger } from '../../src/shared/log';
+import { openStore } from '../../src/store/open-store';
+import type { Store } from '../../src/store/types';
+import { detectLeak } from '../../src/trend/detect-leak';
+import type { TrendInput, TrendResult, Verdict } from '../../src/trend/types';
+import { leastSquaresVerdict, memwatchVerdict } from './baselines';
+import { EVAL_TREND_OPTIONS as OPTIONS } from '../../support/trend-eval-options';
+import { report, type Detector, type Evaluation } from './report';
+import { checkpoints, timeToCorrect, truncateInput } from './score';
+import { WORKLOADS } from './workload-child';
 
-const MB = 1024 * 1024;
-const DETECTORS = ['ours', 'least squares', 'memwatch'] as const;
-type Detector = (typeof DETECTORS)[number];
 
 interface Args {
   minutes: number;
@@ -95,8 +93,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Runs one workload under the probe for `ms`, then ends it. */
 async function runWorkload(name: string, runId: string, ingestUrl: string, ms: number): Promise<void> {
-  const probe = path.join(__dirname, '..', 'src', 'probe', 'register.js');
-  const program = path.join(__dirname, 'eval-trend-workload.js');
+  const probe = path.join(__dirname, '..', '..', 'src', 'probe', 'register.js');
+  const program = path.join(__dirname, 'workload-child.js');
   const child = spawn(process.execPath, ['-r', probe, program, name], {
     env: {
       ...process.env,
@@ -125,19 +123,6 @@ async function pool<T>(items: readonly T[], limit: number, job: (item: T) => Pro
     while (next < items.length) await job(items[next++]);
   });
   await Promise.all(lanes);
-}
-
-interface Evaluation {
-  name: string;
-  label: WorkloadLabel;
-  durationMs: number;
-  samples: number;
-  majorGcs: number;
-  final: Record<Detector, Verdict>;
-  timeToCorrect: Record<Detector, number | null>;
-  ours: TrendResult;
-  leastSquaresDetail: string;
-  memwatchDetail: string;
 }
 
 function verdicts(input: TrendInput): { ours: TrendResult; lsq: ReturnType<typeof leastSquaresVerdict>; mw: ReturnType<typeof memwatchVerdict> } {
@@ -183,90 +168,6 @@ function evaluate(name: string, input: TrendInput, checkpointMs: number): Evalua
   };
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const seconds = (ms: number | null): string => (ms === null ? '-' : `${Math.round(ms / 1000)} s`);
-const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)}`;
-
-function report(results: Evaluation[], args: Args): boolean {
-  const out: string[] = [];
-  out.push(
-    `detector settings: minDuration ${OPTIONS.minDurationMs / 1000} s, warm-up ${OPTIONS.warmupMs / 1000} s (or 10 % of the run), ` +
-      `threshold ${OPTIONS.maxSlopeBytesPerHour / MB} MB/h; baselines on the same window and threshold; checkpoints every ${args.checkpointMs / 1000} s`,
-  );
-  out.push('');
-  out.push(
-    table(
-      ['workload', 'label', 'ours', 'least sq.', 'memwatch', 't ours', 't least sq.', 't memwatch'],
-      results.map((r) => [
-        r.name,
-        r.label,
-        r.final.ours,
-        r.final['least squares'],
-        r.final.memwatch,
-        seconds(r.timeToCorrect.ours),
-        seconds(r.timeToCorrect['least squares']),
-        seconds(r.timeToCorrect.memwatch),
-      ]),
-    ),
-  );
-  out.push('');
-  out.push('per run (ours: heap floor start -> end and slope, off-heap slopes; baselines: what they saw):');
-  out.push(
-    table(
-      ['workload', 'min', 'samples', 'full GCs', 'floor MB', 'floor MB/h', 'external MB/h', 'beyond heap MB/h', 'least sq.', 'memwatch'],
-      results.map((r) => {
-        const floor = r.ours.signals.find((s) => s.signal === 'heap floor');
-        const external = r.ours.signals.find((s) => s.signal === 'external memory');
-        const native = r.ours.signals.find((s) => s.signal === 'RSS beyond the heap');
-        return [
-          r.name,
-          (r.durationMs / 60_000).toFixed(1),
-          String(r.samples),
-          String(r.majorGcs),
-          floor ? `${mb(floor.startLevel)} -> ${mb(floor.endLevel)}` : '-',
-          floor ? mb(floor.slopeBytesPerHour) : '-',
-          external ? mb(external.slopeBytesPerHour) : '-',
-          native ? mb(native.slopeBytesPerHour) : '-',
-          r.leastSquaresDetail,
-          r.memwatchDetail,
-        ];
-      }),
-    ),
-  );
-  out.push('');
-  out.push('ours, reasons:');
-  for (const r of results) out.push(`  ${r.name}: ${r.ours.verdict}: ${r.ours.reasons.join('; ')}`);
-  out.push('');
-  const matrices = Object.fromEntries(DETECTORS.map((d) => [d, confusion(results.map((r) => ({ label: r.label, verdict: r.final[d] })))])) as Record<Detector, Confusion>;
-  out.push(
-    table(
-      ['detector', 'TP', 'FN', 'FP', 'TN', 'healthy inconclusive', 'errors', 'median t to correct'],
-      DETECTORS.map((d) => {
-        const c = matrices[d];
-        const times = results.map((r) => r.timeToCorrect[d]).filter((t): t is number => t !== null).sort((a, b) => a - b);
-        return [d, String(c.tp), String(c.fn), String(c.fp), String(c.tn), String(c.open), String(errors(c)), times.length ? seconds(times[times.length >> 1]) : '-'];
-      }),
-    ),
-  );
-  const ours = matrices.ours;
-  const checks = [
-    [`every leaky workload detected (${ours.tp}/${ours.tp + ours.fn})`, ours.fn === 0],
-    [`zero false positives (${ours.fp})`, ours.fp === 0],
-    [`least squares worse (${errors(matrices['least squares'])} errors vs ${errors(ours)})`, errors(matrices['least squares']) > errors(ours)],
-    [`memwatch worse (${errors(matrices.memwatch)} errors vs ${errors(ours)})`, errors(matrices.memwatch) > errors(ours)],
-  ] as const;
-  const pass = checks.every(([, ok]) => ok);
-  out.push('');
-  out.push(`${pass ? 'PASS' : 'FAIL'}: ${checks.map(([text, ok]) => `${ok ? 'ok' : 'NOT'} ${text}`).join(', ')}`);
-  process.stdout.write(`${out.join('\n')}\n`);
-  return pass;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.replay) {
@@ -274,7 +175,7 @@ async function main(): Promise<void> {
       .filter((name) => fs.existsSync(path.join(args.replay!, `${name}.json`)))
       .map((name) => evaluate(name, JSON.parse(fs.readFileSync(path.join(args.replay!, `${name}.json`), 'utf8')) as TrendInput, args.checkpointMs));
     if (results.length === 0) throw new Error(`no saved series in ${args.replay}`);
-    process.exitCode = report(results, args) ? 0 : 1;
+    process.exitCode = report(results, args.checkpointMs) ? 0 : 1;
     return;
   }
   const runMs = Math.round(args.minutes * 60_000);
@@ -315,7 +216,7 @@ async function main(): Promise<void> {
       if (args.save) fs.writeFileSync(path.join(args.save, `${name}.json`), JSON.stringify(input));
       results.push(evaluate(name, input, args.checkpointMs));
     }
-    process.exitCode = report(results, args) ? 0 : 1;
+    process.exitCode = report(results, args.checkpointMs) ? 0 : 1;
   } finally {
     await cleanUp();
   }

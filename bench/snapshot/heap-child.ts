@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import v8 from 'node:v8';
+import { createSeededRandom } from '../../support/seeded-random';
+import { UNITS_PER_BLOCK, createWorld, growTo, type World } from './heap-model';
+import { measure, predictSnapshotBytes, readSnapshotCounts, unitsForTarget, type SizePoint } from './heap-size-model';
+
+/**
+ * Child entry of `npm run bench:snapshot`: grows a synthetic heap in this (real V8) process until
+ * its snapshot is about the requested size, then writes it with v8.writeHeapSnapshot().
+ *
+ *   node --max-old-space-size=<MB> heap-child.js --target-mb <MB> --out <file>
+ *   node heap-child.js --units <n> --out <file>   (no calibration: to check the model)
+ *
+ * The heap's contents are heap-model.ts; how its size is hit is heap-size-model.ts.
+ *
+ * Calibration: the snapshot size of this process is measured after two and after four blocks, and
+ * predictSnapshotBytes() extrapolates from those two points to the unit count for the target.
+ * Measuring in the same process (rather than assuming a figure) keeps the target right when V8
+ * changes its object layouts or snapshot format. Targets below the second calibration point (about 40 MB)
+ * come out at that size.
+ *
+ * Prints one JSON line on stdout (GenerateResult); progress goes to stderr.
+ */
+
+export interface GenerateResult {
+  targetBytes: number;
+  units: number;
+  blocks: number;
+  /** Snapshot bytes added per unit between the two calibration points. */
+  bytesPerUnit: number;
+  /** What the calibration model predicted for `units` (compare with fileBytes). */
+  predictedBytes: number;
+  calibration: SizePoint[];
+  fileBytes: number;
+  nodeCount: number;
+  edgeCount: number;
+  buildMs: number;
+  writeMs: number;
+  totalMs: number;
+  heapUsedBytes: number;
+  /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
+  peakRssBytes: number;
+}
+
+function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number } {
+  let targetMb = NaN;
+  let out = '';
+  let units = 0;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--target-mb') targetMb = Number(argv[++i]);
+    else if (argv[i] === '--units') units = Number(argv[++i]);
+    else if (argv[i] === '--out') out = argv[++i] ?? '';
+    else throw new Error(`unknown argument "${argv[i]}" (expected --target-mb <MB> | --units <n>, --out <file>)`);
+  }
+  const sized = (Number.isFinite(targetMb) && targetMb > 0) || (Number.isInteger(units) && units > 0);
+  if (!sized || !out) throw new Error('usage: heap-child (--target-mb <MB> | --units <n>) --out <file>');
+  return { targetBytes: targetMb * 1024 * 1024, out, units };
+}
+
+function main(): void {
+  const { targetBytes, out, units: fixedUnits } = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  // Seeded: the same heap every run.
+  const random = createSeededRandom(0x5eed);
+  const world = createWorld();
+  // Reachable from the global object, as an app's long-lived state is.
+  (globalThis as { benchWorld?: World }).benchWorld = world;
+
+  const calibrationFile = `${out}.calibration`;
+  const state = { units: 0 };
+  if (fixedUnits) {
+    growTo(world, state, fixedUnits, random);
+    v8.writeHeapSnapshot(out);
+    process.stdout.write(`${JSON.stringify({ units: fixedUnits, fileBytes: fs.statSync(out).size, ...readSnapshotCounts(out) })}\n`);
+    return;
+  }
+  // The first block carries one-off growth (tables, the catalog's start), so calibrate on blocks
+  // two to four.
+  growTo(world, state, 2 * UNITS_PER_BLOCK, random);
+  const first = measure(calibrationFile, state.units);
+  growTo(world, state, 4 * UNITS_PER_BLOCK, random);
+  const second = measure(calibrationFile, state.units);
+  if (second.bytes <= first.bytes || second.nodeCount <= first.nodeCount) {
+    throw new Error(`calibration failed: ${first.bytes} then ${second.bytes} bytes`);
+  }
+  const bytesPerUnit = (second.bytes - first.bytes) / (second.units - first.units);
+  const units = unitsForTarget(first, second, targetBytes);
+  const predictedBytes = predictSnapshotBytes(first, second, units);
+  process.stderr.write(
+    `calibration: ${bytesPerUnit.toFixed(0)} snapshot bytes per unit at ${second.units} units; building ${units} units for a predicted ${(predictedBytes / 2 ** 20).toFixed(1)} MB\n`,
+  );
+
+  growTo(world, state, units, random);
+  const built = performance.now();
+  const heapUsedBytes = process.memoryUsage().heapUsed;
+  process.stderr.write(`built in ${((built - started) / 1000).toFixed(1)} s; writing the snapshot\n`);
+  v8.writeHeapSnapshot(out);
+  const written = performance.now();
+
+  const result: GenerateResult = {
+    targetBytes,
+    units,
+    blocks: world.blocks.length,
+    bytesPerUnit,
+    predictedBytes,
+    calibration: [first, second],
+    fileBytes: fs.statSync(out).size,
+    ...readSnapshotCounts(out),
+    buildMs: built - started,
+    writeMs: written - built,
+    totalMs: written - started,
+    heapUsedBytes,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    process.stderr.write(`bench/snapshot/heap-child: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
