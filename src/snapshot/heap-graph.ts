@@ -34,6 +34,13 @@ export interface HeapGraph {
   byteLength: number;
 }
 
+/**
+ * What the dominator search reads of a graph. Node names serve only to recognise a browser's
+ * "(Document DOM trees)" root (essential-edges.ts); a graph whose name array has been handed over
+ * to class ids (graph-handover.ts) has none, and its kept strings would not hold that name anyway.
+ */
+export type SearchableGraph = Omit<HeapGraph, 'nodeName'> & { nodeName?: Uint32Array };
+
 /** The per-node and per-edge arrays of a graph, as the loader fills them. */
 export type GraphArrays = Pick<HeapGraph, 'typeBuffer' | 'nodeType' | 'nodeName' | 'nodeId' | 'selfSize' | 'firstEdge' | 'edgeType' | 'edgeName' | 'edgeTarget'>;
 
