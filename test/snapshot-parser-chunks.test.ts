@@ -4,8 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HeapGraph } from '../src/snapshot/heap-graph';
+import { createJsNumberTokenizer } from '../src/snapshot/js-number-tokenizer';
 import { loadSnapshotText } from '../src/snapshot/load-snapshot';
+import { EXPECT_NUMBER, TOKEN_OK, type NumberTokenizer } from '../src/snapshot/number-tokenizer';
 import { createSnapshotParser } from '../src/snapshot/snapshot-parser';
+import { createWasmNumberTokenizer } from '../src/snapshot/wasm-number-tokenizer';
 import { makeTempDir } from './helpers/temp-dir';
 
 /**
@@ -101,3 +104,54 @@ test('a number split after a zero is not a leading zero ("1|05" is 105)', () => 
   const cut = nodesAt + match.index + 2;
   assertSameGraph(parseInPieces([cut]), whole);
 });
+
+/** Both implementations of the one interface, with a window of `windowBytes` (default: their own). */
+const TOKENIZERS: Record<'wasm' | 'js', (windowBytes?: number) => NumberTokenizer> = {
+  wasm: (windowBytes) => {
+    const tokenizer = createWasmNumberTokenizer(windowBytes);
+    assert.ok(tokenizer, 'WebAssembly is available');
+    return tokenizer;
+  },
+  js: (windowBytes) => createJsNumberTokenizer(windowBytes),
+};
+
+/** Feeds a number list (after its '[', up to its ']') in pieces of `step` bytes; returns its numbers. */
+function tokenizeAll(tokenizer: NumberTokenizer, list: Buffer, step: number): number[] {
+  const numbers: number[] = [];
+  tokenizer.reset();
+  for (let at = 0; at < list.length; at += step) {
+    const end = Math.min(list.length, at + step);
+    for (let i = at; i < end; ) {
+      const windowEnd = Math.min(end, i + tokenizer.windowBytes);
+      const stop = tokenizer.tokenize(list, i, end);
+      assert.equal(tokenizer.error, TOKEN_OK, `no error at byte ${stop}`);
+      for (let k = 0; k < tokenizer.count; k++) numbers.push(tokenizer.values[k]);
+      if (stop < windowEnd) {
+        assert.equal(String.fromCharCode(list[stop]), ']', `stopped at the closing bracket, byte ${stop}`);
+        if (tokenizer.mode !== EXPECT_NUMBER) numbers.push(tokenizer.pending);
+        return numbers;
+      }
+      i = stop;
+    }
+  }
+  assert.fail('the list has no closing bracket');
+}
+
+for (const [name, create] of Object.entries(TOKENIZERS)) {
+  test(`${name} tokenizer through the NumberTokenizer interface: the nodes array at every piece and window size`, () => {
+    const text = bytes.toString('latin1');
+    const start = text.indexOf('"nodes":[') + 9;
+    const list = bytes.subarray(start, text.indexOf(']', start) + 1);
+    const expected = JSON.parse(`[${list.toString('latin1')}`) as number[];
+    // Byte by byte over a prefix (cut at a comma), and larger pieces over the whole array.
+    const prefixEnd = list.indexOf(',', 16 * 1024);
+    const prefix = Buffer.concat([list.subarray(0, prefixEnd), Buffer.from(']')]);
+    const prefixExpected = JSON.parse(`[${prefix.toString('latin1')}`) as number[];
+    for (const windowBytes of [undefined, 7, 1]) {
+      assert.deepEqual(tokenizeAll(create(windowBytes), prefix, 1), prefixExpected, `pieces of 1 byte, window ${windowBytes ?? 'default'}`);
+      for (const step of [13, 4096, list.length]) {
+        assert.deepEqual(tokenizeAll(create(windowBytes), list, step), expected, `pieces of ${step} bytes, window ${windowBytes ?? 'default'}`);
+      }
+    }
+  });
+}

@@ -19,7 +19,7 @@ export interface TypeTotals {
  * Per-type count and self size, as DevTools' Summary view computes them (HeapSnapshot.buildAggregates):
  * nodes with a self size of 0 (V8's synthetic grouping nodes such as "(GC roots)") are not counted.
  * `into` (nodeCount entries) receives the class ids; the analysis passes graph.nodeName, which is
- * not needed once the names are resolved.
+ * not needed once the names are resolved (graph-handover.ts, takeNodeNamesAsClassIds).
  */
 export function typeTotals(graph: HeapGraph, into?: Uint32Array): TypeTotals {
   const { classOf, names } = classifyNodes(graph, into);

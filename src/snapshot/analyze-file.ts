@@ -1,5 +1,5 @@
-import { typeRows, typeTotals } from './aggregate-types';
-import { computeDominators } from './dominators';
+import { typeRows } from './aggregate-types';
+import { takeGraphForDominators, takeNodeNamesAsClassIds } from './graph-handover';
 import { attributeOwnedSizes } from './owned-sizes';
 import { loadSnapshotFile } from './load-snapshot';
 import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './types';
@@ -37,18 +37,10 @@ export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = 
   const edgeCount = graph.edgeCount;
   let totalSize = 0;
   for (let i = 0; i < nodeCount; i++) totalSize += graph.selfSize[i];
-  // Order matters for memory: self sizes are settled and summed per type first, class ids go
-  // into the node-name array (names are resolved by then), and the dominator search then
-  // accumulates retained sizes in the self-size array itself.
-  const ownedWork = attributeOwnedSizes(graph);
-  const totals = typeTotals(graph, graph.nodeName);
-  const dominators = computeDominators(graph, {
-    releaseEdges: true,
-    attributeOwnedSizes: false,
-    retainedInPlace: true,
-    spare: ownedWork,
-    onProgress: (done, total) => report({ phase: 'dominators', done, total }, done === total),
-  });
+  // Each step takes over the arrays of the one before (graph-handover.ts): memory stays near the graph's size.
+  const owners = attributeOwnedSizes(graph);
+  const classified = takeNodeNamesAsClassIds(graph);
+  const { totals, dominators, strings } = takeGraphForDominators(classified, owners, (done, total) => report({ phase: 'dominators', done, total }, done === total));
   const t2 = now();
   report({ phase: 'aggregate', done: 0, total: 1 }, true);
   const types = typeRows(totals, dominators);
@@ -57,7 +49,7 @@ export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = 
   return {
     nodeCount,
     edgeCount,
-    stringCount: graph.strings.count,
+    stringCount: strings.count,
     totalSize,
     reachableSize: dominators.reachableSize,
     types,

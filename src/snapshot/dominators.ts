@@ -1,5 +1,5 @@
 import { essentialEdges } from './essential-edges';
-import type { HeapGraph } from './heap-graph';
+import type { HeapGraph, SearchableGraph } from './heap-graph';
 import { attributeOwnedSizes } from './owned-sizes';
 
 export interface Dominators {
@@ -19,27 +19,30 @@ export interface Dominators {
 
 export interface DominatorOptions {
   /**
-   * Drop the graph's edge arrays once they are no longer needed (the analysis never looks at
-   * edges again) and reuse their memory for the search. The graph's edge fields are left empty.
-   */
-  releaseEdges?: boolean;
-  /**
    * Apply DevTools' shallow-size attribution first (owned-sizes.ts; mutates graph.selfSize).
    * Default true, so retained sizes match what DevTools shows.
    */
   attributeOwnedSizes?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** How the search gets its work arrays: fresh, or reused from a graph it takes over (graph-handover.ts). */
+export interface SearchOptions {
   /**
-   * Accumulate retained sizes in graph.selfSize's own array (which then holds retained sizes):
-   * saves 8 bytes per node for a caller that has already used the self sizes.
+   * Take over the graph's arrays the analysis is done with instead of allocating (the edges,
+   * node ids and types; see below), and empty those fields of the graph.
    */
-  retainedInPlace?: boolean;
-  /** A finished work array of at least nodeCount + 1 entries to reuse (e.g. attributeOwnedSizes'). */
-  spare?: Uint32Array | null;
+  releaseEdges: boolean;
+  /** Accumulate retained sizes in graph.selfSize's own array, which then holds retained sizes. */
+  retainedInPlace: boolean;
+  /** A finished work array of at least nodeCount + 1 entries to reuse (owned-sizes.ts' owners). */
+  spare: Uint32Array | null;
   onProgress?: (done: number, total: number) => void;
 }
 
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_BUFFER = new ArrayBuffer(0);
 
 /**
  * Dominator tree and retained sizes with Chrome DevTools' semantics: Lengauer & Tarjan, "A fast
@@ -56,10 +59,16 @@ const EMPTY_U8 = new Uint8Array(0);
  * top-level functions taking their arrays as arguments, which V8 optimizes into register loops.
  */
 export function computeDominators(graph: HeapGraph, options: DominatorOptions = {}): Dominators {
+  const owners = options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null;
+  return searchDominators(graph, { releaseEdges: false, retainedInPlace: false, spare: owners, onProgress: options.onProgress });
+}
+
+/** computeDominators without the attribution step, on fresh or taken-over work arrays. */
+export function searchDominators(graph: SearchableGraph, options: SearchOptions): Dominators {
   const nodeCount = graph.nodeCount;
   const report = options.onProgress ?? (() => {});
-  const release = options.releaseEdges === true;
-  const ownedWork = (options.attributeOwnedSizes !== false ? attributeOwnedSizes(graph) : null) ?? options.spare ?? null;
+  const release = options.releaseEdges;
+  const ownedWork = options.spare;
   // Retainer counts per target are taken in the same pass that classifies the edges.
   const predFirst = ownedWork && ownedWork.length >= nodeCount + 1 ? ownedWork.fill(0) : new Uint32Array(nodeCount + 1);
   const { bits: essential, spare: pageWork, retainingEdges: predTotal } = essentialEdges(graph, predFirst);
@@ -72,12 +81,13 @@ export function computeDominators(graph: HeapGraph, options: DominatorOptions = 
   const spareIds = release ? graph.nodeId : EMPTY_U32;
   // The loader puts node and edge types in one buffer (nodeCount + edgeCount bytes); with about
   // three edges per node it holds one more search array.
-  const typeBuffer = release && graph.nodeType.buffer === graph.edgeType.buffer ? graph.nodeType.buffer : null;
+  const typeBuffer = release ? graph.typeBuffer : null;
   if (release) {
     graph.edgeName = EMPTY_U32;
     graph.edgeType = EMPTY_U8;
     graph.nodeType = EMPTY_U8;
     graph.nodeId = EMPTY_U32;
+    graph.typeBuffer = EMPTY_BUFFER;
   }
   const predList = spareNames.length >= predTotal ? spareNames.subarray(0, predTotal) : new Uint32Array(predTotal);
   fillRetainers(nodeCount, firstEdge, edgeTarget, essential, predFirst, predList);

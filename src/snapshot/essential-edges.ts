@@ -1,4 +1,4 @@
-import { typeIndexes, type HeapGraph } from './heap-graph';
+import { typeIndexes, type SearchableGraph } from './heap-graph';
 
 /**
  * Which edges retain, with Chrome DevTools' rules (HeapSnapshot.ts, computeIsEssentialEdge and
@@ -23,7 +23,7 @@ import { typeIndexes, type HeapGraph } from './heap-graph';
  * spare array of nodeCount + 1 entries the caller may reuse. When `retainerCounts` is given,
  * retainerCounts[c] is incremented for every retaining edge into c (saves the caller a pass).
  */
-export function essentialEdges(graph: HeapGraph, retainerCounts?: Uint32Array): { bits: Uint32Array; spare: Uint32Array; retainingEdges: number } {
+export function essentialEdges(graph: SearchableGraph, retainerCounts?: Uint32Array): { bits: Uint32Array; spare: Uint32Array; retainingEdges: number } {
   const { nodeCount, edgeCount, firstEdge, edgeType, edgeTarget, edgeName, nodeId } = graph;
   const t = typeIndexes(graph);
   const { owned: pageOwned, stack: spare } = pageOwnedNodes(graph, t.weakEdge, t.shortcutEdge, t.elementEdge, t.synthetic);
@@ -82,7 +82,7 @@ function classifyEdges(
 }
 
 /** Marks nodes reachable from the root's user roots through non-weak edges (DevTools' pageObject flag). */
-function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): { owned: Uint8Array; stack: Uint32Array } {
+function pageOwnedNodes(graph: SearchableGraph, weakEdge: number, shortcutEdge: number, elementEdge: number, synthetic: number): { owned: Uint8Array; stack: Uint32Array } {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
   const owned = new Uint8Array(nodeCount);
   const stack = new Uint32Array(nodeCount + 1);
@@ -92,7 +92,7 @@ function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number
     const type = edgeType[e];
     if (type === elementEdge) {
       // "(Document DOM trees)" is a browser-only synthetic root; its name is kept only if needed.
-      if (nodeType[child] !== synthetic || strings.get(nodeName[child]) !== '(Document DOM trees)') continue;
+      if (nodeType[child] !== synthetic || !nodeName || strings.get(nodeName[child]) !== '(Document DOM trees)') continue;
     } else if (type !== shortcutEdge) {
       continue;
     }
@@ -114,7 +114,7 @@ function pageOwnedNodes(graph: HeapGraph, weakEdge: number, shortcutEdge: number
 }
 
 /** String index of each WeakMap ephemeron edge name -> the table's node id named in it. */
-function ephemeronTables(graph: HeapGraph): Map<number, number> {
+function ephemeronTables(graph: SearchableGraph): Map<number, number> {
   const result = new Map<number, number>();
   const pattern = /^\d+ \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$/;
   for (const i of graph.strings.keptIndices()) {

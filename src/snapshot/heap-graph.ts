@@ -9,6 +9,11 @@ import type { StringTable } from './string-table';
 export interface HeapGraph {
   nodeCount: number;
   edgeCount: number;
+  /**
+   * nodeType and edgeType are two views of this one buffer (nodeCount + edgeCount bytes): once the
+   * dominator search has classified the edges, both are dead and it reuses the space (dominators.ts).
+   */
+  typeBuffer: ArrayBuffer;
   /** meta.node_types[0] and meta.edge_types[0]: names of the type enums below. */
   nodeTypeNames: readonly string[];
   edgeTypeNames: readonly string[];
@@ -27,6 +32,32 @@ export interface HeapGraph {
   strings: StringTable;
   /** Bytes of input consumed. */
   byteLength: number;
+}
+
+/**
+ * What the dominator search reads of a graph. Node names serve only to recognise a browser's
+ * "(Document DOM trees)" root (essential-edges.ts); a graph whose name array has been handed over
+ * to class ids (graph-handover.ts) has none, and its kept strings would not hold that name anyway.
+ */
+export type SearchableGraph = Omit<HeapGraph, 'nodeName'> & { nodeName?: Uint32Array };
+
+/** The per-node and per-edge arrays of a graph, as the loader fills them. */
+export type GraphArrays = Pick<HeapGraph, 'typeBuffer' | 'nodeType' | 'nodeName' | 'nodeId' | 'selfSize' | 'firstEdge' | 'edgeType' | 'edgeName' | 'edgeTarget'>;
+
+/** Allocates the arrays for the header's counts (checked against the input size beforehand). */
+export function allocateGraphArrays(nodeCount: number, edgeCount: number): GraphArrays {
+  const typeBuffer = new ArrayBuffer(nodeCount + edgeCount);
+  return {
+    typeBuffer,
+    nodeType: new Uint8Array(typeBuffer, 0, nodeCount),
+    nodeName: new Uint32Array(nodeCount),
+    nodeId: new Uint32Array(nodeCount),
+    selfSize: new Float64Array(nodeCount),
+    firstEdge: new Uint32Array(nodeCount + 1),
+    edgeType: new Uint8Array(typeBuffer, nodeCount, edgeCount),
+    edgeName: new Uint32Array(edgeCount),
+    edgeTarget: new Uint32Array(edgeCount),
+  };
 }
 
 /** Indexes of the node and edge types the analysis treats specially (-1 when absent). */

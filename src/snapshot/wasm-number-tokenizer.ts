@@ -1,92 +1,28 @@
+import { F64, I32, OP, createAssembler, section, uleb } from './wasm-assembler';
+import type { NumberTokenizer, TokenizerError, TokenizerMode } from './number-tokenizer';
+
 /**
- * The loader's hot loop, tokenizing the digits of `nodes` and `edges`, as a tiny WebAssembly
- * function. It is about a quarter of a whole analysis in JavaScript; compiled WebAssembly runs it
- * without bounds checks or deoptimization and is roughly twice as fast here. The module is
- * assembled at load time from the instruction list below, so the source is the readable
- * listing, not an opaque binary. Behaviour is exactly that of tokenizeNumbers in
- * snapshot-parser.ts (the JavaScript fallback), which the tests compare it with.
+ * The number tokenizer (number-tokenizer.ts) as a tiny WebAssembly function. Tokenizing is about
+ * a quarter of a whole analysis in JavaScript; compiled WebAssembly runs it without bounds checks
+ * or deoptimization and is roughly twice as fast here. The module is assembled at load time from
+ * the instruction list below (wasm-assembler.ts), so the source is the readable listing, not an
+ * opaque binary. Behaviour is exactly that of the JavaScript tokenizer (js-number-tokenizer.ts),
+ * which the tests compare it with.
  *
  * Memory layout (one WebAssembly memory):
- *   0..8    f64  number in progress (carried across chunks)
+ *   0..8    f64  number in progress (carried across calls)
  *   8..12   i32  mode: 0 expecting a number, 1 in a number, 2 after a number and whitespace
  *   12..16  i32  numbers written by the last call
  *   16..20  i32  error of the last call: 0 none, 1 empty element, 2 missing comma, 3 leading zero
- *   64..    input bytes (one chunk), then the output numbers (f64).
+ *   64..    input bytes (one window, copied in), then the output numbers (f64).
  */
 
 export const WASM_INPUT_OFFSET = 64;
 
-// Opcodes (WebAssembly core spec, binary format).
-const OP = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Load: 0x28, f64Load: 0x2b, i32Load8u: 0x2d, i32Store: 0x36, f64Store: 0x39,
-  i32Const: 0x41, f64Const: 0x44,
-  i32Eqz: 0x45, i32Eq: 0x46, i32LtU: 0x49, i32GeU: 0x4f, f64Eq: 0x61,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Or: 0x72, i32ShrU: 0x76,
-  f64Add: 0xa0, f64Mul: 0xa2, f64ConvertI32U: 0xb8,
-} as const;
-const I32 = 0x7f;
-const F64 = 0x7c;
-const VOID = 0x40;
+/** Input window: small, since its output area (8 bytes per possible number) is in memory for good. */
+const WASM_WINDOW_BYTES = 64 * 1024;
 
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-/** A tiny assembler: structured blocks with named labels, so branch depths are computed, not counted by hand. */
-function createAssembler() {
-  const code: number[] = [];
-  const labels: string[] = [];
-  const depth = (label: string): number => {
-    const at = labels.lastIndexOf(label);
-    if (at < 0) throw new Error(`no label ${label}`);
-    return labels.length - 1 - at;
-  };
-  return {
-    code,
-    op: (...bytes: number[]) => void code.push(...bytes),
-    open: (kind: 'block' | 'loop' | 'if', label: string, type: number = VOID) => {
-      code.push(OP[kind], type);
-      labels.push(label);
-    },
-    else: () => void code.push(OP.else),
-    end: () => {
-      labels.pop();
-      code.push(OP.end);
-    },
-    br: (label: string) => void code.push(OP.br, ...uleb(depth(label))),
-    brIf: (label: string) => void code.push(OP.brIf, ...uleb(depth(label))),
-    get: (local: number) => void code.push(OP.localGet, ...uleb(local)),
-    set: (local: number) => void code.push(OP.localSet, ...uleb(local)),
-    tee: (local: number) => void code.push(OP.localTee, ...uleb(local)),
-    i32: (value: number) => void code.push(OP.i32Const, ...sleb(value)),
-    f64: (value: number) => {
-      const bytes = new Uint8Array(new Float64Array([value]).buffer);
-      code.push(OP.f64Const, ...bytes);
-    },
-  };
-}
-
-/** tok(p, end, out) -> p: the function body, following tokenizeNumbers line by line. */
+/** tok(p, end, out) -> p: the function body, following js-number-tokenizer.ts's tokenizeNumbers line by line. */
 function tokenizerBody(): number[] {
   // Parameters 0..2, then locals.
   const P = 0;
@@ -289,10 +225,6 @@ function tokenizerBody(): number[] {
   return [2, 4, I32, 1, F64, ...a.code];
 }
 
-function section(id: number, bytes: number[]): number[] {
-  return [id, ...uleb(bytes.length), ...bytes];
-}
-
 /** The whole module: one exported memory and one exported function `tok`. */
 export function tokenizerModuleBytes(pages: number): Uint8Array {
   const body = tokenizerBody();
@@ -308,27 +240,18 @@ export function tokenizerModuleBytes(pages: number): Uint8Array {
   ]);
 }
 
-export interface WasmTokenizer {
-  /** Room for the input chunk (bytes), written by the caller before `run`. */
-  input: Uint8Array;
-  /** Output numbers of the last run. */
-  output: Float64Array;
-  /** Tokenizes input[0..length); returns the input index where it stopped. */
-  run(length: number, carry: Float64Array): number;
-}
-
 /** The part of the WebAssembly JS API used here (the project's type libraries do not declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
-/** Instantiates the tokenizer for chunks of up to `maxChunk` bytes; null where WebAssembly is unavailable. */
-export function createWasmTokenizer(maxChunk: number): WasmTokenizer | null {
+/** Instantiates the tokenizer for windows of `windowBytes`; null where WebAssembly is unavailable. */
+export function createWasmNumberTokenizer(windowBytes: number = WASM_WINDOW_BYTES): NumberTokenizer | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
-  const outOffset = WASM_INPUT_OFFSET + Math.ceil(maxChunk / 8) * 8;
-  const outCount = (maxChunk >>> 1) + 2;
+  const outOffset = WASM_INPUT_OFFSET + Math.ceil(windowBytes / 8) * 8;
+  const outCount = (windowBytes >>> 1) + 2;
   const bytes = outOffset + outCount * 8;
   const pages = Math.ceil(bytes / 65536);
   let wasmExports: Record<string, unknown>;
@@ -340,18 +263,30 @@ export function createWasmTokenizer(maxChunk: number): WasmTokenizer | null {
   const memory = wasmExports.memory as { buffer: ArrayBuffer };
   const tok = wasmExports.tok as (p: number, end: number, out: number) => number;
   const state = new DataView(memory.buffer, 0, WASM_INPUT_OFFSET);
+  const input = new Uint8Array(memory.buffer, WASM_INPUT_OFFSET, windowBytes);
   return {
-    input: new Uint8Array(memory.buffer, WASM_INPUT_OFFSET, maxChunk),
-    output: new Float64Array(memory.buffer, outOffset, outCount),
-    run(length, carry) {
-      state.setFloat64(0, carry[0], true);
-      state.setInt32(8, carry[2], true);
-      const stop = tok(WASM_INPUT_OFFSET, WASM_INPUT_OFFSET + length, outOffset) - WASM_INPUT_OFFSET;
-      carry[0] = state.getFloat64(0, true);
-      carry[2] = state.getInt32(8, true);
-      carry[1] = state.getInt32(12, true);
-      carry[3] = state.getInt32(16, true);
-      return stop;
+    windowBytes,
+    values: new Float64Array(memory.buffer, outOffset, outCount),
+    get count() {
+      return state.getInt32(12, true);
+    },
+    get error() {
+      return state.getInt32(16, true) as TokenizerError;
+    },
+    get mode() {
+      return state.getInt32(8, true) as TokenizerMode;
+    },
+    get pending() {
+      return state.getFloat64(0, true);
+    },
+    tokenize(buf, start, end) {
+      const length = Math.min(end, start + windowBytes) - start;
+      input.set(buf.subarray(start, start + length));
+      return start + tok(WASM_INPUT_OFFSET, WASM_INPUT_OFFSET + length, outOffset) - WASM_INPUT_OFFSET;
+    },
+    reset() {
+      state.setFloat64(0, 0, true);
+      state.setInt32(8, 0, true);
     },
   };
 }
