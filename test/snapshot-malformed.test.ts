@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -7,10 +6,10 @@ import type { ErrorCode } from '../src/shared/errors';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { loadSnapshotText } from '../src/snapshot/load-snapshot';
 import { createSeededRandom } from '../support/seeded-random';
-import { runCappedNode } from './helpers/capped-child';
 import { expectSnapshotError, assertOneLine } from './helpers/snapshot-errors';
 import { makeTempDir } from './helpers/temp-dir';
-import { createTinySnapshot, serializeV8Layout, v8StringLiteral, NODE_FIELDS, type TinySnapshotObject } from './helpers/tiny-snapshot';
+import { baseObject, baseText, damaged } from './helpers/damaged-snapshot';
+import { NODE_FIELDS, type TinySnapshotObject } from './helpers/tiny-snapshot';
 
 /**
  * Malformed snapshot files: each kind of damage gives its LW_ERR_SNAPSHOT_* code with a one-line
@@ -19,7 +18,6 @@ import { createTinySnapshot, serializeV8Layout, v8StringLiteral, NODE_FIELDS, ty
  */
 
 const TRUNCATED_OR_SYNTAX: ErrorCode[] = ['LW_ERR_SNAPSHOT_TRUNCATED', 'LW_ERR_SNAPSHOT_SYNTAX'];
-const CHILD = path.join(__dirname, 'fixtures', 'analyze-snapshot-child.js');
 const F = NODE_FIELDS.length;
 
 const tmp = makeTempDir('snapshot-malformed');
@@ -30,47 +28,6 @@ function writeTemp(content: string | Buffer): string {
   const file = path.join(tmp.dir, `case-${++fileSeq}.heapsnapshot`);
   fs.writeFileSync(file, content);
   return file;
-}
-
-/** A small snapshot with every edge type and strings that need escapes. */
-function baseObject(): TinySnapshotObject {
-  const s = createTinySnapshot();
-  const gc = s.node('synthetic', '(GC roots)', 0);
-  const app = s.node('object', 'App', 40);
-  s.edge(s.root, gc, 'element', 1);
-  s.edge(gc, app, 'element', 0);
-  const names = ['quote " backslash \\ slash /', 'caf\u00e9 \u2603 snowman', 'emoji \u{1F600} pair', 'control \u0001\t\n\r\b\f', 'plain'];
-  let previous = app;
-  for (let i = 0; i < 12; i++) {
-    const session = s.node('object', `Session ${names[i % names.length]}`, 56 + i);
-    const label = s.node('string', names[(i + 1) % names.length], 24 + i);
-    const fn = s.node('closure', `handler${i}`, 32);
-    const ctx = s.node('hidden', 'system / Context', 48);
-    const elements = s.node('array', '(object elements)', 16 + 8 * i);
-    s.edge(app, session, 'element', i);
-    s.edge(session, label, 'property', names[i % names.length]);
-    s.edge(session, fn, 'property', 'onEvent');
-    s.edge(fn, ctx, 'internal', 'context');
-    s.edge(ctx, session, 'context', 'self');
-    s.edge(session, elements, 'internal', 'elements');
-    s.edge(elements, label, 'element', 0);
-    s.edge(elements, fn, 'hidden', 1);
-    s.edge(previous, session, 'weak', 'next');
-    s.edge(session, app, 'shortcut', 'app');
-    previous = session;
-  }
-  return s.toObject();
-}
-
-function baseText(options: { rawUtf8?: boolean } = {}): string {
-  return serializeV8Layout(baseObject(), options);
-}
-
-/** Mutates a copy of the base snapshot and serialises it in V8's layout. */
-function damaged(mutate: (s: TinySnapshotObject) => void): string {
-  const s = baseObject();
-  mutate(s);
-  return serializeV8Layout(s);
 }
 
 /** Checks one damaged text through both entry points: the text loader and the file analysis. */
@@ -292,110 +249,4 @@ test('trailing whitespace after the final brace is fine', async () => {
 test('a file that is not there, or is a directory: IO', async () => {
   await expectSnapshotError('missing file', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(path.join(tmp.dir, 'does-not-exist.heapsnapshot')));
   await expectSnapshotError('a directory', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(tmp.dir));
-});
-
-// --- Limits, in a child process with a small V8 heap and a capped address space --------------
-
-/** Memory caps for the limit tests: a 96 MB V8 heap and ~1 GB of address space above Node's own. */
-const CAPS = { maxOldSpaceMb: 96, virtualMemoryKb: 1_900_000 };
-/** Peak resident memory a bounded load may reach (Node itself starts at ~45 MB). */
-const PEAK_RSS_LIMIT = 200 * 1024 * 1024;
-
-interface ChildOutcome {
-  ok: boolean;
-  code?: string;
-  message?: string;
-  nodeCount?: number;
-  peakRss: number;
-}
-
-async function analyzeInCappedChild(file: string): Promise<ChildOutcome> {
-  const result = await runCappedNode(CHILD, [file], CAPS);
-  const line = result.stdout.trim().split('\n').pop() ?? '';
-  assert.ok(result.code === 0 && line.startsWith('{'), `the child finished cleanly (exit ${result.code}, signal ${result.signal}); stderr: ${result.stderr.slice(-2000)}`);
-  return JSON.parse(line) as ChildOutcome;
-}
-
-test('a header claiming 2^31 nodes on a tiny file fails fast, without allocating for them', async () => {
-  // Documented (snapshot-meta.ts): counts that a file of this size cannot hold are TRUNCATED
-  // (the file was cut short, or the counts are wrong) before anything is allocated; counts beyond
-  // 2^32 - 2 are META.
-  for (const [what, code, mutate] of [
-    ['node_count 2^31', 'LW_ERR_SNAPSHOT_TRUNCATED', (s: TinySnapshotObject) => (s.snapshot.node_count = 2 ** 31)],
-    ['edge_count 2^31', 'LW_ERR_SNAPSHOT_TRUNCATED', (s: TinySnapshotObject) => (s.snapshot.edge_count = 2 ** 31)],
-    ['node_count 30 million', 'LW_ERR_SNAPSHOT_TRUNCATED', (s: TinySnapshotObject) => (s.snapshot.node_count = 30_000_000)],
-    ['node_count 2^53', 'LW_ERR_SNAPSHOT_META', (s: TinySnapshotObject) => (s.snapshot.node_count = 2 ** 53)],
-  ] as const) {
-    const file = writeTemp(damaged(mutate));
-    assert.ok(fs.statSync(file).size < 100_000, 'the file really is tiny');
-    const outcome = await analyzeInCappedChild(file);
-    assert.equal(outcome.ok, false, `${what}: rejected`);
-    assert.equal(outcome.code, code, `${what}: ${outcome.message}`);
-    assertOneLine(what, outcome.message!);
-    assert.ok(outcome.peakRss < PEAK_RSS_LIMIT, `${what}: peak RSS ${outcome.peakRss} stays under ${PEAK_RSS_LIMIT}`);
-  }
-});
-
-/**
- * Streams a valid snapshot whose node 1 (of `nodeType`) is named by a string of `length` 'a's
- * (with no closing quote if `unterminated`).
- */
-async function writeHugeStringSnapshot(length: number, unterminated: boolean, nodeType: 'string' | 'object' = 'string'): Promise<string> {
-  const s = createTinySnapshot();
-  const big = s.node(nodeType, 'PLACEHOLDER', 32);
-  s.edge(s.root, big, 'element', 0);
-  const object = s.toObject();
-  const text = serializeV8Layout(object);
-  const marker = v8StringLiteral('PLACEHOLDER');
-  const at = text.lastIndexOf(marker);
-  assert.ok(at > text.indexOf('"strings"'));
-  const file = path.join(tmp.dir, `huge-${++fileSeq}.heapsnapshot`);
-  const out = fs.createWriteStream(file);
-  // events.once rejects if the stream errors while we wait for it to drain.
-  const write = async (chunk: string): Promise<void> => {
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
-  await write(text.slice(0, at) + '"');
-  const chunk = 'a'.repeat(1 << 20);
-  let left = length;
-  while (left > 0) {
-    await write(left >= chunk.length ? chunk : chunk.slice(0, left));
-    left -= chunk.length;
-  }
-  if (!unterminated) await write(`"${text.slice(at + marker.length)}`);
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return file;
-}
-
-for (const nodeType of ['string', 'object'] as const) {
-  // As a string node's value the analysis never needs the text; as an object's name it is the
-  // type name the analysis reports.
-  test(`a 300 MB string naming a${nodeType === 'object' ? 'n object' : ' string'} node: loads or fails with the documented code, in bounded memory`, async () => {
-    const file = await writeHugeStringSnapshot(300 * 1024 * 1024, false, nodeType);
-    try {
-      const outcome = await analyzeInCappedChild(file);
-      if (outcome.ok) assert.equal(outcome.nodeCount, 2, 'the graph is intact');
-      else {
-        // Documented (snapshot-parser.ts): STRING for a string longer than V8 can write.
-        assert.equal(outcome.code, 'LW_ERR_SNAPSHOT_STRING', `${outcome.code}: ${outcome.message}`);
-        assertOneLine('huge string', outcome.message!);
-      }
-      assert.ok(outcome.peakRss < PEAK_RSS_LIMIT, `peak RSS ${outcome.peakRss} stays under ${PEAK_RSS_LIMIT}`);
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
-  });
-}
-
-test('a string that never closes (50 MB to the end of the file): TRUNCATED in bounded memory', async () => {
-  const file = await writeHugeStringSnapshot(50 * 1024 * 1024, true);
-  try {
-    const outcome = await analyzeInCappedChild(file);
-    assert.equal(outcome.ok, false, 'rejected');
-    assert.equal(outcome.code, 'LW_ERR_SNAPSHOT_TRUNCATED', `${outcome.code}: ${outcome.message}`);
-    assertOneLine('unterminated string', outcome.message!);
-    assert.ok(outcome.peakRss < PEAK_RSS_LIMIT, `peak RSS ${outcome.peakRss} stays under ${PEAK_RSS_LIMIT}`);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
 });
