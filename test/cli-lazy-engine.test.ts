@@ -11,7 +11,7 @@ import { createTinySnapshot } from './helpers/tiny-snapshot';
 
 /*
  * The embedded engine (chDB, through @clickhouse/client) is loaded only by the commands that open
- * a store: it adds ~160 MB of RSS to any process that requires it. Each case runs the real bin in
+ * a store: it adds ~150 MB of RSS to any process that requires it. Each case runs the real bin in
  * a fresh process with a preload that lists every module file it loaded.
  */
 const tmp = makeTempDir('lazy-engine');

@@ -2,7 +2,7 @@ import type { Store, StoreOptions } from '../store/types';
 
 /**
  * Opens the store, loading it first. The store is the one user of `@clickhouse/client` and of
- * chDB, whose native engine alone adds ~160 MB of RSS the moment it is required, so only the
+ * chDB, which add ~150 MB of RSS the moment they are required, so only the
  * commands that open a store may load it: `leakwatch --help`, `analyze` or `check --collector`
  * never do (test/cli-lazy-engine.test.ts). Under `module: nodenext` tsc keeps this `import()` as
  * Node's own dynamic import (a CommonJS build turns a static import into a `require` at the top of
