@@ -16,12 +16,13 @@ import { aggregateByDominatorTree, type TypeTotal } from './dominator-aggregate'
  *   devtools   heap-snapshot-toolkit parse() (Chrome DevTools' heap snapshot worker code), then
  *              aggregatesWithFilter({}), the call behind DevTools' Summary/Constructor view;
  *   jsonparse  JSON.parse of the whole file: the naive baseline, which cannot hold large files.
+ * (`leakwatch-cli`, the `leakwatch analyze` bin in its own process, is run by cli-engine.ts.)
  *
  * Prints one JSON line (EngineResult) on stdout as its last line. An engine error is reported in
  * that line (exit code 0); a crash or out-of-memory kill is left for the parent to report.
  */
 
-export const ENGINES = ['leakwatch', 'memlab', 'devtools', 'jsonparse'] as const;
+export const ENGINES = ['leakwatch', 'leakwatch-cli', 'memlab', 'devtools', 'jsonparse'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 export interface EngineResult {
@@ -181,7 +182,7 @@ async function loadJsonParse(): Promise<(file: string) => Promise<EngineOutput>>
   };
 }
 
-const LOADERS: Record<EngineName, EngineLoader> = {
+const LOADERS: Record<Exclude<EngineName, 'leakwatch-cli'>, EngineLoader> = {
   leakwatch: loadLeakwatch,
   memlab: loadMemlab,
   devtools: loadDevtools,
@@ -194,13 +195,13 @@ function peakRssBytes(): number {
 
 async function main(): Promise<void> {
   const [engine, file] = process.argv.slice(2) as [EngineName | undefined, string | undefined];
-  if (!engine || !file || !ENGINES.includes(engine)) {
-    throw new Error(`usage: engine-child <${ENGINES.join('|')}> <file.heapsnapshot>`);
+  if (!engine || !file || !Object.hasOwn(LOADERS, engine)) {
+    throw new Error(`usage: engine-child <${Object.keys(LOADERS).join('|')}> <file.heapsnapshot>`);
   }
   let started = performance.now();
   let result: EngineResult;
   try {
-    const analyse = await LOADERS[engine]();
+    const analyse = await LOADERS[engine as keyof typeof LOADERS]();
     started = performance.now();
     const output = await analyse(file);
     result = {

@@ -7,6 +7,7 @@ import { GENERATOR_VERSION } from './heap-model';
 import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type EngineRun, type SizeRun } from './report';
 import { ENGINES, type EngineName, type EngineResult } from './engine-child';
 import { runCaptureBench } from './capture-main';
+import { cliEngineArgs, cliEngineResult } from './cli-engine';
 
 /**
  * `npm run bench:snapshot`: how our snapshot analysis compares with memlab and Chrome DevTools'
@@ -19,12 +20,12 @@ import { runCaptureBench } from './capture-main';
  *
  * Options:
  *   --sizes 50,300,1000   target snapshot sizes in MB
- *   --engines leakwatch,memlab,devtools,jsonparse
+ *   --engines leakwatch,leakwatch-cli,memlab,devtools,jsonparse
  *   --with-2gb            also a 2000 MB snapshot, analysed by our engine only (it must complete)
  *   --engines-2gb <list>  engines for the 2000 MB snapshot (leakwatch)
  *   --dir <dir>           snapshot cache (default: <os tmpdir>/leakwatch-bench-snapshots)
  *   --regenerate          ignore cached snapshots
- *   --max-old-space <MB>  V8 heap limit of every engine process (16000)
+ *   --max-old-space <MB>  V8 heap limit of every engine process but leakwatch-cli (16000)
  *   --timeout-min <min>   per child process (60)
  *   --repeat <n>          rounds (fresh processes) per engine on files under --repeat-below (3);
  *                         the table shows the medians and every round's ratios
@@ -187,11 +188,12 @@ function describeGeneration(snapshot: SnapshotFile): string {
 }
 
 async function runEngine(engine: EngineName, file: string, options: BenchOptions): Promise<EngineRun> {
+  const cli = engine === 'leakwatch-cli';
   const outcome = await runChild(
-    [`--max-old-space-size=${options.maxOldSpaceMb}`, path.join(__dirname, 'engine-child.js'), engine, file],
+    cli ? cliEngineArgs(file) : [`--max-old-space-size=${options.maxOldSpaceMb}`, path.join(__dirname, 'engine-child.js'), engine, file],
     { timeoutMs: options.timeoutMs },
   );
-  const result = outcome.code === 0 ? lastJsonLine<EngineResult>(outcome.stdout) : null;
+  const result = cli ? cliEngineResult(outcome) : outcome.code === 0 ? lastJsonLine<EngineResult>(outcome.stdout) : null;
   const childPeak = result?.peakRssBytes ?? 0;
   const run: EngineRun = {
     engine,
@@ -209,7 +211,7 @@ async function runEngine(engine: EngineName, file: string, options: BenchOptions
   const status = run.ok
     ? `${(run.wallMs / 1000).toFixed(1)} s, peak RSS ${formatBytes(run.peakRssBytes)} (child ${formatBytes(childPeak)}, sampled ${formatBytes(outcome.sampledPeakRssBytes)})${phases}`
     : `failed (${run.reason}) after ${(run.wallMs / 1000).toFixed(1)} s, peak RSS >= ${formatBytes(run.peakRssBytes)}`;
-  process.stdout.write(`  ${engine.padEnd(10)} ${status}\n`);
+  process.stdout.write(`  ${engine.padEnd(13)} ${status}\n`);
   return run;
 }
 

@@ -130,6 +130,9 @@ export function formatTable(sizes: readonly SizeRun[], engines: readonly EngineN
       `RSS frac = our peak RSS / the smaller of theirs (budget <= ${BUDGET_RSS_FRACTION.toFixed(3)}).`,
   );
   lines.push('wall = the engine\'s own work in a fresh process (libraries loaded); peak RSS = max of the child\'s maxRSS and sampled VmHWM.');
+  if (engines.includes('leakwatch-cli')) {
+    lines.push('leakwatch-cli = `leakwatch analyze <file> --json` through the bin as a user runs it (default heap limit); its wall is the whole process.');
+  }
   for (const size of sizes) {
     if (size.rounds.length < 2) continue;
     const perRound = size.rounds.map((runs) => verdictFor({ runs }));
@@ -157,7 +160,7 @@ export function formatTopTypes(sizes: readonly SizeRun[]): string {
     for (const run of size.runs) {
       if (!run.ok || !run.result || run.result.top.length === 0) continue;
       const top = run.result.top.map((t) => `${t.type} ${formatBytes(t.retainedSize)}`).join(', ');
-      lines.push(`    ${pad(run.engine, 10, true)} ${top}`);
+      lines.push(`    ${pad(run.engine, 13, true)} ${top}`);
     }
   }
   return lines.join('\n');

@@ -1,12 +1,10 @@
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import type { RunSummary } from '../shared/types';
-import { openStore } from '../store/open-store';
-import { runVerdict } from '../collector/run-verdict';
 import type { TrendResult } from '../trend/types';
-import { callCollector } from './api-client';
-import { addCheckFlags, emitVerdict, resolveCheckThresholds, verdictFromCollector, type CheckFlags, type CheckThresholds } from './check-flags';
-import { collectorToAsk } from './data-dir-owner';
+import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags, type CheckThresholds } from './check-flags';
+import { openRunSource } from './run-source/open-run-source';
+import { openStoreRunSource } from './run-source/store-run-source';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface CheckCommandFlags extends StoreFlags, CheckFlags {
@@ -27,18 +25,12 @@ function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean)
 
 /** Picks the run and gets its verdict from the collector that owns the data (or --collector), else from the store. */
 async function verdictOf(runId: string | undefined, flags: CheckCommandFlags, thresholds: CheckThresholds): Promise<{ run: RunSummary; result: TrendResult }> {
-  const collectorUrl = collectorToAsk(flags);
-  if (collectorUrl) {
-    const { runs } = await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs');
-    const run = pickRun(runs, runId, flags.latest === true);
-    return { run, result: await verdictFromCollector(collectorUrl, run.id, thresholds) };
-  }
-  const store = await openStore(storeOptionsFrom(flags));
+  const source = await openRunSource(flags, () => openStoreRunSource(storeOptionsFrom(flags)));
   try {
-    const run = pickRun(await store.listRuns(), runId, flags.latest === true);
-    return { run, result: await runVerdict(store, run.id, thresholds.options) };
+    const run = pickRun(await source.listRuns(), runId, flags.latest === true);
+    return { run, result: await source.verdict(run.id, thresholds) };
   } finally {
-    await store.close();
+    await source.close();
   }
 }
 

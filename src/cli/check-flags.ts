@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions, TrendResult } from '../trend/types';
-import { callCollector } from './api-client';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
 import { PROJECT_CONFIG_FILE, readCheckConfig } from './project-config';
 
@@ -29,21 +28,12 @@ export function addCheckFlags(command: Command): Command {
     .option('--report <file>', 'also write the report (in --format, json when text) to this file');
 }
 
-/** The verdict settings as query parameters of GET /api/runs/:id/verdict. */
+/** The verdict settings: as typed (the query parameters of GET /api/runs/:id/verdict) and parsed. */
 export interface CheckThresholds {
   maxSlope: string;
   minDuration: string;
   warmup: string;
   options: Partial<TrendOptions>;
-}
-
-function thresholdQuery(t: CheckThresholds): string {
-  return `maxSlope=${encodeURIComponent(t.maxSlope)}&minDuration=${encodeURIComponent(t.minDuration)}&warmup=${encodeURIComponent(t.warmup)}`;
-}
-
-/** A run's verdict from a running collector's API (the store is that collector's to read). */
-export function verdictFromCollector(collectorUrl: string, runId: string, t: CheckThresholds): Promise<TrendResult> {
-  return callCollector<TrendResult>(collectorUrl, `api/runs/${encodeURIComponent(runId)}/verdict?${thresholdQuery(t)}`);
 }
 
 /** Thresholds: the flag, else the project file, else the default; checked here (one-line errors). */

@@ -5,14 +5,13 @@ import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
-import { runVerdict } from '../collector/run-verdict';
 import type { TrendResult } from '../trend/types';
-import { callCollector } from './api-client';
-import { addCheckFlags, emitVerdict, resolveCheckThresholds, verdictFromCollector, type CheckFlags } from './check-flags';
+import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
 import { exitCodeOf, spawnWithProbe } from './child-command';
-import { collectorToAsk } from './data-dir-owner';
-import { startCollectorProcess, type RunningCollector } from './start-collector-process';
+import { openRunSource } from './run-source/open-run-source';
+import { embeddedRunSource } from './run-source/store-run-source';
+import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface RunFlags extends StoreFlags, CheckFlags {
@@ -78,22 +77,18 @@ export function runCommand(): Command {
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
 
-    let collectorUrl = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`));
-    let embedded: RunningCollector | undefined;
-    if (!collectorUrl) {
-      embedded = await startCollectorProcess({
-        storeOptions: storeOptionsFrom(flags),
-        host: flags.host,
-        port,
-        allowPortFallback: flags.port === '7070',
-        token,
-        log,
-        snapshotDir: flags.snapshotDir,
-      });
-      collectorUrl = embedded.collector.url;
-    } else {
-      await callCollector(collectorUrl, 'api/health');
-    }
+    const startEmbedded = async () => embeddedRunSource(await startCollectorProcess({
+      storeOptions: storeOptionsFrom(flags),
+      host: flags.host,
+      port,
+      allowPortFallback: flags.port === '7070',
+      token,
+      log,
+      snapshotDir: flags.snapshotDir,
+    }));
+    const source = await openRunSource(flags, startEmbedded, (owner) => process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`));
+    await source.ensureReachable();
+    const { collectorUrl } = source;
 
     const runId = randomUUID();
     process.stdout.write(`leakwatch UI: ${collectorUrl.replace(/\/$/, '')}/runs/${runId}\n`);
@@ -126,24 +121,17 @@ export function runCommand(): Command {
         clearTimeout(killTimer);
       }
     } catch (err) {
-      await embedded?.close();
+      await source.close();
       throw err;
     }
     const exitCode = exitCodeOf(result);
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
     let verdict: TrendResult | undefined;
     try {
-      if (embedded) {
-        // The probe's last acked batches are already queued in the writer; closing the collector
-        // stores them, and the verdict is read from the store after that.
-        await embedded.collector.endRun(runId, Date.now(), exitCode);
-        await embedded.collector.close();
-        if (thresholds) verdict = await runVerdict(embedded.store, runId, thresholds.options);
-        await embedded.close();
-      } else {
-        await callCollector(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
-        if (thresholds) verdict = await verdictFromCollector(collectorUrl, runId, thresholds);
-      }
+      // Ending the run stores what the probe sent, so the verdict read next sees all of it.
+      await source.endRun(runId, exitCode);
+      if (thresholds) verdict = await source.verdict(runId, thresholds);
+      await source.close();
     } catch (err) {
       if (!(err instanceof LeakwatchError && err.code === 'LW_ERR_NOT_FOUND')) throw err;
       process.stderr.write('leakwatch: the command ended before the probe sent anything (is it a Node.js program?)\n');

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import type { RunSummary } from '../shared/types';
-import { openStore } from '../store/open-store';
-import { callCollector } from './api-client';
-import { collectorToAsk } from './data-dir-owner';
 import { formatBytes, formatDuration, formatTable, formatTime } from './format';
+import { openRunSource } from './run-source/open-run-source';
+import { openStoreRunSource } from './run-source/store-run-source';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface RunsFlags extends StoreFlags {
@@ -16,13 +15,15 @@ interface RunsFlags extends StoreFlags {
  * directory) or straight from the store when nobody holds it.
  */
 export async function loadRuns(flags: RunsFlags): Promise<RunSummary[]> {
-  const collectorUrl = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`));
-  if (collectorUrl) return (await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs')).runs;
-  const store = await openStore(storeOptionsFrom(flags));
+  const source = await openRunSource(
+    flags,
+    () => openStoreRunSource(storeOptionsFrom(flags)),
+    (owner) => process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`),
+  );
   try {
-    return await store.listRuns();
+    return await source.listRuns();
   } finally {
-    await store.close();
+    await source.close();
   }
 }
 

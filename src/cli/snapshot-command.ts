@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import { LeakwatchError, formatErrorLine, isLeakwatchError } from '../shared/errors';
 import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-types';
 import { parseDuration, parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
-import { readDataDirOwner } from './data-dir-owner';
+import { collectorToAsk } from './data-dir-owner';
 import { formatBytes } from './format';
 import { createProgressBar, type ProgressBar } from './progress-bar';
 import { formatTypeTable } from './type-tables';
@@ -28,16 +27,14 @@ const NOT_TAKEN: ReadonlySet<string> = new Set(['LW_ERR_SNAPSHOT_NO_PROBE', 'LW_
 
 /** The collector to ask: --collector, or the one that owns the data directory. */
 function collectorUrlOf(flags: SnapshotFlags): string {
-  if (flags.collector) return flags.collector;
-  const dataDir = path.resolve(flags.data);
-  const owner = readDataDirOwner(dataDir);
-  if (!owner) {
+  const collectorUrl = collectorToAsk(flags);
+  if (!collectorUrl) {
     throw new LeakwatchError(
       'LW_ERR_COLLECTOR_UNREACHABLE',
       `no collector is running on ${flags.data}: a snapshot is taken through the collector the probe is connected to (start one with leakwatch run / collect, or pass --collector <url>)`,
     );
   }
-  return owner.url;
+  return collectorUrl;
 }
 
 function phaseLabel(snapshot: SnapshotRecord): string {

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { startCollector, type Collector } from '../collector/collector';
+import type { Collector } from '../collector/collector';
 import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
-import { openStore } from '../store/open-store';
 import type { Store, StoreOptions } from '../store/types';
 import { clearDataDirOwner, readDataDirOwner, writeDataDirOwner } from './data-dir-owner';
+import { openStoreOnDemand } from './open-store-on-demand';
 
 export interface RunningCollector {
   collector: Collector;
@@ -38,7 +38,10 @@ export async function startCollectorProcess(options: {
       throw new LeakwatchError('LW_ERR_STORE_LOCKED', `data directory ${dataDir} is in use by the collector at ${owner.url} (pid ${owner.pid}); use --collector ${owner.url} or another --data`);
     }
   }
-  const store = await openStore(storeOptions);
+  // Loaded here, like the store, so that the commands that start no collector do not pay for its
+  // modules (ws server, HTTP API, snapshot pipeline: ~3 MB of RSS in `leakwatch --help`).
+  const { startCollector } = await import('../collector/collector.js');
+  const store = await openStoreOnDemand(storeOptions);
   let collector: Collector;
   try {
     collector = await startCollector({ store, host: options.host, port: options.port, token: options.token, log, ...snapshotOptions });
