@@ -1,10 +1,10 @@
-import { ApiError, fetchVerdict } from './api';
-import type { RunSummary, TrendResult } from './api-types';
-import { confidenceText } from '../../src/trend/reason-text';
-import { el } from './dom';
-import { formatRatePerHour } from './format';
+import type { RunSummary, TrendResult } from '../../../src/api';
+import { confidenceText } from '../../../src/trend/reason-text';
+import { ApiError, fetchVerdict } from '../common/api';
+import { el } from '../common/dom';
+import { formatRatePerHour } from '../common/format';
+import type { VerdictThresholds } from '../common/verdict-query';
 import { resultBadge, verdictBadge } from './verdict-badge';
-import type { VerdictThresholds } from './verdict-query';
 
 /** A live run's verdict is asked for again this often: it changes as the floor grows. */
 export const VERDICT_REFRESH_MS = 15_000;

@@ -1,5 +1,5 @@
-import { ApiError } from './api';
 import { el } from './dom';
+import { errorText } from './error-text';
 
 /** The error banner at the top of the page: shows one error with its `LW_ERR_*` code. */
 export function createBanner(host: HTMLElement) {
@@ -10,13 +10,9 @@ export function createBanner(host: HTMLElement) {
 
   return {
     show(err: unknown): void {
-      if (err instanceof ApiError) {
-        code.textContent = err.code;
-        text.textContent = err.message;
-      } else {
-        code.textContent = 'LW_ERR_UI';
-        text.textContent = err instanceof Error ? err.message : String(err);
-      }
+      const shown = errorText(err);
+      code.textContent = shown.code;
+      text.textContent = shown.message;
       banner.hidden = false;
     },
     clear(): void {

@@ -1,19 +1,19 @@
-import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from './api';
-import type { LiveBatchMessage, LiveMessage, RunSummary } from './api-types';
-import { createBanner } from './banner';
-import { createChartFeeder } from './chart-feeder';
-import { registerChartParts } from './chart-setup';
-import { el, setPageState } from './dom';
-import { createLiveSocket, type LiveSocket } from './live-socket';
+import type { LiveBatchMessage, LiveMessage, RunSummary } from '../../../src/api';
+import { createChartFeeder } from '../charts/chart-feeder';
+import { registerChartParts } from '../charts/chart-setup';
+import { createRunCharts, SERIES_METRICS, type RunChartSet } from '../charts/run-charts';
+import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/api';
+import { createBanner } from '../common/banner';
+import { el, setPageState } from '../common/dom';
+import { createLiveSocket, type LiveSocket } from '../common/live-socket';
+import { thresholdsFromQuery, withThresholds } from '../common/verdict-query';
+import { createSnapshotMarkers, type MarkerPosition } from '../snapshots/snapshot-markers';
+import { createSnapshotPanel } from '../snapshots/snapshot-panel';
+import { createRunVerdict } from '../verdict/run-verdict';
+import { showVerdictLines } from '../verdict/verdict-lines';
 import { createRangeControls } from './range-controls';
-import { createRunCharts, SERIES_METRICS, type RunChartSet } from './run-charts';
 import { createRunHeader } from './run-header';
-import { createRunVerdict } from './run-verdict';
-import { createSnapshotMarkers, type MarkerPosition } from './snapshot-markers';
-import { createSnapshotPanel } from './snapshot-panel';
 import { viewFromQuery, viewToQuery, type ViewRange } from './view-range';
-import { showVerdictLines } from './verdict-lines';
-import { thresholdsFromQuery, withThresholds } from './verdict-query';
 
 declare global {
   interface Window {

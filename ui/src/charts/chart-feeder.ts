@@ -1,4 +1,4 @@
-import type { GcEvent, GcResult, LiveBatchMessage, Sample, SeriesResult, SpaceSample, SpacesResult } from './api-types';
+import type { GcEvent, GcResult, LiveBatchMessage, Sample, SeriesResult, SpaceSample, SpacesResult } from '../../../src/api';
 import { EVENT_LOOP_LINES, GC_LINES, HEAP_LINES, MEMORY_LINES, spaceColor, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE, type Aggregate, type MetricLine, type RunChartSet } from './run-charts';
 import { lineDataset, type Point, type TimeChart } from './time-chart';
 

@@ -1,6 +1,6 @@
-import type { TypeDiffRow } from './api-types';
-import { createDataTable } from './data-table';
-import { formatBytesDelta, formatCount, formatCountDelta } from './format';
+import type { TypeDiffRow } from '../../../src/api';
+import { createDataTable } from '../common/data-table';
+import { formatBytesDelta, formatCount, formatCountDelta } from '../common/format';
 
 /** Rows drawn before "show all". */
 export const DIFF_ROW_LIMIT = 200;

@@ -1,5 +1,5 @@
 import type { Chart, Plugin } from 'chart.js';
-import type { SnapshotRecord } from './api-types';
+import type { SnapshotRecord } from '../../../src/api';
 import { STATUS_COLORS, snapshotLabel } from './snapshot-status';
 
 /** One marker: a snapshot at its `takenAt`, and its part in the current selection. */

@@ -1,6 +1,6 @@
-import type { TrendResult } from './api-types';
-import { VERDICT_FLOOR_LINE, VERDICT_TREND_LINE } from './run-charts';
-import type { Point, TimeChart } from './time-chart';
+import type { TrendResult } from '../../../src/api';
+import { VERDICT_FLOOR_LINE, VERDICT_TREND_LINE } from '../charts/run-charts';
+import type { Point, TimeChart } from '../charts/time-chart';
 
 /** The heap-floor signal's fitted line as two points (none until the detector fitted one). */
 export function trendPoints(result: TrendResult): Point[] {

@@ -1,8 +1,8 @@
-import { ApiError, fetchVerdict } from './api';
-import type { RunSummary, TrendResult } from './api-types';
-import { VERDICT_REFRESH_MS } from './run-verdict';
-import { createTaskPool } from './task-pool';
-import type { VerdictThresholds } from './verdict-query';
+import type { RunSummary, TrendResult } from '../../../src/api';
+import { ApiError, fetchVerdict } from '../common/api';
+import { createTaskPool } from '../common/task-pool';
+import type { VerdictThresholds } from '../common/verdict-query';
+import { VERDICT_REFRESH_MS } from '../verdict/run-verdict';
 
 /** Verdicts are fetched for the newest runs only: each one is a full scan of the run's series. */
 export const MAX_VERDICT_ROWS = 50;

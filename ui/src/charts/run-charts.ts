@@ -1,7 +1,7 @@
 import type { Plugin } from 'chart.js';
-import type { MetricName } from './api-types';
-import { el } from './dom';
-import { formatBytes, formatMs } from './format';
+import type { MetricName } from '../../../src/api';
+import { el } from '../common/dom';
+import { formatBytes, formatMs } from '../common/format';
 import { createTimeChart, type LineSpec, type TimeChart } from './time-chart';
 
 /** How a bucket of several samples becomes one plotted value. */

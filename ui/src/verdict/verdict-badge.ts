@@ -1,5 +1,5 @@
-import type { TrendResult, Verdict } from './api-types';
-import { el } from './dom';
+import type { TrendResult, Verdict } from '../../../src/api';
+import { el } from '../common/dom';
 
 /** What a badge can show: a verdict, not fetched yet, or the fetch failed. */
 export type BadgeState = Verdict | 'pending' | 'error';

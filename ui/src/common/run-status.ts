@@ -1,4 +1,4 @@
-import type { RunSummary } from './api-types';
+import type { RunSummary } from '../../../src/api';
 import { el } from './dom';
 import { formatDuration } from './format';
 

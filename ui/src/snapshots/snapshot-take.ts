@@ -1,6 +1,7 @@
-import { ApiError, requestSnapshot } from './api';
-import type { SnapshotRecord } from './api-types';
-import { el } from './dom';
+import type { SnapshotRecord } from '../../../src/api';
+import { ApiError, requestSnapshot } from '../common/api';
+import { el } from '../common/dom';
+import { errorText } from '../common/error-text';
 import { isInFlight, progressText, snapshotLabel } from './snapshot-status';
 
 /** What the collector said to "take snapshot", as shown next to the button. */
@@ -41,8 +42,10 @@ export function createTakeSnapshot(runId: string, onSnapshot: (snapshot: Snapsho
       onSnapshot(snapshot);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'LW_ERR_SNAPSHOT_NO_PROBE') show('error', err.code, 'no probe of this run is connected, so no snapshot can be taken');
-      else if (err instanceof ApiError) show('error', err.code, err.message);
-      else show('error', 'LW_ERR_UI', err instanceof Error ? err.message : String(err));
+      else {
+        const shown = errorText(err);
+        show('error', shown.code, shown.message);
+      }
     } finally {
       button.disabled = false;
     }

@@ -1,4 +1,4 @@
-import { formatClock, formatClockMinutes, formatDay } from './format';
+import { formatClock, formatClockMinutes, formatDay } from '../common/format';
 
 /**
  * Tick positions for a LINEAR x axis holding epoch milliseconds. chart.js would pick "nice"

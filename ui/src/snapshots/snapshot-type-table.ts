@@ -1,6 +1,6 @@
-import type { SnapshotTypeRow } from './api-types';
-import { createDataTable } from './data-table';
-import { formatBytes, formatCount } from './format';
+import type { SnapshotTypeRow } from '../../../src/api';
+import { createDataTable } from '../common/data-table';
+import { formatBytes, formatCount } from '../common/format';
 
 /** Rows drawn before "show all": enough to find any leak suspect, cheap to render. */
 export const TYPE_ROW_LIMIT = 200;

@@ -1,4 +1,4 @@
-import type { LiveMessage } from './api-types';
+import type { LiveMessage, LiveRequest } from '../../../src/api';
 
 export interface LiveSocketOptions {
   onMessage(msg: LiveMessage): void;
@@ -22,7 +22,7 @@ export function createLiveSocket(options: LiveSocketOptions) {
 
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`;
 
-  function send(msg: object): void {
+  function send(msg: LiveRequest): void {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
 

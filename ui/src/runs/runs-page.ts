@@ -1,13 +1,13 @@
-import { fetchRuns } from './api';
-import type { LiveMessage, RunSummary } from './api-types';
-import { createBanner } from './banner';
-import { el, setPageState } from './dom';
-import { formatBytes, formatDateTime, formatStarted } from './format';
-import { createLiveSocket } from './live-socket';
-import { formatRunDuration, labelChips, statusBadge } from './run-status';
+import { ALL_RUNS, type LiveMessage, type RunSummary } from '../../../src/api';
+import { fetchRuns } from '../common/api';
+import { createBanner } from '../common/banner';
+import { el, setPageState } from '../common/dom';
+import { formatBytes, formatDateTime, formatStarted } from '../common/format';
+import { createLiveSocket } from '../common/live-socket';
+import { formatRunDuration, labelChips, statusBadge } from '../common/run-status';
+import { thresholdsFromQuery, withThresholds, type VerdictThresholds } from '../common/verdict-query';
+import { resultBadge, verdictBadge } from '../verdict/verdict-badge';
 import { createRunsVerdicts, MAX_VERDICT_ROWS, type RowVerdict } from './runs-verdicts';
-import { resultBadge, verdictBadge } from './verdict-badge';
-import { thresholdsFromQuery, withThresholds, type VerdictThresholds } from './verdict-query';
 
 /** The list refreshes this often (latest heap and durations change with every sample). */
 const POLL_MS = 5000;
@@ -107,7 +107,7 @@ export function startRunsPage(root: HTMLElement): void {
       if (loadedOnce) render();
     },
   });
-  socket.subscribe('*');
+  socket.subscribe(ALL_RUNS);
   window.setInterval(() => void refresh(), POLL_MS);
   void refresh();
 }

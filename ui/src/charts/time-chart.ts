@@ -1,6 +1,6 @@
 import { Chart, type ChartDataset, type Plugin, type Scale } from 'chart.js';
+import { formatDateTime } from '../common/format';
 import { byteTicks } from './byte-ticks';
-import { formatDateTime } from './format';
 import { formatTimeTick, pickTimeStep, timeTicks } from './time-ticks';
 
 /** One plotted point: x is epoch ms, y the value. */

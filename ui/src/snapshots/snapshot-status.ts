@@ -1,6 +1,6 @@
-import type { SnapshotRecord, SnapshotStatus } from './api-types';
-import { el } from './dom';
-import { formatBytes, formatClock } from './format';
+import type { SnapshotRecord, SnapshotStatus } from '../../../src/api';
+import { el } from '../common/dom';
+import { formatBytes, formatClock } from '../common/format';
 
 /** Statuses that will still change (the list and the markers update live while any exist). */
 const IN_FLIGHT: SnapshotStatus[] = ['capturing', 'uploading', 'analysing'];

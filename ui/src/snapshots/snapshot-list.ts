@@ -1,7 +1,7 @@
-import { snapshotDownloadHref } from './api';
-import type { SnapshotRecord } from './api-types';
-import { el } from './dom';
-import { formatBytes, formatCount, formatDateTime, formatMs, formatStarted } from './format';
+import type { SnapshotRecord } from '../../../src/api';
+import { snapshotDownloadHref } from '../common/api';
+import { el } from '../common/dom';
+import { formatBytes, formatCount, formatDateTime, formatMs, formatStarted } from '../common/format';
 import { snapshotStatusCell } from './snapshot-status';
 
 /** Which snapshot's types are shown, and the two being compared. */

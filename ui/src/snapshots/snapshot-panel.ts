@@ -1,13 +1,14 @@
-import { fetchSnapshot, fetchSnapshotDiff, fetchSnapshots, ApiError } from './api';
-import type { SnapshotRecord, SnapshotTypeRow } from './api-types';
-import { el } from './dom';
-import { formatBytes, formatBytesDelta, formatCount, formatMs } from './format';
+import type { SnapshotRecord, SnapshotTypeRow } from '../../../src/api';
+import { fetchSnapshot, fetchSnapshotDiff, fetchSnapshots } from '../common/api';
+import { el } from '../common/dom';
+import { errorText } from '../common/error-text';
+import { formatBytes, formatBytesDelta, formatCount, formatMs } from '../common/format';
 import { createSnapshotDiffTable } from './snapshot-diff-table';
 import { createSnapshotList, type SnapshotSelection } from './snapshot-list';
 import type { SnapshotMarker, SnapshotMarkers } from './snapshot-markers';
 import { isInFlight, progressText, snapshotLabel } from './snapshot-status';
-import { createSnapshotTypeTable } from './snapshot-type-table';
 import { createTakeSnapshot } from './snapshot-take';
+import { createSnapshotTypeTable } from './snapshot-type-table';
 
 /** Without live pushes (ended run, socket down) in-flight snapshots are polled this often. */
 const POLL_MS = 3000;
@@ -19,11 +20,6 @@ const POLL_MS = 3000;
 const CAPTURE_RECHECK_MS = 60_000;
 
 type TableState = 'empty' | 'pending' | 'loading' | 'ready' | 'unavailable' | 'error';
-
-function errorText(err: unknown): { code: string; message: string } {
-  if (err instanceof ApiError) return { code: err.code, message: err.message };
-  return { code: 'LW_ERR_UI', message: err instanceof Error ? err.message : String(err) };
-}
 
 /**
  * The run page's "Heap snapshots" section: take button, the list, the per-type table of the

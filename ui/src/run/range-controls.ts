@@ -1,5 +1,5 @@
-import { el } from './dom';
-import { formatDateTime } from './format';
+import { el } from '../common/dom';
+import { formatDateTime } from '../common/format';
 import { WINDOWS, type ViewRange } from './view-range';
 
 export interface RangeControlHandlers {
