@@ -2,7 +2,8 @@
 'use strict';
 // Builds everything `npm test` and `npx leakwatch` need:
 //  1. tsc: src/, test/, bench/, support/ -> dist/ (CommonJS, so the probe works with both -r and --import)
-//  2. esbuild: the browser UI (ui/src/main.ts + chart.js) -> dist/ui/app.js, plus index.html/style.css
+//  2. esbuild: the browser UI (ui/src/main.ts + chart.js) -> dist/ui/app.js, the stylesheet parts
+//     (ui/styles/index.css and its @imports, in order) -> dist/ui/style.css, plus index.html
 //  3. esbuild: the self-contained probe (ws bundled in) -> dist/leakwatch-probe.cjs, for production
 //     images that attach with `node -r ./leakwatch-probe.cjs` without installing the collector.
 const { execFileSync } = require('node:child_process');
@@ -33,7 +34,14 @@ async function buildUi() {
     outfile: path.join(out, 'app.js'),
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'style.css']) fs.copyFileSync(path.join(root, 'ui', file), path.join(out, file));
+  // Not minified: the page gets the rules as written, in the parts' order.
+  await esbuild.build({
+    entryPoints: [path.join(root, 'ui', 'styles', 'index.css')],
+    bundle: true,
+    outfile: path.join(out, 'style.css'),
+    logLevel: 'warning',
+  });
+  fs.copyFileSync(path.join(root, 'ui', 'index.html'), path.join(out, 'index.html'));
 }
 
 async function buildProbeBundle() {

@@ -1,29 +1,26 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { PROBE_ENV } from '../src/shared/probe-config';
+import type { Browser } from 'playwright-core';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
-import type { RunSummary } from '../src/shared/types';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
+import { assertOrdered, markerPositions, openSnapshotPage, snapshotsOf as snapshotsAt, tableRows, tableState, takeSnapshot, waitForRowStatus, type MarkerPosition } from './helpers/snapshot-page';
 import { recordRowStates, seenRowStates } from './helpers/snapshot-rows';
 import { makeTempDir } from './helpers/temp-dir';
-import { launchChromium, openWatchedPage, screenshotPath, type PageWatch } from './helpers/ui-browser';
-import { getJson, waitFor } from './helpers/wait-for';
+import { launchChromium, screenshotPath } from './helpers/ui-browser';
+import { getJson } from './helpers/wait-for';
 
 /**
  * The run page's heap snapshot section in real headless Chromium, against the real CLI: the
  * embedded collector (chDB), the real probe in the leaky sample server, real V8 snapshots taken
- * through the page's button, uploaded, analysed and diffed by the collector.
+ * through the page's button, uploaded, analysed and diffed by the collector. The type table and
+ * diff tests read the two snapshots the first test takes. A refusing probe's snapshots:
+ * ui-snapshots-refused.test.ts.
  */
-
-/** The probe's headroom guard asks for a thousand times its estimate: every snapshot is refused. */
-const REFUSE_ENV: NodeJS.ProcessEnv = { [PROBE_ENV.snapshotHeadroomFactor]: '1000' };
 
 const temp = makeTempDir('ui-snapshots');
 let cli: CliProcess | undefined;
-let refusingCli: CliProcess | undefined;
 let browser: Browser | undefined;
 let base = '';
 let runId = '';
@@ -31,89 +28,8 @@ let runId = '';
 let first: SnapshotRecord | undefined;
 let second: SnapshotRecord | undefined;
 
-interface MarkerPosition {
-  id: string;
-  takenAt: number;
-  status: string;
-  x: number;
-  top: number;
-  bottom: number;
-}
-
-/** What the page's tables expose: each row's type and its cells' `data-value`s by column. */
-interface TableRow {
-  type: string;
-  values: Record<string, number>;
-}
-
-interface ElementView {
-  dataset: Record<string, string | undefined>;
-  cells: ArrayLike<{ dataset: Record<string, string | undefined> }>;
-}
-
-async function openPage(url: string): Promise<{ page: Page; watch: PageWatch; frames: { id: string; status: string }[] }> {
-  let frames: { id: string; status: string }[] = [];
-  const opened = await openWatchedPage(browser, url, (page) => (frames = recordSnapshotFrames(page)));
-  return { ...opened, frames };
-}
-
-function tableRows(page: Page, name: 'types' | 'diff'): Promise<TableRow[]> {
-  return page.locator(`[data-table=${name}] tbody tr`).evaluateAll((rows) =>
-    (rows as unknown as ElementView[]).map((tr) => ({
-      type: tr.dataset.type ?? '',
-      values: Object.fromEntries(Array.from(tr.cells, (td) => [td.dataset.col ?? '', Number(td.dataset.value)])),
-    })),
-  );
-}
-
-async function tableState(page: Page, name: 'types' | 'diff'): Promise<Record<string, string>> {
-  const table = page.locator(`[data-table=${name}]`);
-  const read = async (attr: string) => (await table.getAttribute(`data-${attr}`)) ?? '';
-  return { sortKey: await read('sort-key'), sortDir: await read('sort-dir'), total: await read('total'), matching: await read('matching'), shown: await read('shown') };
-}
-
-function assertOrdered(rows: TableRow[], key: string, dir: 'asc' | 'desc'): void {
-  assert.ok(rows.length > 1, `more than one row to order by ${key}`);
-  for (let i = 1; i < rows.length; i++) {
-    const [prev, next] = [rows[i - 1].values[key], rows[i].values[key]];
-    assert.ok(dir === 'desc' ? prev >= next : prev <= next, `rows ordered by ${key} ${dir}: row ${i - 1} has ${prev}, row ${i} has ${next}`);
-  }
-}
-
-function markerPositions(page: Page): Promise<MarkerPosition[]> {
-  return page.evaluate(() => (globalThis as unknown as { leakwatchSnapshotMarkers?: () => MarkerPosition[] }).leakwatchSnapshotMarkers?.() ?? []);
-}
-
-async function snapshotsOf(id: string): Promise<SnapshotRecord[]> {
-  const { status, body } = await getJson<{ snapshots: SnapshotRecord[] }>(`${base}/api/runs/${id}/snapshots`);
-  assert.equal(status, 200);
-  return body.snapshots;
-}
-
-/** `snapshot` pushes the page receives on `/live`. */
-function recordSnapshotFrames(page: Page): { id: string; status: string }[] {
-  const frames: { id: string; status: string }[] = [];
-  page.on('websocket', (ws) => {
-    ws.on('framereceived', (frame) => {
-      if (typeof frame.payload !== 'string' || !frame.payload.includes('"type":"snapshot"')) return;
-      const msg = JSON.parse(frame.payload) as { snapshot: SnapshotRecord };
-      frames.push({ id: msg.snapshot.id, status: msg.snapshot.status });
-    });
-  });
-  return frames;
-}
-
-/** Clicks the take button and returns the answer shown next to it. */
-async function takeSnapshot(page: Page): Promise<{ answer: string; code: string; text: string }> {
-  const answer = page.locator('.take-answer');
-  await page.click('button[data-action=take-snapshot]');
-  await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
-  return { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
-}
-
-async function waitForRowStatus(page: Page, id: string, status: string, timeoutMs = 90_000): Promise<void> {
-  await page.waitForSelector(`tr[data-snapshot-id="${id}"][data-status=${status}]`, { timeout: timeoutMs });
-}
+const openPage = (url: string) => openSnapshotPage(browser, url);
+const snapshotsOf = (id: string) => snapshotsAt(base, id);
 
 before(async () => {
   browser = await launchChromium();
@@ -122,7 +38,6 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => undefined);
-  await stopSampleRun(refusingCli);
   await stopSampleRun(cli);
   temp.remove();
 });
@@ -360,55 +275,5 @@ test('diff: marker click then shift-click compares two snapshots, rows match the
     assert.deepEqual(watch.errors, []);
   } finally {
     await page.close();
-  }
-});
-
-test('refused snapshot: the answer, the list row, the marker and the type table show the probe\'s reason', { timeout: 120_000 }, async () => {
-  // A second run on the same collector whose probe's headroom guard refuses every snapshot.
-  const refusing = await startSampleRun(['--collector', base, '--interval', '250ms', '--name', 'ui-refused'], 'healthy-churn-server.js', REFUSE_ENV);
-  refusingCli = refusing.cli;
-  const refusedRunId = refusing.runId;
-  const { page, watch } = await openPage(`${base}/runs/${refusedRunId}`);
-  try {
-    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
-    await page.waitForSelector('[data-section=snapshots][data-loaded=true]');
-    const answer = await takeSnapshot(page);
-    const [record] = await snapshotsOf(refusedRunId);
-    assert.ok(record, 'the refusal is recorded');
-    assert.equal(record.status, 'refused');
-    assert.ok(record.reason.length > 0, 'a refusal has a reason');
-    assert.equal(answer.answer, 'refused', answer.text);
-    assert.equal(answer.code, record.errorCode);
-    assert.ok(answer.text.includes(record.reason), `the answer quotes the reason: ${answer.text}`);
-
-    const row = page.locator(`tr[data-snapshot-id="${record.id}"][data-status=refused]`);
-    await row.waitFor();
-    const reason = (await row.locator('.snap-reason').textContent()) ?? '';
-    assert.ok(reason.includes(record.reason) && reason.includes(record.errorCode), `the row shows code and reason: ${reason}`);
-    assert.equal(await row.locator('a[data-action=download]').count(), 0, 'nothing to download');
-    assert.equal(await row.locator('button[data-action=set-a]').isDisabled(), true, 'a refused snapshot cannot be compared');
-
-    await waitFor('the refused marker on the heap chart', async () => (await markerPositions(page)).some((m) => m.id === record.id && m.status === 'refused'), 10_000);
-    await row.locator('td').nth(1).click();
-    await page.waitForSelector(`[data-part=types][data-state=unavailable][data-snapshot-id="${record.id}"]`);
-    assert.ok(((await page.locator('[data-part=types]').textContent()) ?? '').includes(record.reason));
-    await page.locator('[data-section=snapshots]').screenshot({ path: screenshotPath('snapshot-refused') });
-    assert.deepEqual(watch.errors, []);
-  } finally {
-    await page.close();
-  }
-
-  // Once the run is over no probe can answer: the button says so with the collector's code.
-  await stopSampleRun(refusingCli);
-  await waitFor('the refusing run to end', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${refusedRunId}`)).body.run.status === 'ended', 15_000);
-  const ended = await openPage(`${base}/runs/${refusedRunId}`);
-  try {
-    await ended.page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
-    const noProbe = await takeSnapshot(ended.page);
-    assert.deepEqual([noProbe.answer, noProbe.code], ['error', 'LW_ERR_SNAPSHOT_NO_PROBE'], noProbe.text);
-    // The browser logs the 409 itself; nothing else may go wrong.
-    assert.deepEqual(ended.watch.errors.filter((e) => !/status of 409/.test(e)), []);
-  } finally {
-    await ended.page.close();
   }
 });

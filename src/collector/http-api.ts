@@ -67,14 +67,14 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   const method = req.method ?? 'GET';
 
   if (parts.length === 2 && parts[1] === 'health' && method === 'GET') {
-    sendJson(res, 200, { ok: true, service: 'leakwatch-collector', store: store.description });
+    sendJson<'GET /api/health'>(res, 200, { ok: true, service: 'leakwatch-collector', store: store.description });
     return true;
   }
   // Only the snapshot routes go deeper than /api/runs/:id/:sub (…/snapshots/:sid/download).
   if (parts[1] !== 'runs' || parts.length > (parts[3] === 'snapshots' ? 6 : 4)) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
 
   if (parts.length === 2 && method === 'GET') {
-    sendJson(res, 200, { runs: await store.listRuns() });
+    sendJson<'GET /api/runs'>(res, 200, { runs: await store.listRuns() });
     return true;
   }
   const runId = parts[2];
@@ -86,23 +86,23 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   if (parts.length > 4) {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
   } else if (sub === undefined && method === 'GET') {
-    sendJson(res, 200, { run });
+    sendJson<'GET /api/runs/:id'>(res, 200, { run });
   } else if (sub === 'series' && method === 'GET') {
     const metrics = (url.searchParams.get('metrics') ?? 'heapUsed').split(',').map((m) => m.trim()).filter(Boolean);
     if (metrics.length === 0) throw badRequest('metrics must name at least one metric');
-    sendJson(res, 200, await store.querySeries(runId, metrics as MetricName[], rangeOf(url.searchParams)));
+    sendJson<'GET /api/runs/:id/series'>(res, 200, await store.querySeries(runId, metrics as MetricName[], rangeOf(url.searchParams)));
   } else if (sub === 'spaces' && method === 'GET') {
-    sendJson(res, 200, await store.querySpaces(runId, rangeOf(url.searchParams)));
+    sendJson<'GET /api/runs/:id/spaces'>(res, 200, await store.querySpaces(runId, rangeOf(url.searchParams)));
   } else if (sub === 'gc' && method === 'GET') {
-    sendJson(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
+    sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
   } else if (sub === 'verdict' && method === 'GET') {
-    sendJson(res, 200, await runVerdict(store, runId, trendOptionsOf(url.searchParams)));
+    sendJson<'GET /api/runs/:id/verdict'>(res, 200, await runVerdict(store, runId, trendOptionsOf(url.searchParams)));
   } else if (sub === 'end' && method === 'POST') {
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;
     if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) throw badRequest('exitCode must be a whole number or null');
     const ended = await endRun({ store, snapshots, live }, runId, Date.now(), (exitCode as number | null | undefined) ?? null);
-    sendJson(res, 200, { run: ended });
+    sendJson<'POST /api/runs/:id/end'>(res, 200, { run: ended });
   } else {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
   }

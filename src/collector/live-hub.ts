@@ -1,19 +1,15 @@
 import WebSocket, { WebSocketServer } from 'ws';
+import { ALL_RUNS, type LiveBatchMessage, type LiveMessage, type LiveRequest } from '../api';
 import type { SnapshotRecord } from '../shared/snapshot-types';
-import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+import type { RunSummary } from '../shared/types';
 
-export interface LiveBatch {
-  samples: Sample[];
-  spaces: SpaceSample[];
-  gcs: GcEvent[];
-}
-
-/** Runs list pages subscribe to this pseudo run id. */
-const ALL_RUNS = '*';
+/** The rows of one `batch` push, as ingest hands them over once stored. */
+export type LiveBatch = Omit<LiveBatchMessage, 'type' | 'runId'>;
 
 /**
  * The `/live` WebSocket: browser pages subscribe to one run (or '*' for the runs list) and get
  * rows pushed right after they are stored, so a chart never shows data the API would not.
+ * Both directions are typed by the contract in `src/api/live-messages.ts`.
  */
 export function createLiveHub() {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
@@ -24,7 +20,8 @@ export function createLiveHub() {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {
-        const msg = JSON.parse(data.toString()) as { type?: unknown; runId?: unknown };
+        // Untrusted until checked field by field: only the shape of a LiveRequest is acted on.
+        const msg = JSON.parse(data.toString()) as { [K in keyof LiveRequest]?: unknown };
         if (msg.type === 'subscribe' && typeof msg.runId === 'string') subscriptions.get(ws)?.add(msg.runId);
         if (msg.type === 'unsubscribe' && typeof msg.runId === 'string') subscriptions.get(ws)?.delete(msg.runId);
       } catch {
@@ -35,7 +32,7 @@ export function createLiveHub() {
     ws.on('error', () => subscriptions.delete(ws));
   });
 
-  function send(filter: (subs: Set<string>) => boolean, payload: unknown): void {
+  function send(filter: (subs: Set<string>) => boolean, payload: LiveMessage): void {
     let text: string | undefined;
     for (const [ws, subs] of subscriptions) {
       if (ws.readyState !== WebSocket.OPEN || !filter(subs)) continue;
@@ -52,7 +49,7 @@ export function createLiveHub() {
   return {
     wss,
     publishBatch(runId: string, batch: LiveBatch): void {
-      send((subs) => subs.has(runId), { type: 'batch', runId, ...batch });
+      send((subs) => subs.has(runId), { type: 'batch', runId, samples: batch.samples, spaces: batch.spaces, gcs: batch.gcs });
     },
     publishRun(run: RunSummary): void {
       send((subs) => subs.has(ALL_RUNS) || subs.has(run.id), { type: 'run', run });

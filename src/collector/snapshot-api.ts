@@ -91,19 +91,19 @@ export async function handleSnapshotApi(req: http.IncomingMessage, res: http.Ser
       if (snap.status !== 'ready') throw badRequest(`snapshot ${snap.id} is ${snap.status}, not ready: only analysed snapshots can be diffed`);
     }
     const [typesA, typesB] = await Promise.all([store.getSnapshotTypes(runId, a), store.getSnapshotTypes(runId, b)]);
-    sendJson(res, 200, { a: snapA, b: snapB, rows: diffTypeRows(typesA, typesB) });
+    sendJson<'GET /api/runs/:id/diff'>(res, 200, { a: snapA, b: snapB, rows: diffTypeRows(typesA, typesB) });
     return true;
   }
   if (sub !== 'snapshots') return false;
 
   if (parts.length === 4 && method === 'GET') {
-    sendJson(res, 200, { snapshots: await snapshots.list(runId) });
+    sendJson<'GET /api/runs/:id/snapshots'>(res, 200, { snapshots: await snapshots.list(runId) });
   } else if (parts.length === 4 && method === 'POST') {
     const answer = await snapshots.request(runId);
-    sendJson(res, answer.httpStatus, { snapshot: answer.snapshot });
+    sendJson<'POST /api/runs/:id/snapshots'>(res, answer.httpStatus, { snapshot: answer.snapshot });
   } else if (parts.length === 5 && method === 'GET') {
     const snapshot = await snapshotOf(snapshots, runId, sid);
-    sendJson(res, 200, { snapshot, types: snapshot.status === 'ready' ? await store.getSnapshotTypes(runId, sid) : [] });
+    sendJson<'GET /api/runs/:id/snapshots/:sid'>(res, 200, { snapshot, types: snapshot.status === 'ready' ? await store.getSnapshotTypes(runId, sid) : [] });
   } else if (parts.length === 6 && action === 'download' && (method === 'GET' || method === 'HEAD')) {
     if (!isSafeSegment(runId) || !isSafeSegment(sid)) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no snapshot "${sid.slice(0, 80)}" in run ${runId.slice(0, 80)}`);
     await sendDownload(req, res, snapshots, await snapshotOf(snapshots, runId, sid));

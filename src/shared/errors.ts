@@ -39,6 +39,13 @@ export const ERROR_CODES = [
   'LW_ERR_SNAPSHOT_ANALYSIS',
   /** The probe did not answer a snapshot request in time. */
   'LW_ERR_SNAPSHOT_TIMEOUT',
+  // Browser UI: failures the page detects itself, shown in its error banner like the API's codes.
+  /** The page cannot reach the collector (fetch rejected: collector down, network cut). */
+  'LW_ERR_NETWORK',
+  /** The collector answered, but not with the JSON body the API contract promises. */
+  'LW_ERR_BAD_RESPONSE',
+  /** A script error in the page itself (a bug in the UI, not in the data). */
+  'LW_ERR_UI',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

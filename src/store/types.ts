@@ -1,10 +1,13 @@
 import type { HelloMessage } from '../protocol/messages';
 import type { SnapshotTypeRow } from '../shared/snapshot-types';
+import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-types';
 import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
 import type { StoredSnapshot } from './snapshot-record';
 import type { SnapshotKey } from './snapshot-type-rows';
 
 export type { StoredSnapshot, SnapshotKey };
+/** The series shapes live in shared: the API sends them as the store returns them. */
+export type { GcResult, MetricName, SeriesResult, SpacesResult };
 
 /** Where the data lives: the embedded engine in a directory, or a ClickHouse server over HTTP. */
 export type StoreTarget =
@@ -34,47 +37,12 @@ export interface RowBatch {
   gcs: GcRow[];
 }
 
-/** A metric name of the series API: any numeric Sample field. */
-export type MetricName = Exclude<keyof Sample, 'ts'>;
-
 export interface RangeQuery {
   /** Inclusive bounds in epoch ms; default: the run's first / last sample. */
   from?: number;
   to?: number;
   /** At most this many buckets come back (1..5000). */
   points: number;
-}
-
-export interface SeriesResult {
-  from: number;
-  to: number;
-  stepMs: number;
-  /** Bucket start times; only buckets that hold data are returned. */
-  t: number[];
-  series: Partial<Record<MetricName, { min: number[]; max: number[]; avg: number[] }>>;
-}
-
-export interface SpacesResult {
-  from: number;
-  to: number;
-  stepMs: number;
-  t: number[];
-  /** Average `used` bytes per space per bucket, aligned with `t` (0 where a space had no row). */
-  spaces: Record<string, number[]>;
-}
-
-export interface GcResult {
-  from: number;
-  to: number;
-  stepMs: number;
-  t: number[];
-  count: number[];
-  totalMs: number[];
-  maxMs: number[];
-  majorCount: number[];
-  /** Lowest heap used after a major GC in the bucket (null where the bucket had no major GC). */
-  floor: (number | null)[];
-  totals: { count: number; totalMs: number; maxMs: number };
 }
 
 export interface Store {

@@ -1,8 +1,8 @@
-import { ApiError } from './api';
-import { createBanner } from './banner';
-import { setPageState } from './dom';
-import { startRunPage } from './run-page';
-import { startRunsPage } from './runs-page';
+import { ApiError } from './common/api';
+import { createBanner } from './common/banner';
+import { setPageState } from './common/dom';
+import { startRunPage } from './run/run-page';
+import { startRunsPage } from './runs/runs-page';
 
 /** Routes by path: `/` is the runs list, `/runs/:id` a run page. */
 function main(): void {

@@ -1,0 +1,86 @@
+/**
+ * The collector's HTTP API contract (docs/api.md): every JSON route, keyed by method and path,
+ * and the body it answers with. The collector's handlers can only send these bodies
+ * (`sendJson<'GET /api/runs'>(…)`) and the UI reads them, so a renamed or missing field fails
+ * the build on both sides instead of showing up as `undefined` in a page.
+ * Types only: the UI bundle imports this file.
+ */
+import type { ErrorCode } from '../shared/errors';
+import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-types';
+import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
+import type { RunSummary } from '../shared/types';
+import type { TrendResult } from '../trend/types';
+
+/** `GET /api/health`: the collector is up, and which store it writes to. */
+export interface HealthBody {
+  ok: true;
+  service: 'leakwatch-collector';
+  store: string;
+}
+
+/** `GET /api/runs`: newest first. */
+export interface RunsBody {
+  runs: RunSummary[];
+}
+
+/** `GET /api/runs/:id`. */
+export interface RunBody {
+  run: RunSummary;
+}
+
+/** `POST /api/runs/:id/end`: the run as stored after the end (null when it is gone meanwhile). */
+export interface RunEndBody {
+  run: RunSummary | null;
+}
+
+/** `GET /api/runs/:id/snapshots`: oldest first, in-flight ones with `progress`. */
+export interface SnapshotsBody {
+  snapshots: SnapshotRecord[];
+}
+
+/** `POST /api/runs/:id/snapshots`: 202 with the new one, 200 with the one already in flight. */
+export interface SnapshotBody {
+  snapshot: SnapshotRecord;
+}
+
+/** `GET /api/runs/:id/snapshots/:sid`: the record and its per-type rows (`[]` until ready). */
+export interface SnapshotDetail {
+  snapshot: SnapshotRecord;
+  types: SnapshotTypeRow[];
+}
+
+/** `GET /api/runs/:id/diff?a=&b=`: `b - a` per type, largest retained growth first. */
+export interface SnapshotDiff {
+  a: SnapshotRecord;
+  b: SnapshotRecord;
+  rows: TypeDiffRow[];
+}
+
+/** Every 4xx/5xx answer, with a stable code from the one error table. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+/**
+ * The JSON routes and their success bodies. `GET /api/runs/:id/snapshots/:sid/download` is not
+ * here: it streams the raw `.heapsnapshot` file, not JSON.
+ */
+export interface ApiRoutes {
+  'GET /api/health': HealthBody;
+  'GET /api/runs': RunsBody;
+  'GET /api/runs/:id': RunBody;
+  'GET /api/runs/:id/series': SeriesResult;
+  'GET /api/runs/:id/spaces': SpacesResult;
+  'GET /api/runs/:id/gc': GcResult;
+  'GET /api/runs/:id/verdict': TrendResult;
+  'POST /api/runs/:id/end': RunEndBody;
+  'GET /api/runs/:id/snapshots': SnapshotsBody;
+  'POST /api/runs/:id/snapshots': SnapshotBody;
+  'GET /api/runs/:id/snapshots/:sid': SnapshotDetail;
+  'GET /api/runs/:id/diff': SnapshotDiff;
+}
+
+export type ApiRoute = keyof ApiRoutes;
+
+/** The body one route answers with, e.g. `ApiBody<'GET /api/runs'>`. */
+export type ApiBody<R extends ApiRoute> = ApiRoutes[R];

@@ -1,0 +1,12 @@
+/**
+ * The one entry of the collector's API contract: the HTTP routes' bodies, the `/live` messages,
+ * and the data types they are built from, so a client (the UI) imports this module alone.
+ * Imports only `src/shared` and the types of `src/trend`.
+ */
+export * from './http-contract';
+export * from './live-messages';
+export type { ErrorCode } from '../shared/errors';
+export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-types';
+export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
+export type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/types';

@@ -1,0 +1,49 @@
+/**
+ * The `/live` WebSocket contract (docs/api.md), both directions: what a page sends to subscribe
+ * and what the collector's live hub pushes right after rows are stored. The hub builds these
+ * types and the UI's live socket reads them. Types and constants only: the UI bundle imports it.
+ */
+import type { SnapshotRecord } from '../shared/snapshot-types';
+import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+
+/** The pseudo run id the runs list subscribes to: every run's `run` pushes. */
+export const ALL_RUNS = '*';
+
+/** Page -> collector: start getting the pushes of one run (or of `ALL_RUNS`). */
+export interface LiveSubscribe {
+  type: 'subscribe';
+  runId: string;
+}
+
+/** Page -> collector: stop getting them. */
+export interface LiveUnsubscribe {
+  type: 'unsubscribe';
+  runId: string;
+}
+
+export type LiveRequest = LiveSubscribe | LiveUnsubscribe;
+
+/** Rows of one run pushed by `/live` right after they were stored. */
+export interface LiveBatchMessage {
+  type: 'batch';
+  runId: string;
+  samples: Sample[];
+  spaces: SpaceSample[];
+  gcs: GcEvent[];
+}
+
+/** A run started, ended or changed status. */
+export interface LiveRunMessage {
+  type: 'run';
+  run: RunSummary;
+}
+
+/** A snapshot of the run changed status or its progress moved. */
+export interface LiveSnapshotMessage {
+  type: 'snapshot';
+  runId: string;
+  snapshot: SnapshotRecord;
+}
+
+/** Collector -> page. */
+export type LiveMessage = LiveBatchMessage | LiveRunMessage | LiveSnapshotMessage;

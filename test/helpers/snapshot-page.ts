@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import type { SnapshotRecord } from '../../src/shared/snapshot-types';
+import { openWatchedPage, type PageWatch } from './ui-browser';
+import { getJson } from './wait-for';
+
+/** What the run page's heap snapshot section exposes to the UI tests, and how they drive it. */
+
+/** A snapshot marker on the heap chart, as `window.leakwatchSnapshotMarkers()` reports it. */
+export interface MarkerPosition {
+  id: string;
+  takenAt: number;
+  status: string;
+  x: number;
+  top: number;
+  bottom: number;
+}
+
+/** What the page's tables expose: each row's type and its cells' `data-value`s by column. */
+export interface TableRow {
+  type: string;
+  values: Record<string, number>;
+}
+
+interface ElementView {
+  dataset: Record<string, string | undefined>;
+  cells: ArrayLike<{ dataset: Record<string, string | undefined> }>;
+}
+
+/** A watched page at `url`, recording the `snapshot` pushes it receives from the first frame. */
+export async function openSnapshotPage(browser: Browser | undefined, url: string): Promise<{ page: Page; watch: PageWatch; frames: { id: string; status: string }[] }> {
+  let frames: { id: string; status: string }[] = [];
+  const opened = await openWatchedPage(browser, url, (page) => (frames = recordSnapshotFrames(page)));
+  return { ...opened, frames };
+}
+
+export function tableRows(page: Page, name: 'types' | 'diff'): Promise<TableRow[]> {
+  return page.locator(`[data-table=${name}] tbody tr`).evaluateAll((rows) =>
+    (rows as unknown as ElementView[]).map((tr) => ({
+      type: tr.dataset.type ?? '',
+      values: Object.fromEntries(Array.from(tr.cells, (td) => [td.dataset.col ?? '', Number(td.dataset.value)])),
+    })),
+  );
+}
+
+export async function tableState(page: Page, name: 'types' | 'diff'): Promise<Record<string, string>> {
+  const table = page.locator(`[data-table=${name}]`);
+  const read = async (attr: string) => (await table.getAttribute(`data-${attr}`)) ?? '';
+  return { sortKey: await read('sort-key'), sortDir: await read('sort-dir'), total: await read('total'), matching: await read('matching'), shown: await read('shown') };
+}
+
+export function assertOrdered(rows: TableRow[], key: string, dir: 'asc' | 'desc'): void {
+  assert.ok(rows.length > 1, `more than one row to order by ${key}`);
+  for (let i = 1; i < rows.length; i++) {
+    const [prev, next] = [rows[i - 1].values[key], rows[i].values[key]];
+    assert.ok(dir === 'desc' ? prev >= next : prev <= next, `rows ordered by ${key} ${dir}: row ${i - 1} has ${prev}, row ${i} has ${next}`);
+  }
+}
+
+export function markerPositions(page: Page): Promise<MarkerPosition[]> {
+  return page.evaluate(() => (globalThis as unknown as { leakwatchSnapshotMarkers?: () => MarkerPosition[] }).leakwatchSnapshotMarkers?.() ?? []);
+}
+
+/** `GET /api/runs/:id/snapshots` of the collector at `base`. */
+export async function snapshotsOf(base: string, id: string): Promise<SnapshotRecord[]> {
+  const { status, body } = await getJson<{ snapshots: SnapshotRecord[] }>(`${base}/api/runs/${id}/snapshots`);
+  assert.equal(status, 200);
+  return body.snapshots;
+}
+
+/** `snapshot` pushes the page receives on `/live`. */
+function recordSnapshotFrames(page: Page): { id: string; status: string }[] {
+  const frames: { id: string; status: string }[] = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (frame) => {
+      if (typeof frame.payload !== 'string' || !frame.payload.includes('"type":"snapshot"')) return;
+      const msg = JSON.parse(frame.payload) as { snapshot: SnapshotRecord };
+      frames.push({ id: msg.snapshot.id, status: msg.snapshot.status });
+    });
+  });
+  return frames;
+}
+
+/** Clicks the take button and returns the answer shown next to it. */
+export async function takeSnapshot(page: Page): Promise<{ answer: string; code: string; text: string }> {
+  const answer = page.locator('.take-answer');
+  await page.click('button[data-action=take-snapshot]');
+  await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
+  return { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
+}
+
+export async function waitForRowStatus(page: Page, id: string, status: string, timeoutMs = 90_000): Promise<void> {
+  await page.waitForSelector(`tr[data-snapshot-id="${id}"][data-status=${status}]`, { timeout: timeoutMs });
+}

@@ -1,0 +1,268 @@
+import type { LiveBatchMessage, LiveMessage, RunSummary } from '../../../src/api';
+import { createChartFeeder } from '../charts/chart-feeder';
+import { registerChartParts } from '../charts/chart-setup';
+import { createRunCharts, SERIES_METRICS, type RunChartSet } from '../charts/run-charts';
+import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/api';
+import { createBanner } from '../common/banner';
+import { el, setPageState } from '../common/dom';
+import { createLiveSocket, type LiveSocket } from '../common/live-socket';
+import { thresholdsFromQuery, withThresholds } from '../common/verdict-query';
+import { createSnapshotMarkers, type MarkerPosition } from '../snapshots/snapshot-markers';
+import { createSnapshotPanel } from '../snapshots/snapshot-panel';
+import { createRunVerdict } from '../verdict/run-verdict';
+import { showVerdictLines } from '../verdict/verdict-lines';
+import { createRangeControls } from './range-controls';
+import { createRunHeader } from './run-header';
+import { viewFromQuery, viewToQuery, type ViewRange } from './view-range';
+
+declare global {
+  interface Window {
+    /** The run page's charts, for tests and for poking around in devtools. */
+    leakwatchCharts?: RunChartSet;
+    /** Where the heap chart drew its snapshot markers (canvas pixels), for tests. */
+    leakwatchSnapshotMarkers?: () => MarkerPosition[];
+  }
+}
+
+/** A brand-new run is drawn over at least this span, so its first samples grow left to right. */
+const MIN_FOLLOW_SPAN_MS = 60_000;
+/** With "all", live points pile up at a fixed bucket size; refetch once there are this many per pixel. */
+const MAX_POINTS_PER_PIXEL = 1.5;
+const MIN_REFETCH_GAP_MS = 10_000;
+
+/** The run page: header, range toolbar, five synced charts, live updates while following, snapshots. */
+export async function startRunPage(root: HTMLElement, runId: string): Promise<void> {
+  setPageState('loading');
+  registerChartParts();
+  const headerHost = el('header', { class: 'run-header' });
+  const toolbarHost = el('div', {});
+  const bannerHost = el('div', {});
+  const verdictHost = el('div', {});
+  const grid = el('div', { class: 'chart-grid' });
+  const snapshotsHost = el('div', {});
+  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, snapshotsHost);
+  const banner = createBanner(bannerHost);
+
+  let run: RunSummary;
+  try {
+    run = await fetchRun(runId);
+  } catch (err) {
+    banner.show(err);
+    setPageState('error');
+    return;
+  }
+
+  const header = createRunHeader(headerHost);
+  header.render(run);
+  const query = new URLSearchParams(location.search);
+  // ?maxSlope=…&minDuration=… (see verdict-query.ts) go to the verdict API; none: its defaults.
+  const thresholds = thresholdsFromQuery(query);
+  let view: ViewRange = viewFromQuery(query);
+  let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
+  const controls = createRangeControls(toolbarHost, {
+    onWindow(windowMs) {
+      lastWindowMs = windowMs;
+      setView({ kind: 'follow', windowMs });
+    },
+    onLive() {
+      setView({ kind: 'follow', windowMs: lastWindowMs });
+    },
+  });
+  // The panel is created after the charts, but marker clicks only arrive once both exist.
+  const markers = createSnapshotMarkers((id, shift) => snapshots.pick(id, shift));
+  const runCharts = createRunCharts(grid, (from, to) => setView({ kind: 'fixed', from, to }), [markers.plugin]);
+  window.leakwatchCharts = runCharts.charts;
+  window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
+  const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
+  const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
+  const verdict = createRunVerdict(verdictHost, {
+    runId,
+    thresholds,
+    onResult(result) {
+      showVerdictLines(runCharts.charts.heap, result);
+      runCharts.update();
+    },
+  });
+  window.addEventListener('pagehide', () => verdict.dispose());
+
+  let loadGeneration = 0;
+  let loadAbort: AbortController | null = null;
+  let loading = false;
+  let loadedOnce = false;
+  let lastLoadAt = 0;
+  /** Batches that arrived while a fetch was in flight; replayed after it (the feeder skips duplicates). */
+  let pending: LiveBatchMessage[] = [];
+  let socket: LiveSocket | null = null;
+  /** The first load reuses the run fetched above. */
+  let runIsFresh = true;
+  /** When the live subscription last (re)started, to tell whether a fetch began before it. */
+  let subscribedAt = -Infinity;
+
+  function rangeParams(): RangeParams {
+    const points = runCharts.plotWidth();
+    if (view.kind === 'fixed') return { from: view.from, to: view.to, points };
+    if (view.windowMs === null) return { points };
+    return { from: (run.lastSampleAt ?? Date.now()) - view.windowMs, points };
+  }
+
+  /** Puts the x range implied by the view on every chart, so they stay in sync. */
+  function applyXRange(): void {
+    let min: number | undefined;
+    let max: number | undefined;
+    if (view.kind === 'fixed') {
+      min = view.from;
+      max = view.to;
+    } else {
+      const latest = feeder.latest() ?? run.lastSampleAt;
+      const first = run.firstSampleAt;
+      if (latest !== null) {
+        min = view.windowMs === null ? (first ?? latest) : Math.max(latest - view.windowMs, first ?? -Infinity);
+      } else {
+        // No samples yet: an axis from the run's start rather than from 1970.
+        min = run.startedAt;
+      }
+      max = Math.max(latest ?? min, min + MIN_FOLLOW_SPAN_MS);
+    }
+    runCharts.setXRange(min, max);
+    controls.setShownRange(min, max);
+  }
+
+  function showControls(): void {
+    controls.show(view, run.status === 'live');
+    document.body.dataset.range = view.kind === 'follow' ? 'follow' : 'fixed';
+  }
+
+  function setView(next: ViewRange): void {
+    view = next;
+    history.replaceState(null, '', `${location.pathname}${withThresholds(viewToQuery(view), thresholds)}`);
+    showControls();
+    // Sync every chart to the dragged range at once; the refetch then fills in detail.
+    if (view.kind === 'fixed') applyXRange();
+    void load();
+  }
+
+  async function load(): Promise<void> {
+    const generation = ++loadGeneration;
+    loadAbort?.abort();
+    const abort = new AbortController();
+    loadAbort = abort;
+    loading = true;
+    lastLoadAt = Date.now();
+    controls.setBusy(true);
+    try {
+      if (!runIsFresh) {
+        run = await fetchRun(runId, abort.signal);
+        header.render(run);
+        verdict.setStatus(run.status);
+        showControls();
+      }
+      runIsFresh = false;
+      const range = rangeParams();
+      const queriedAt = performance.now();
+      const [series, spaces, gc] = await Promise.all([
+        fetchSeries(runId, SERIES_METRICS, range, abort.signal),
+        fetchSpaces(runId, range, abort.signal),
+        fetchGc(runId, range, abort.signal),
+      ]);
+      if (generation !== loadGeneration) return;
+      feeder.load(series, spaces, gc);
+      loading = false;
+      const replay = pending;
+      pending = [];
+      if (view.kind === 'follow') for (const batch of replay) feeder.append(batch);
+      applyXRange();
+      banner.clear();
+      loadedOnce = true;
+      setPageState('ready');
+      syncLiveSocket();
+      if (subscribedAt > queriedAt && view.kind === 'follow') queueMicrotask(() => void load());
+    } catch (err) {
+      if (abort.signal.aborted || generation !== loadGeneration) return;
+      banner.show(err);
+      if (!loadedOnce) setPageState('error');
+    } finally {
+      if (generation === loadGeneration) {
+        loading = false;
+        controls.setBusy(false);
+      }
+    }
+  }
+
+  function onBatch(batch: LiveBatchMessage): void {
+    header.noteSamples(batch.samples ?? []);
+    if (view.kind !== 'follow') return;
+    if (loading) {
+      pending.push(batch);
+      return;
+    }
+    const latest = feeder.append(batch);
+    if (latest !== null && view.windowMs !== null) feeder.trimBefore(latest - view.windowMs);
+    applyXRange();
+    const tooDense = feeder.pointCount() > MAX_POINTS_PER_PIXEL * runCharts.plotWidth();
+    if (tooDense && Date.now() - lastLoadAt > MIN_REFETCH_GAP_MS) void load();
+  }
+
+  function onLiveMessage(msg: LiveMessage): void {
+    if (msg.type === 'batch' && msg.runId === runId) onBatch(msg);
+    if (msg.type === 'snapshot' && msg.runId === runId) snapshots.onSnapshot(msg.snapshot);
+    if (msg.type === 'run' && msg.run.id === runId) {
+      run = msg.run;
+      header.render(run);
+      verdict.setStatus(run.status);
+      showControls();
+      syncLiveSocket();
+    }
+  }
+
+  /** Subscribes while new data can still come (a lost run may come back); closes for ended runs. */
+  function syncLiveSocket(): void {
+    if (run.status === 'ended') {
+      socket?.close();
+      socket = null;
+      controls.setConnection(null);
+      snapshots.setLive(false);
+      return;
+    }
+    if (socket) return;
+    socket = createLiveSocket({
+      onMessage: onLiveMessage,
+      onStatus(connected) {
+        controls.setConnection(connected ? 'connected' : 'reconnecting');
+        snapshots.setLive(connected);
+        if (!connected) return;
+        // Rows stored before this (re)subscription were never pushed to us: refetch so the
+        // charts have no hole (a load whose range queries start later covers them anyway).
+        subscribedAt = performance.now();
+        if (loadedOnce && !loading && view.kind === 'follow') void load();
+      },
+    });
+    socket.subscribe(runId);
+  }
+
+  window.setInterval(() => header.tick(), 5000);
+  // A wider plot deserves more points; height-only changes need no refetch.
+  let fetchedWidth = runCharts.plotWidth();
+  window.addEventListener(
+    'resize',
+    debounce(() => {
+      const width = runCharts.plotWidth();
+      if (Math.abs(width - fetchedWidth) / fetchedWidth < 0.1) return;
+      fetchedWidth = width;
+      void load();
+    }, 500),
+  );
+  showControls();
+  verdict.setStatus(run.status);
+  // Subscribe before the first fetch: pushes arriving meanwhile are buffered and replayed.
+  syncLiveSocket();
+  void snapshots.refresh();
+  await load();
+}
+
+function debounce(fn: () => void, ms: number): () => void {
+  let timer: number | undefined;
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = window.setTimeout(fn, ms);
+  };
+}

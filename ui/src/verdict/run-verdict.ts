@@ -1,0 +1,103 @@
+import type { RunSummary, TrendResult } from '../../../src/api';
+import { confidenceText } from '../../../src/trend/reason-text';
+import { ApiError, fetchVerdict } from '../common/api';
+import { el } from '../common/dom';
+import { formatRatePerHour } from '../common/format';
+import type { VerdictThresholds } from '../common/verdict-query';
+import { resultBadge, verdictBadge } from './verdict-badge';
+
+/** A live run's verdict is asked for again this often: it changes as the floor grows. */
+export const VERDICT_REFRESH_MS = 15_000;
+
+export interface RunVerdictOptions {
+  runId: string;
+  thresholds: VerdictThresholds;
+  /** A new result arrived (to draw its floor and trend on the heap chart). */
+  onResult(result: TrendResult): void;
+}
+
+/**
+ * The verdict line of the run page: badge, heap-floor slope and every reason in small text.
+ * Refetches every VERDICT_REFRESH_MS while the run is live and once more when it stops being
+ * live; `dispose()` clears the timer. `data-verdict` on the line and on <body> is for tests.
+ */
+export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) {
+  const badgeHost = el('span', {}, verdictBadge('pending', 'asking the collector'));
+  const slope = el('span', { class: 'verdict-slope', 'data-role': 'slope' });
+  const confidence = el('span', { class: 'verdict-confidence' });
+  const limits = Object.entries(options.thresholds).map(([key, value]) => `${key} ${value}`).join(', ');
+  const reasons = el('ul', { class: 'verdict-reasons' });
+  const line = el(
+    'section',
+    { class: 'verdict-line', 'data-verdict': 'pending' },
+    el('div', { class: 'verdict-head' }, el('strong', {}, 'Leak verdict'), badgeHost, slope, confidence, limits ? el('span', { class: 'hint' }, `thresholds: ${limits}`) : null),
+    reasons,
+  );
+  host.append(line);
+
+  let timer: number | undefined;
+  let abort: AbortController | null = null;
+  let status: RunSummary['status'] | null = null;
+  let disposed = false;
+
+  function setState(state: string): void {
+    line.dataset.verdict = state;
+    document.body.dataset.verdict = state;
+  }
+
+  function show(result: TrendResult): void {
+    badgeHost.replaceChildren(resultBadge(result));
+    const floor = result.signals.find((s) => s.signal === 'heap floor');
+    // No slope before the detector had enough run to fit one (too short, too few points).
+    slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}` : '';
+    confidence.textContent = result.verdict === 'inconclusive' ? '' : confidenceText(result.confidence);
+    reasons.replaceChildren(...result.reasons.map((reason) => el('li', {}, reason)));
+    setState(result.verdict);
+  }
+
+  function showError(err: unknown): void {
+    const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+    badgeHost.replaceChildren(verdictBadge('error', message));
+    reasons.replaceChildren(el('li', { class: 'verdict-failure' }, message));
+    setState('error');
+  }
+
+  async function refresh(): Promise<void> {
+    abort?.abort();
+    const mine = new AbortController();
+    abort = mine;
+    try {
+      const result = await fetchVerdict(options.runId, options.thresholds, mine.signal);
+      if (mine.signal.aborted || disposed) return;
+      show(result);
+      options.onResult(result);
+    } catch (err) {
+      if (mine.signal.aborted || disposed) return;
+      showError(err);
+    }
+  }
+
+  function schedule(): void {
+    if (timer !== undefined) window.clearInterval(timer);
+    timer = status === 'live' && !disposed ? window.setInterval(() => void refresh(), VERDICT_REFRESH_MS) : undefined;
+  }
+
+  return {
+    /** The run's status now: starts the first fetch, keeps polling while live, one last fetch when it ends. */
+    setStatus(next: RunSummary['status']): void {
+      if (disposed || next === status) return;
+      const first = status === null;
+      const wasLive = status === 'live';
+      status = next;
+      schedule();
+      if (first || wasLive) void refresh();
+    },
+    dispose(): void {
+      disposed = true;
+      abort?.abort();
+      schedule();
+    },
+  };
+}
+
+export type RunVerdict = ReturnType<typeof createRunVerdict>;
