@@ -14,7 +14,7 @@ import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
-import { createSnapshotService } from './snapshot-service';
+import { createSnapshotService } from './snapshots';
 import { serveStatic } from './static-files';
 
 export interface CollectorOptions {

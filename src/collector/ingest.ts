@@ -8,7 +8,7 @@ import type { RowBatch, Store } from '../store/types';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
-import type { SnapshotService } from './snapshot-service';
+import type { SnapshotService } from './snapshots';
 
 export interface IngestDeps {
   store: Store;

@@ -1,17 +1,17 @@
 import type WebSocket from 'ws';
-import { MAX_SNAPSHOT_BYTES } from '../protocol/decode-snapshot';
-import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
-import type { Logger } from '../shared/log';
-import type { SnapshotRecord } from '../shared/snapshot-types';
-import type { Store } from '../store/types';
-import type { LiveHub } from './live-hub';
+import { MAX_SNAPSHOT_BYTES } from '../../protocol/decode-snapshot';
+import type { SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import type { Logger } from '../../shared/log';
+import type { SnapshotRecord } from '../../shared/snapshot-types';
+import type { Store } from '../../store/types';
+import type { LiveHub } from '../live-hub';
 import { orphanCaptureReason } from './orphan-captures';
-import { createSnapshotFiles } from './snapshot-files';
-import { applyProbeStatus } from './snapshot-lifecycle';
-import { createSnapshotPipeline } from './snapshot-pipeline';
-import { createSnapshotRecords } from './snapshot-records';
-import { createSnapshotRequests } from './snapshot-requests';
-import { handleSnapshotUpload } from './snapshot-upload';
+import { createSnapshotFiles } from './files';
+import { applyProbeStatus } from './lifecycle';
+import { createSnapshotPipeline } from './pipeline';
+import { createRecordBook } from './record-book';
+import { createSnapshotRequests } from './requests';
+import { handleSnapshotUpload } from './upload';
 
 export interface SnapshotServiceOptions {
   store: Store;
@@ -40,7 +40,7 @@ export interface SnapshotRequestAnswer {
 export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
   const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
-  const records = createSnapshotRecords({ store, live });
+  const records = createRecordBook({ store, live });
   const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
   const activeUploads = new Set<string>();

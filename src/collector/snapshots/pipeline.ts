@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import { formatErrorLine, isLeakwatchError } from '../shared/errors';
-import type { Logger } from '../shared/log';
-import type { SnapshotProgress } from '../shared/snapshot-types';
-import type { AnalysisProgress, SnapshotAnalysis } from '../snapshot/types';
-import type { Store } from '../store/types';
+import { formatErrorLine, isLeakwatchError } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import type { SnapshotProgress } from '../../shared/snapshot-types';
+import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/types';
+import type { Store } from '../../store/types';
 import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
-import type { SnapshotFiles, VerifiedUpload } from './snapshot-files';
-import { applyFailure, applyReady, applyRecovered, isFinal } from './snapshot-lifecycle';
-import type { SnapshotRecords } from './snapshot-records';
+import type { SnapshotFiles, VerifiedUpload } from './files';
+import { applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
+import type { RecordBook } from './record-book';
 
 /**
  * Share of an analysis each step usually takes: parsing the file dominates, the dominator tree
@@ -21,7 +21,7 @@ export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, 
 
 export interface SnapshotPipelineDeps {
   store: Store;
-  records: SnapshotRecords;
+  records: RecordBook;
   files: SnapshotFiles;
   log: Logger;
   /** Worker entry override (tests). */

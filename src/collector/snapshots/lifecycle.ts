@@ -1,6 +1,6 @@
-import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../protocol/snapshot-messages';
-import type { SnapshotStatus } from '../shared/snapshot-types';
-import type { StoredSnapshot } from '../store/types';
+import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import type { SnapshotStatus } from '../../shared/snapshot-types';
+import type { StoredSnapshot } from '../../store/types';
 
 /*
  * How a snapshot's record changes. The probe's status messages (ingest connection) and the upload
