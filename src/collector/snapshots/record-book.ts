@@ -1,5 +1,5 @@
 import type { SnapshotProgress, SnapshotRecord } from '../../shared/snapshot-types';
-import { createKeyedSerializer } from '../../store/keyed-serializer';
+import { createKeyedSerializer } from '../../shared/keyed-serializer';
 import type { Store, StoredSnapshot } from '../../store/types';
 import type { LiveHub } from '../live-hub';
 import { isFinal } from './lifecycle';
