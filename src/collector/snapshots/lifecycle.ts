@@ -1,5 +1,5 @@
 import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../../protocol/snapshot-messages';
-import type { SnapshotStatus } from '../../shared/snapshot-types';
+import type { SnapshotProgress, SnapshotStatus } from '../../shared/snapshot-types';
 import type { StoredSnapshot } from '../../store/types';
 
 /*
@@ -8,6 +8,18 @@ import type { StoredSnapshot } from '../../store/types';
  * only moves forward (capturing -> uploading -> analysing -> a final state), a final state is
  * kept, and each function returns undefined when the event changes nothing.
  */
+
+/**
+ * An analysis reports its progress in thousandths of one forward-moving bar (the pipeline maps
+ * the engine's steps onto it).
+ */
+export const ANALYSIS_PERMILLE = 1000;
+/**
+ * Progress of a snapshot entering `analysing`, before its analysis reports anything. The upload
+ * (which verifies the file) and the pipeline (which analyses it, also after a restart) both
+ * start the status here.
+ */
+export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, total: ANALYSIS_PERMILLE, step: 'load' };
 
 const RANK: Record<SnapshotStatus, number> = { capturing: 0, uploading: 1, analysing: 2, ready: 3, refused: 3, failed: 3 };
 

@@ -7,7 +7,7 @@ import type { Store } from '../../store/types';
 import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
 import type { SnapshotFiles, VerifiedUpload } from './files';
-import { applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
+import { ANALYSIS_PERMILLE, ANALYSIS_STARTS, applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
 import type { RecordBook } from './record-book';
 
 /**
@@ -15,9 +15,6 @@ import type { RecordBook } from './record-book';
  * is most of the rest. Only used to turn the engine's per-step progress into one forward-moving bar.
  */
 const STEP_SPAN: Record<AnalysisProgress['phase'], [number, number]> = { load: [0, 0.6], dominators: [0.6, 0.9], aggregate: [0.9, 1] };
-const PERMILLE = 1000;
-/** Progress of a verified snapshot before its analysis reports anything. */
-export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, total: PERMILLE, step: 'load' };
 
 export interface SnapshotPipelineDeps {
   store: Store;
@@ -67,8 +64,8 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
       onProgress: (p) => {
         const [from, to] = STEP_SPAN[p.phase];
         const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
-        analysisPermille = Math.max(analysisPermille, Math.round((from + (to - from) * fraction) * PERMILLE));
-        show({ phase: 'analysing', done: analysisPermille, total: PERMILLE, step: p.phase });
+        analysisPermille = Math.max(analysisPermille, Math.round((from + (to - from) * fraction) * ANALYSIS_PERMILLE));
+        show({ phase: 'analysing', done: analysisPermille, total: ANALYSIS_PERMILLE, step: p.phase });
       },
     });
     current.analysis = analysis;

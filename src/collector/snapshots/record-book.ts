@@ -12,7 +12,8 @@ function keyOf(run: string, id: string): string {
 }
 
 /**
- * The collector's view of snapshot records. Every change is a read-modify-write of the latest
+ * The record book: the one place the collector changes a snapshot's record (the row itself is
+ * src/store/snapshot-record.ts). Every change is a read-modify-write of the latest
  * version, serialised per snapshot (a status message and an upload may touch one snapshot at the
  * same moment) and written to the store before anyone sees it. Records in flight are kept in
  * memory with their progress, which is merged into API answers and pushed to /live subscribers.

@@ -14,9 +14,8 @@ import type { Logger } from '../../shared/log';
 import type { SnapshotFiles, VerifiedUpload } from './files';
 import { isSafeSegment } from './files';
 import { fsyncFile } from './fsync-file';
-import { applyFailure, applyUploadBegin, applyVerified } from './lifecycle';
+import { ANALYSIS_STARTS, applyFailure, applyUploadBegin, applyVerified } from './lifecycle';
 import type { RecordBook } from './record-book';
-import { ANALYSIS_STARTS } from './pipeline';
 
 export interface UploadDeps {
   files: SnapshotFiles;
