@@ -37,6 +37,10 @@ export interface CollectorOptions {
   snapshotRequestTimeoutMs?: number;
   /** Analysis worker entry override (tests). */
   analysisWorkerPath?: string;
+  /** Between sweeps for captures whose process died while V8 wrote (default a minute). */
+  orphanSweepMs?: number;
+  /** Epoch-milliseconds clock that sweep goes by (tests; default Date.now). */
+  now?: () => number;
 }
 
 export interface Collector {
@@ -45,6 +49,8 @@ export interface Collector {
   readonly port: number;
   /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
+  /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
+  sweepOrphanCaptures(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -86,6 +92,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
     workerPath: options.analysisWorkerPath,
+    orphanSweepMs: options.orphanSweepMs,
+    now: options.now,
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -168,6 +176,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     async endRun(runId, endedAt, exitCode) {
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
     },
+    sweepOrphanCaptures: () => snapshots.sweepOrphans(),
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);

@@ -106,6 +106,14 @@ export function applyFailure(prev: StoredSnapshot | undefined, key: { run: strin
   return { ...base, status: 'failed', errorCode, reason };
 }
 
+/**
+ * A capture that will never be uploaded: its run ended, or its process went silent past any
+ * write (orphan-captures.ts). Left alone when anything else happened to it meanwhile.
+ */
+export function applyCaptureLost(prev: StoredSnapshot | undefined, reason: string): StoredSnapshot | undefined {
+  return prev?.status === 'capturing' ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason } : undefined;
+}
+
 /** Size and checksum checked out and the file is on the collector's disk. */
 export function applyVerified(prev: StoredSnapshot | undefined, begin: SnapshotBeginMessage, sha256: string, uploadMs: number): StoredSnapshot | undefined {
   if (prev && (prev.status === 'analysing' || prev.status === 'ready')) return undefined;
