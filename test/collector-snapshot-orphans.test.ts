@@ -121,7 +121,7 @@ test('a snapshot still capturing when its run ends is marked failed (the process
   }
 });
 
-test('the sweep runs on its own unref\'d timer, and adopts captures an earlier collector process left pending', { timeout: 60_000 }, async () => {
+test('the sweep runs on its own timer, and adopts captures an earlier collector process left pending', { timeout: 60_000 }, async () => {
   const minute = 60_000;
   const dir = path.join(temp.dir, 'adopted');
   // A collector whose sweep never comes round records a capture, then stops (restart, crash).

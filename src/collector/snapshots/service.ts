@@ -39,7 +39,8 @@ export interface SnapshotRequestAnswer {
 
 /**
  * Everything the collector does with heap snapshots, wired together: records (store + live push +
- * progress), upload connections, the analysis pipeline, requests to probes and the file store.
+ * progress), upload connections, the analysis pipeline, requests to probes, the file store and
+ * the sweep for orphaned captures.
  */
 export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
