@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { createSnapshotFiles, isSafeSegment } from '../src/collector/snapshot-files';
+import { createSnapshotFiles, isSafeSegment } from '../src/collector/snapshots/files';
 import { createLogger } from '../src/shared/log';
 import { makeTempDir } from './helpers/temp-dir';
 

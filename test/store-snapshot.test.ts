@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { blankSnapshot } from '../src/collector/snapshot-lifecycle';
+import { blankSnapshot } from '../src/collector/snapshots/lifecycle';
 import type { SnapshotTypeRow } from '../src/shared/snapshot-types';
 import { createClickhouseStore } from '../src/store/clickhouse-store';
 import { openStore } from '../src/store/open-store';

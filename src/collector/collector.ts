@@ -14,7 +14,7 @@ import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
-import { createSnapshotService } from './snapshot-service';
+import { createSnapshotService } from './snapshots';
 import { serveStatic } from './static-files';
 
 export interface CollectorOptions {
@@ -37,6 +37,10 @@ export interface CollectorOptions {
   snapshotRequestTimeoutMs?: number;
   /** Analysis worker entry override (tests). */
   analysisWorkerPath?: string;
+  /** Between sweeps for captures whose process died while V8 wrote (default a minute). */
+  orphanSweepMs?: number;
+  /** Epoch-milliseconds clock that sweep goes by (tests; default Date.now). */
+  now?: () => number;
 }
 
 export interface Collector {
@@ -45,11 +49,21 @@ export interface Collector {
   readonly port: number;
   /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
+  /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
+  sweepOrphanCaptures(): Promise<number>;
   close(): Promise<void>;
 }
 
 /** Dead probe connections (cut cable, killed host) are found by ping/pong within this period. */
 const HEARTBEAT_MS = 30_000;
+
+/** A probe socket path: both need the probe token, are heartbeat-checked and logged alike. */
+interface ProbeSocketRoute {
+  wss: WebSocketServer;
+  /** How a refused connection is named in the log line, before its address. */
+  logAs: string;
+  accept(ws: WebSocket, url: URL, remote: string): void;
+}
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
@@ -78,6 +92,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
     workerPath: options.analysisWorkerPath,
+    orphanSweepMs: options.orphanSweepMs,
+    now: options.now,
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -100,34 +116,28 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     });
   });
 
+  const probeSockets = new Map<string, ProbeSocketRoute>([
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots }) }],
+    [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
+  ]);
+
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    const pathname = new URL(req.url ?? '/', 'http://collector').pathname;
+    const url = new URL(req.url ?? '/', 'http://collector');
     socket.on('error', () => socket.destroy());
-    if (pathname === INGEST_PATH) {
-      ingest.handleUpgrade(req, socket, head, (ws) => {
+    const route = probeSockets.get(url.pathname);
+    if (route) {
+      route.wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
         if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
-          log.warn(`probe ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
+          log.warn(`${route.logAs} ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
-        handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots });
+        route.accept(ws, url, remote);
       });
-    } else if (pathname === SNAPSHOT_UPLOAD_PATH) {
-      uploads.handleUpgrade(req, socket, head, (ws) => {
-        const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-        if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
-          log.warn(`snapshot upload from ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
-          ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
-          return;
-        }
-        alive.add(ws);
-        ws.on('pong', () => alive.add(ws));
-        snapshots.handleUpload(ws, new URL(req.url ?? '/', 'http://collector'), remote);
-      });
-    } else if (pathname === '/live') {
+    } else if (url.pathname === '/live') {
       live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
@@ -136,7 +146,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   const heartbeat = setInterval(() => {
     // A dead upload connection would otherwise hold its snapshot in `uploading` indefinitely.
-    for (const ws of [...ingest.clients, ...uploads.clients]) {
+    for (const ws of [...probeSockets.values()].flatMap((route) => [...route.wss.clients])) {
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -166,6 +176,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     async endRun(runId, endedAt, exitCode) {
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
     },
+    sweepOrphanCaptures: () => snapshots.sweepOrphans(),
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../shared/types';
 import type { Store } from '../store/types';
 import type { LiveHub } from './live-hub';
-import type { SnapshotService } from './snapshot-service';
+import type { SnapshotService } from './snapshots';
 
 export interface EndRunDeps {
   store: Store;

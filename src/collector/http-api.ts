@@ -7,8 +7,7 @@ import type { LiveHub } from './live-hub';
 import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions } from '../trend/types';
 import { runVerdict } from './run-verdict';
-import { handleSnapshotApi } from './snapshot-api';
-import type { SnapshotService } from './snapshot-service';
+import { handleSnapshotApi, type SnapshotService } from './snapshots';
 
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;

@@ -2,13 +2,17 @@ import type WebSocket from 'ws';
 import { closeReason } from '../protocol/close-codes';
 import { decodeProbeMessage, ProtocolError } from '../protocol/decode';
 import { encodeMessage } from '../protocol/encode';
+import type { Envelope } from '../protocol/envelope';
 import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
 import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/types';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
-import type { SnapshotService } from './snapshot-service';
+import type { SnapshotService } from './snapshots';
+
+/** What a status message or a bye adds to the writer: nothing but its place in the order. */
+const NO_ROWS: RowBatch = { samples: [], spaces: [], gcs: [] };
 
 export interface IngestDeps {
   store: Store;
@@ -56,6 +60,34 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     reject(new ProtocolError('LW_ERR_STORE', `store unavailable, resend later (${err.message.split('\n')[0]})`));
   }
 
+  /**
+   * The one way a message is acknowledged. An ack covers every lower seq of the boot, so it may
+   * be sent only once every earlier write of this connection is durable: the message's rows
+   * (none for a status or a bye) join the shared writer, which completes entries in the order
+   * they were added, and the ack follows that entry. `beforeAck` runs between the write and the
+   * ack (a batch's live push, a bye's end of the run); a failed write or a rejected `beforeAck`
+   * is a store failure, and nothing is acked. Resolves when the write is done, acked or not.
+   */
+  function ackAfterPrevious(msg: Envelope, rows: RowBatch, beforeAck?: () => void | Promise<unknown>): Promise<void> {
+    const acknowledge = () => {
+      storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
+      ack(msg.run, msg.boot, msg.seq);
+    };
+    return new Promise<void>((resolve) => {
+      writer.add({
+        rows,
+        done: (err) => {
+          resolve();
+          if (err) return storeFailed(err);
+          if (failed) return;
+          const settling = beforeAck?.();
+          if (!settling) return acknowledge();
+          settling.then(acknowledge).catch((e: Error) => storeFailed(e));
+        },
+      });
+    });
+  }
+
   function rowsOf(msg: BatchMessage): RowBatch {
     const origin = { run: msg.run, boot: msg.boot, seq: msg.seq };
     return {
@@ -69,16 +101,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     if (msg.gap) {
       log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while the collector was unreachable`);
     }
-    writer.add({
-      rows: rowsOf(msg),
-      done: (err) => {
-        if (err) return storeFailed(err);
-        if (failed) return;
-        storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
-        ack(msg.run, msg.boot, msg.seq);
-        live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs });
-      },
-    });
+    void ackAfterPrevious(msg, rowsOf(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
   }
 
   async function publishRun(runId: string): Promise<void> {
@@ -122,44 +145,21 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'snapshot-status') {
-      // Recorded in connection order; the ack then goes through the writer like an empty batch,
-      // because an ack covers every lower seq and must not overtake a batch still being written.
-      // Later batches are added to the writer only after this, so they cannot be acked first.
+      // Recorded in connection order, then acked after the writes before it. Later batches are
+      // added to the writer only after this, so they cannot be acked first.
       chain = chain
         .then(async () => {
           if (failed) return;
           await snapshots.onProbeStatus(msg);
-          writer.add({
-            rows: { samples: [], spaces: [], gcs: [] },
-            done: (err) => {
-              if (err) return storeFailed(err);
-              if (failed) return;
-              storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
-              ack(msg.run, msg.boot, msg.seq);
-            },
-          });
+          void ackAfterPrevious(msg, NO_ROWS);
         })
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    // bye: ends the run after everything before it is stored (the writer completes in order).
-    chain = chain.then(() => new Promise<void>((resolve) => {
-      writer.add({
-        rows: { samples: [], spaces: [], gcs: [] },
-        done: (err) => {
-          resolve();
-          if (err) return storeFailed(err);
-          if (failed) return;
-          const finish = msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run);
-          finish
-            .then(() => {
-              storedSeq.set(msg.boot, Math.max(storedSeq.get(msg.boot) ?? 0, msg.seq));
-              ack(msg.run, msg.boot, msg.seq);
-            })
-            .catch((e: Error) => storeFailed(e));
-        },
-      });
-    }));
+    // bye: ends the run after everything before it is stored; later messages wait for that write.
+    chain = chain.then(() =>
+      ackAfterPrevious(msg, NO_ROWS, () => (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run))),
+    );
   });
   ws.on('error', (err) => log.debug(`probe ${remote} socket error: ${err.message}`));
 }

@@ -1,3 +1,4 @@
+export * from './envelope';
 export * from './messages';
 export * from './close-codes';
 export * from './decode';

@@ -1,4 +1,5 @@
 import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/types';
+import type { Envelope } from './envelope';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
 
 /**
@@ -15,14 +16,6 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Path of the probe endpoint on the collector. */
 export const INGEST_PATH = '/ingest';
-
-export interface Envelope {
-  v: number;
-  type: string;
-  run: string;
-  boot: string;
-  seq: number;
-}
 
 export interface HelloMessage extends Envelope {
   type: 'hello';

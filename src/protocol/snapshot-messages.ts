@@ -1,5 +1,5 @@
 import type { SnapshotTrigger } from '../shared/snapshot-types';
-import type { Envelope } from './messages';
+import type { Envelope } from './envelope';
 
 /**
  * Heap snapshot part of wire protocol version 1 (additive message types).

@@ -1,7 +1,7 @@
 import type { HelloMessage } from '../protocol/messages';
 import { LeakwatchError } from '../shared/errors';
 import { insertBatch } from './insert-rows';
-import { createKeyedSerializer } from './keyed-serializer';
+import { createKeyedSerializer } from '../shared/keyed-serializer';
 import { queryGc } from './query-gc';
 import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';

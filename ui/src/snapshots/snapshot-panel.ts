@@ -12,12 +12,6 @@ import { createSnapshotTypeTable } from './snapshot-type-table';
 
 /** Without live pushes (ended run, socket down) in-flight snapshots are polled this often. */
 const POLL_MS = 3000;
-/**
- * With /live up, progress arrives as pushes; the list is still re-read this often while a
- * snapshot is capturing, because the collector settles a capture whose process died (no push
- * can come from a dead probe) when the list is read.
- */
-const CAPTURE_RECHECK_MS = 60_000;
 
 type TableState = 'empty' | 'pending' | 'loading' | 'ready' | 'unavailable' | 'error';
 
@@ -310,9 +304,6 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
   window.setInterval(() => {
     if (!live && [...records.values()].some(isInFlight)) void refresh();
   }, POLL_MS);
-  window.setInterval(() => {
-    if (live && [...records.values()].some((s) => s.status === 'capturing')) void refresh();
-  }, CAPTURE_RECHECK_MS);
   render();
 
   return {

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isLeakwatchError } from '../src/shared/errors';
-import { applyMigrations } from '../src/store/apply-migrations';
-import { MIGRATIONS } from '../src/store/migrations';
 import { createClickhouseStore } from '../src/store/clickhouse-store';
 import { openStore } from '../src/store/open-store';
-import { ensureRetention } from '../src/store/retention';
 import { createStoreClient, type StoreClient } from '../src/store/store-client';
-import { selectRows, type StoreContext } from '../src/store/store-context';
+import type { StoreContext } from '../src/store/store-context';
 import { tableNames } from '../src/store/table-names';
 import { toNumber } from '../src/store/to-number';
 import type { MetricName, SampleRow, Store } from '../src/store/types';
+import { hasCode } from './helpers/error-code';
 import { expectedBuckets, makeGc, makeHello, makeSample, makeSpace } from './helpers/store-fixtures';
 import { createQuotingClient } from './helpers/store-quoting-client';
 
@@ -23,21 +19,16 @@ import { createQuotingClient } from './helpers/store-quoting-client';
  * data directory per process, so this file uses exactly one, opened in `before` and closed in
  * `after`. Timestamps are near the current time because rows older than the retention are
  * removed by TTL.
+ *
+ * This file: inserted rows and the queries over them (dedup, GC weights, series, spaces, GC,
+ * a week of samples, numbers quoted as strings).
  */
 
 const RETENTION_DAYS = 30;
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 
-function hasCode(code: string) {
-  return (err: unknown): boolean => {
-    assert.ok(isLeakwatchError(err), `expected a LeakwatchError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
-  };
-}
-
-describe('store (embedded ClickHouse)', () => {
+describe('store (embedded ClickHouse): rows and queries', () => {
   let dataDir: string;
   let store: Store;
   /** A second connection to the same directory, for looking at the tables directly. */
@@ -60,112 +51,6 @@ describe('store (embedded ClickHouse)', () => {
     await store?.close();
     await store?.close(); // closing twice is harmless
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  test('migrations are recorded once and re-opening applies nothing new', async () => {
-    const recorded = async () =>
-      (await selectRows(ctx, 'read migrations', `SELECT version, name, toUnixTimestamp64Milli(applied_at) AS at FROM ${ctx.tables.migrations} ORDER BY version`)).map(
-        (row) => ({ version: toNumber(row.version, 'version'), name: String(row.name), at: toNumber(row.at, 'at') }),
-      );
-    const first = await recorded();
-    assert.deepEqual(
-      first.map((m) => m.version),
-      MIGRATIONS.map((m) => m.version),
-    );
-
-    await store.close();
-    store = await open();
-    assert.deepEqual(await recorded(), first, 'a reopen must not record (or re-apply) anything');
-    assert.deepEqual(await applyMigrations(ctx), []);
-
-    const tables = await selectRows(ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: ctx.tables.database });
-    assert.deepEqual(
-      tables.map((row) => row.name),
-      ['gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
-    );
-  });
-
-  test('retention is a TTL, altered only when it changes', async () => {
-    const ttlDays = async () => {
-      const rows = await selectRows(ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events')", {
-        db: ctx.tables.database,
-      });
-      return Object.fromEntries(rows.map((row) => [String(row.name), /toIntervalDay\((\d+)\)/.exec(String(row.engine_full))?.[1]]));
-    };
-    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
-    assert.deepEqual(await ensureRetention(ctx, RETENTION_DAYS), [], 'unchanged retention alters nothing');
-
-    await store.close();
-    store = await open(90);
-    assert.deepEqual(await ttlDays(), { gc_events: '90', heap_spaces: '90', samples: '90' });
-    await store.close();
-    store = await open();
-    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
-
-    for (const bad of [0, 1.5, -3, Number.NaN, 1e9]) {
-      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir }, retentionDays: bad }), hasCode('LW_ERR_CONFIG'));
-    }
-  });
-
-  test('runs and samples round-trip, hostile strings intact', async () => {
-    const labels = { team: "o'brien", path: 'C:\\temp\\x', sql: "'; DROP TABLE runs; --", quote: '"{}"', unicode: 'ünï 🚀' };
-    const hello = makeHello('rt-1', {
-      name: "it's \"quoted\" \\ name",
-      labels,
-      argv: ['node', '--eval', "console.log('\\n')", '{x:String}'],
-      startedAt: base,
-      pid: 31337,
-      host: 'host-a',
-      node: 'v20.20.2',
-    });
-    await store.upsertRun(hello);
-    await store.upsertRun(makeHello('rt-2', { startedAt: base + 5 * SECOND }));
-    const samples = [0, 1, 2].map((i) => makeSample('rt-1', base + i * SECOND, 1000 + i));
-    await store.insertRows({ samples, spaces: [], gcs: [] });
-
-    const run = await store.getRun('rt-1', base + 3 * SECOND);
-    assert.deepEqual(run, {
-      id: 'rt-1',
-      name: hello.name,
-      labels,
-      host: 'host-a',
-      pid: 31337,
-      nodeVersion: 'v20.20.2',
-      argv: hello.argv,
-      startedAt: base,
-      endedAt: null,
-      exitCode: null,
-      intervalMs: 1000,
-      sampleCount: 3,
-      firstSampleAt: base,
-      lastSampleAt: base + 2 * SECOND,
-      latestHeapUsed: 1002,
-      status: 'live',
-    });
-    assert.equal(await store.getRun('no-such-run'), null);
-
-    const runs = await store.listRuns(base + 3 * SECOND);
-    const ids = runs.map((r) => r.id);
-    assert.ok(ids.indexOf('rt-2') < ids.indexOf('rt-1'), 'newest first');
-    assert.deepEqual(
-      runs.find((r) => r.id === 'rt-1'),
-      run,
-    );
-    const empty = runs.find((r) => r.id === 'rt-2');
-    assert.equal(empty?.sampleCount, 0);
-    assert.equal(empty?.firstSampleAt, null);
-    assert.equal(empty?.latestHeapUsed, null);
-
-    // Every metric column is stored and read back under its own name.
-    const allMetrics = Object.keys(samples[0]!).filter((k) => !['run', 'boot', 'seq', 'ts'].includes(k)) as MetricName[];
-    const series = await store.querySeries('rt-1', allMetrics, { points: 10 });
-    for (const metric of allMetrics) {
-      assert.deepEqual(series.series[metric]?.avg, samples.map((s) => s[metric]), metric);
-    }
-
-    // A repeated hello (a reconnecting probe) keeps one run.
-    await store.upsertRun(hello);
-    assert.equal((await store.listRuns()).filter((r) => r.id === 'rt-1').length, 1);
   });
 
   test('the same batch inserted twice changes no count and no average', async () => {
@@ -337,62 +222,6 @@ describe('store (embedded ClickHouse)', () => {
     assert.deepEqual(late.totals, { count: 2, totalMs: 10, maxMs: 8 });
   });
 
-  test('status: live, lost and ended against an injected now', async () => {
-    const run = 'status';
-    await store.upsertRun(makeHello(run, { startedAt: base, intervalMs: 1000 }));
-    const status = async (now: number) => (await store.getRun(run, now))?.status;
-    // No samples yet: measured from the start.
-    assert.equal(await status(base + 10 * SECOND), 'live');
-    assert.equal(await status(base + 10 * SECOND + 1), 'lost');
-
-    const last = base + 20 * SECOND;
-    await store.insertRows({ samples: [makeSample(run, base + 10 * SECOND, 1), makeSample(run, last, 2)], spaces: [], gcs: [] });
-    // Window is max(3 x 1 s, 10 s) = 10 s after the last sample.
-    assert.equal(await status(last + 5 * SECOND), 'live');
-    assert.equal(await status(last + 10 * SECOND), 'live');
-    assert.equal(await status(last + 10 * SECOND + 1), 'lost');
-    assert.equal((await store.listRuns(last + HOUR)).find((r) => r.id === run)?.status, 'lost');
-
-    // A slow probe (10 s interval) gets three intervals.
-    await store.upsertRun(makeHello(run, { startedAt: base, intervalMs: 10 * SECOND }));
-    assert.equal(await status(last + 30 * SECOND), 'live');
-    assert.equal(await status(last + 30 * SECOND + 1), 'lost');
-
-    await store.endRun(run, last + SECOND, null);
-    assert.equal(await status(last + HOUR), 'ended');
-    assert.equal(await status(last + SECOND), 'ended');
-  });
-
-  test('endRun keeps the hello fields, and works for an unknown run', async () => {
-    const run = 'ending';
-    const hello = makeHello(run, { startedAt: base, name: 'to be ended', labels: { env: 'ci' } });
-    await store.upsertRun(hello);
-    await store.endRun(run, base + HOUR, 3);
-    const ended = await store.getRun(run);
-    assert.equal(ended?.status, 'ended');
-    assert.equal(ended?.endedAt, base + HOUR);
-    assert.equal(ended?.exitCode, 3);
-    assert.equal(ended?.name, 'to be ended');
-    assert.deepEqual(ended?.labels, { env: 'ci' });
-    assert.equal(ended?.startedAt, base);
-
-    // A later end that does not know the exit code (a probe's bye) does not erase it;
-    // a late hello from a reconnecting probe does not revive the run.
-    await store.endRun(run, base + HOUR + SECOND, null);
-    await store.upsertRun({ ...hello, name: 'renamed' });
-    const after = await store.getRun(run);
-    assert.deepEqual([after?.status, after?.endedAt, after?.exitCode, after?.name], ['ended', base + HOUR, 3, 'renamed']);
-
-    await store.endRun('never-said-hello', base, 0);
-    const minimal = await store.getRun('never-said-hello');
-    assert.equal(minimal?.status, 'ended');
-    assert.equal(minimal?.endedAt, base);
-    assert.equal(minimal?.exitCode, 0);
-    assert.equal(minimal?.sampleCount, 0);
-
-    await assert.rejects(async () => store.endRun(run, Number.NaN, 0), hasCode('LW_ERR_BAD_REQUEST'));
-  });
-
   test('a 7-day run at 1 Hz is downsampled in ClickHouse', async (t) => {
     const run = 'week';
     const count = 7 * 24 * 3600; // 604,800 samples
@@ -445,51 +274,6 @@ describe('store (embedded ClickHouse)', () => {
     t.diagnostic(`getRun over 7 days: ${(performance.now() - summaryStarted).toFixed(1)} ms`);
     assert.equal(summary?.sampleCount, count);
     assert.equal(summary?.latestHeapUsed, heapBase + count - 1);
-  });
-
-  test('another process opening the directory gets LW_ERR_STORE_LOCKED', async () => {
-    const openStorePath = path.resolve(__dirname, '../src/store/open-store.js');
-    const script = `
-      const { openStore } = require(${JSON.stringify(openStorePath)});
-      openStore({ target: { kind: 'embedded', dataDir: process.argv[1] }, retentionDays: 30 }).then(
-        async (store) => { await store.close(); console.log(JSON.stringify({ code: 'OPENED' })); },
-        (err) => console.log(JSON.stringify({ code: err.code, message: err.message })),
-      );`;
-    const child = spawn(process.execPath, ['-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.resume(); // the engine prints its own lock message there
-    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(exitCode, 0);
-    assert.deepEqual(JSON.parse(stdout.trim()), {
-      code: 'LW_ERR_STORE_LOCKED',
-      message: `data directory ${dataDir} is in use by another leakwatch process (a running collector)`,
-    });
-    // The refused process did not disturb the owner.
-    assert.ok((await store.listRuns()).length > 0);
-  });
-
-  test('a second data directory in this process and an unreachable server are LW_ERR_STORE', async () => {
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-store-other-'));
-    try {
-      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir: other }, retentionDays: 30 }), hasCode('LW_ERR_STORE'));
-    } finally {
-      fs.rmSync(other, { recursive: true, force: true });
-    }
-    await assert.rejects(
-      openStore({ target: { kind: 'server', url: 'http://someone:s3cret@127.0.0.1:1' }, retentionDays: 30 }),
-      (err: unknown) => {
-        hasCode('LW_ERR_STORE')(err);
-        const message = (err as Error).message;
-        assert.match(message, /^cannot reach ClickHouse at http:\/\/127\.0\.0\.1:1/);
-        assert.ok(!message.includes('\n') && !message.includes('s3cret'), message);
-        return true;
-      },
-    );
-    await assert.rejects(
-      openStore({ target: { kind: 'server', url: 'http://127.0.0.1:1', database: 'x`; DROP' }, retentionDays: 30 }),
-      hasCode('LW_ERR_CONFIG'),
-    );
   });
 
   test('numbers quoted as strings (as a server sends them over HTTP) are normalised', async () => {

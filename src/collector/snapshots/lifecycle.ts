@@ -1,6 +1,6 @@
-import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../protocol/snapshot-messages';
-import type { SnapshotStatus } from '../shared/snapshot-types';
-import type { StoredSnapshot } from '../store/types';
+import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import type { SnapshotProgress, SnapshotStatus } from '../../shared/snapshot-types';
+import type { StoredSnapshot } from '../../store/types';
 
 /*
  * How a snapshot's record changes. The probe's status messages (ingest connection) and the upload
@@ -8,6 +8,18 @@ import type { StoredSnapshot } from '../store/types';
  * only moves forward (capturing -> uploading -> analysing -> a final state), a final state is
  * kept, and each function returns undefined when the event changes nothing.
  */
+
+/**
+ * An analysis reports its progress in thousandths of one forward-moving bar (the pipeline maps
+ * the engine's steps onto it).
+ */
+export const ANALYSIS_PERMILLE = 1000;
+/**
+ * Progress of a snapshot entering `analysing`, before its analysis reports anything. The upload
+ * (which verifies the file) and the pipeline (which analyses it, also after a restart) both
+ * start the status here.
+ */
+export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, total: ANALYSIS_PERMILLE, step: 'load' };
 
 const RANK: Record<SnapshotStatus, number> = { capturing: 0, uploading: 1, analysing: 2, ready: 3, refused: 3, failed: 3 };
 
@@ -92,6 +104,14 @@ export function applyFailure(prev: StoredSnapshot | undefined, key: { run: strin
   if (prev && isFinal(prev.status)) return undefined;
   const base = prev ?? blankSnapshot(key.run, key.id, key.boot ?? '', key.takenAt ?? Date.now());
   return { ...base, status: 'failed', errorCode, reason };
+}
+
+/**
+ * A capture that will never be uploaded: its run ended, or its process went silent past any
+ * write (orphan-captures.ts). Left alone when anything else happened to it meanwhile.
+ */
+export function applyCaptureLost(prev: StoredSnapshot | undefined, reason: string): StoredSnapshot | undefined {
+  return prev?.status === 'capturing' ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason } : undefined;
 }
 
 /** Size and checksum checked out and the file is on the collector's disk. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LeakwatchError } from '../shared/errors';
-import type { Logger } from '../shared/log';
+import { LeakwatchError } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
 
 const DAY_MS = 86_400_000;
 const SWEEP_EVERY_MS = 3_600_000;

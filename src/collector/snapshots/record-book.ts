@@ -1,8 +1,8 @@
-import type { SnapshotProgress, SnapshotRecord } from '../shared/snapshot-types';
-import { createKeyedSerializer } from '../store/keyed-serializer';
-import type { Store, StoredSnapshot } from '../store/types';
-import type { LiveHub } from './live-hub';
-import { isFinal } from './snapshot-lifecycle';
+import type { SnapshotProgress, SnapshotRecord } from '../../shared/snapshot-types';
+import { createKeyedSerializer } from '../../shared/keyed-serializer';
+import type { Store, StoredSnapshot } from '../../store/types';
+import type { LiveHub } from '../live-hub';
+import { isFinal } from './lifecycle';
 
 /** Live progress pushes per snapshot are spaced at least this far apart (status changes are not held back). */
 const PROGRESS_PUSH_MS = 250;
@@ -12,12 +12,13 @@ function keyOf(run: string, id: string): string {
 }
 
 /**
- * The collector's view of snapshot records. Every change is a read-modify-write of the latest
+ * The record book: the one place the collector changes a snapshot's record (the row itself is
+ * src/store/snapshot-record.ts). Every change is a read-modify-write of the latest
  * version, serialised per snapshot (a status message and an upload may touch one snapshot at the
  * same moment) and written to the store before anyone sees it. Records in flight are kept in
  * memory with their progress, which is merged into API answers and pushed to /live subscribers.
  */
-export function createSnapshotRecords(deps: { store: Store; live: LiveHub }) {
+export function createRecordBook(deps: { store: Store; live: LiveHub }) {
   const { store, live } = deps;
   const serial = createKeyedSerializer();
   const inFlight = new Map<string, StoredSnapshot>();
@@ -109,4 +110,4 @@ export function createSnapshotRecords(deps: { store: Store; live: LiveHub }) {
   };
 }
 
-export type SnapshotRecords = ReturnType<typeof createSnapshotRecords>;
+export type RecordBook = ReturnType<typeof createRecordBook>;

@@ -1,27 +1,24 @@
 import fs from 'node:fs';
-import { formatErrorLine, isLeakwatchError } from '../shared/errors';
-import type { Logger } from '../shared/log';
-import type { SnapshotProgress } from '../shared/snapshot-types';
-import type { AnalysisProgress, SnapshotAnalysis } from '../snapshot/types';
-import type { Store } from '../store/types';
+import { formatErrorLine, isLeakwatchError } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import type { SnapshotProgress } from '../../shared/snapshot-types';
+import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/types';
+import type { Store } from '../../store/types';
 import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
-import type { SnapshotFiles, VerifiedUpload } from './snapshot-files';
-import { applyFailure, applyReady, applyRecovered, isFinal } from './snapshot-lifecycle';
-import type { SnapshotRecords } from './snapshot-records';
+import type { SnapshotFiles, VerifiedUpload } from './files';
+import { ANALYSIS_PERMILLE, ANALYSIS_STARTS, applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
+import type { RecordBook } from './record-book';
 
 /**
  * Share of an analysis each step usually takes: parsing the file dominates, the dominator tree
  * is most of the rest. Only used to turn the engine's per-step progress into one forward-moving bar.
  */
 const STEP_SPAN: Record<AnalysisProgress['phase'], [number, number]> = { load: [0, 0.6], dominators: [0.6, 0.9], aggregate: [0.9, 1] };
-const PERMILLE = 1000;
-/** Progress of a verified snapshot before its analysis reports anything. */
-export const ANALYSIS_STARTS: SnapshotProgress = { phase: 'analysing', done: 0, total: PERMILLE, step: 'load' };
 
 export interface SnapshotPipelineDeps {
   store: Store;
-  records: SnapshotRecords;
+  records: RecordBook;
   files: SnapshotFiles;
   log: Logger;
   /** Worker entry override (tests). */
@@ -67,8 +64,8 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
       onProgress: (p) => {
         const [from, to] = STEP_SPAN[p.phase];
         const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
-        analysisPermille = Math.max(analysisPermille, Math.round((from + (to - from) * fraction) * PERMILLE));
-        show({ phase: 'analysing', done: analysisPermille, total: PERMILLE, step: p.phase });
+        analysisPermille = Math.max(analysisPermille, Math.round((from + (to - from) * fraction) * ANALYSIS_PERMILLE));
+        show({ phase: 'analysing', done: analysisPermille, total: ANALYSIS_PERMILLE, step: p.phase });
       },
     });
     current.analysis = analysis;

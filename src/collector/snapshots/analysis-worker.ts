@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { isLeakwatchError } from '../shared/errors';
-import { analyzeSnapshotFile } from '../snapshot/analyze-file';
+import { isLeakwatchError } from '../../shared/errors';
+import { analyzeSnapshotFile } from '../../snapshot/analyze-file';
 import type { AnalysisWorkerData, AnalysisWorkerReply } from './analysis-worker-runner';
 
 /**

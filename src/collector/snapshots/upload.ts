@@ -3,24 +3,23 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type WebSocket from 'ws';
-import { CLOSE_CODES, closeReason, type CloseErrorCode } from '../protocol/close-codes';
-import { decodeUploadMessage } from '../protocol/decode-snapshot';
-import { ProtocolError } from '../protocol/decode-fields';
-import { encodeMessage } from '../protocol/encode';
-import { PROTOCOL_VERSION } from '../protocol/messages';
-import type { SnapshotBeginMessage } from '../protocol/snapshot-messages';
-import { formatErrorLine } from '../shared/errors';
-import type { Logger } from '../shared/log';
-import type { SnapshotFiles, VerifiedUpload } from './snapshot-files';
-import { isSafeSegment } from './snapshot-files';
+import { CLOSE_CODES, closeReason, type CloseErrorCode } from '../../protocol/close-codes';
+import { decodeUploadMessage } from '../../protocol/decode-snapshot';
+import { ProtocolError } from '../../protocol/decode-fields';
+import { encodeMessage } from '../../protocol/encode';
+import { PROTOCOL_VERSION } from '../../protocol/messages';
+import type { SnapshotBeginMessage } from '../../protocol/snapshot-messages';
+import { formatErrorLine } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import type { SnapshotFiles, VerifiedUpload } from './files';
+import { isSafeSegment } from './files';
 import { fsyncFile } from './fsync-file';
-import { applyFailure, applyUploadBegin, applyVerified } from './snapshot-lifecycle';
-import type { SnapshotRecords } from './snapshot-records';
-import { ANALYSIS_STARTS } from './snapshot-pipeline';
+import { ANALYSIS_STARTS, applyFailure, applyUploadBegin, applyVerified } from './lifecycle';
+import type { RecordBook } from './record-book';
 
 export interface UploadDeps {
   files: SnapshotFiles;
-  records: SnapshotRecords;
+  records: RecordBook;
   log: Logger;
   /** Largest snapshot accepted (bytes). */
   maxBytes: number;

@@ -1,17 +1,17 @@
 import type WebSocket from 'ws';
-import { MAX_SNAPSHOT_BYTES } from '../protocol/decode-snapshot';
-import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
-import type { Logger } from '../shared/log';
-import type { SnapshotRecord } from '../shared/snapshot-types';
-import type { Store } from '../store/types';
-import type { LiveHub } from './live-hub';
-import { orphanCaptureReason } from './orphan-captures';
-import { createSnapshotFiles } from './snapshot-files';
-import { applyProbeStatus } from './snapshot-lifecycle';
-import { createSnapshotPipeline } from './snapshot-pipeline';
-import { createSnapshotRecords } from './snapshot-records';
-import { createSnapshotRequests } from './snapshot-requests';
-import { handleSnapshotUpload } from './snapshot-upload';
+import { MAX_SNAPSHOT_BYTES } from '../../protocol/decode-snapshot';
+import type { SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import type { Logger } from '../../shared/log';
+import type { SnapshotRecord } from '../../shared/snapshot-types';
+import type { Store } from '../../store/types';
+import type { LiveHub } from '../live-hub';
+import { createSnapshotFiles } from './files';
+import { applyCaptureLost, applyProbeStatus } from './lifecycle';
+import { createOrphanSweeper } from './orphan-sweeper';
+import { createSnapshotPipeline } from './pipeline';
+import { createRecordBook } from './record-book';
+import { createSnapshotRequests } from './requests';
+import { handleSnapshotUpload } from './upload';
 
 export interface SnapshotServiceOptions {
   store: Store;
@@ -25,6 +25,10 @@ export interface SnapshotServiceOptions {
   requestTimeoutMs?: number;
   /** Analysis worker entry override (tests). */
   workerPath?: string;
+  /** Between orphaned-capture sweeps (default a minute, orphan-sweeper.ts). */
+  orphanSweepMs?: number;
+  /** Epoch-milliseconds clock of the orphaned-capture sweep (tests). */
+  now?: () => number;
 }
 
 /** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
@@ -35,43 +39,32 @@ export interface SnapshotRequestAnswer {
 
 /**
  * Everything the collector does with heap snapshots, wired together: records (store + live push +
- * progress), upload connections, the analysis pipeline, requests to probes and the file store.
+ * progress), upload connections, the analysis pipeline, requests to probes, the file store and
+ * the sweep for orphaned captures.
  */
 export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
   const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
-  const records = createSnapshotRecords({ store, live });
+  const records = createRecordBook({ store, live });
   const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
+  const orphans = createOrphanSweeper({ store, records, log, intervalMs: options.orphanSweepMs, now: options.now });
   const activeUploads = new Set<string>();
   const uploadSockets = new Set<WebSocket>();
   const uploadsDone = new Set<Promise<void>>();
-
-  /** Marks a capture failed unless something else happened to it meanwhile. */
-  function failCapture(run: string, id: string, reason: string): Promise<SnapshotRecord | undefined> {
-    return records.update(run, id, (prev) => (prev?.status === 'capturing' ? { ...prev, status: 'failed', errorCode: 'LW_ERR_SNAPSHOT_CAPTURE', reason } : undefined));
-  }
-
-  /** Orphaned captures (orphan-captures.ts) among `snapshots` are failed as they are read. */
-  function settleOrphans(run: string, snapshots: SnapshotRecord[]): Promise<SnapshotRecord[]> {
-    const now = Date.now();
-    return Promise.all(
-      snapshots.map(async (snapshot) => {
-        if (snapshot.status !== 'capturing') return snapshot;
-        const reason = orphanCaptureReason(snapshot, await store.lastSampleOfBoot(run, snapshot.boot), now);
-        return reason ? ((await failCapture(run, snapshot.id, reason)) ?? snapshot) : snapshot;
-      }),
-    );
-  }
 
   return {
     records,
     files,
     pipeline,
 
-    /** Starts the retention sweep and queues uploads a previous process verified but did not analyse. */
+    /**
+     * Starts the retention and orphaned-capture sweeps and queues uploads a previous process
+     * verified but did not analyse.
+     */
     async start(): Promise<void> {
       files.startRetention();
+      orphans.start();
       // A directory the collector cannot tidy must not stop it from serving samples.
       const verified = await files.recover().catch((err: Error) => {
         log.warn(`cannot recover snapshot uploads in ${files.dir}: ${err.message}`);
@@ -111,6 +104,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
      */
     async onProbeStatus(msg: SnapshotStatusMessage): Promise<void> {
       const snapshot = await records.update(msg.run, msg.snapshotId, (prev) => applyProbeStatus(prev, msg));
+      if (snapshot?.status === 'capturing') orphans.watch(msg.run, msg.snapshotId);
       if (msg.state !== 'capturing' && msg.state !== 'busy') log.info(`snapshot ${msg.snapshotId} of run ${msg.run} ${msg.state}: ${msg.errorCode} ${msg.reason}`.trimEnd());
       if (msg.requestId !== '' && snapshot) requests.answer(msg.requestId, { httpStatus: msg.state === 'busy' ? 200 : 202, snapshot });
     },
@@ -122,18 +116,22 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
      */
     async onRunEnded(run: string): Promise<void> {
       for (const snapshot of await store.listSnapshots(run)) {
-        if (snapshot.status === 'capturing') await failCapture(run, snapshot.id, 'the process ended before its snapshot was uploaded');
+        if (snapshot.status === 'capturing') await records.update(run, snapshot.id, (prev) => applyCaptureLost(prev, 'the process ended before its snapshot was uploaded'));
       }
     },
 
-    /** The run's snapshots as the API shows them, oldest first, orphaned captures settled. */
-    async list(run: string): Promise<SnapshotRecord[]> {
-      return settleOrphans(run, await records.list(run));
+    /** The run's snapshots as the API shows them, oldest first (a pure read: orphans are the sweep's). */
+    list(run: string): Promise<SnapshotRecord[]> {
+      return records.list(run);
     },
 
-    async get(run: string, id: string): Promise<SnapshotRecord | undefined> {
-      const snapshot = await records.get(run, id);
-      return snapshot && (await settleOrphans(run, [snapshot]))[0];
+    get(run: string, id: string): Promise<SnapshotRecord | undefined> {
+      return records.get(run, id);
+    },
+
+    /** Fails orphaned captures now rather than at the next tick; resolves with how many (tests). */
+    sweepOrphans(): Promise<number> {
+      return orphans.sweep();
     },
 
     /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
@@ -144,6 +142,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
     /** Ends uploads (recorded as failed) and stops the analysis; verified files stay for the next start. */
     async close(): Promise<void> {
       files.stopRetention();
+      await orphans.stop();
       for (const ws of uploadSockets) ws.terminate();
       await Promise.all(uploadsDone);
       await pipeline.stop();

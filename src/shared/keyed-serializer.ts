@@ -1,6 +1,8 @@
 /**
- * Runs tasks with the same key one after another. Run rows are read-modify-write (a hello must
- * keep an end, an end must keep the hello), so two writes for one run must not interleave.
+ * Runs tasks with the same key one after another, for read-modify-write records whose writes
+ * must not interleave: the store's run rows (a hello must keep an end, an end must keep the
+ * hello) and the collector's snapshot records (a status message and an upload may touch one
+ * snapshot at the same moment).
  */
 export type KeyedSerializer = <T>(key: string, task: () => Promise<T>) => Promise<T>;
 

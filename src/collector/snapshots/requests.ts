@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { encodeMessage } from '../protocol/encode';
-import { PROTOCOL_VERSION } from '../protocol/messages';
-import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
-import { LeakwatchError } from '../shared/errors';
+import { encodeMessage } from '../../protocol/encode';
+import { PROTOCOL_VERSION } from '../../protocol/messages';
+import type { SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import { LeakwatchError } from '../../shared/errors';
 
 /** How long a request waits for the probe's answer (docs/api.md: POST .../snapshots). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

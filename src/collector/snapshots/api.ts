@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { LeakwatchError } from '../shared/errors';
-import type { SnapshotRecord } from '../shared/snapshot-types';
-import { diffTypeRows } from '../snapshot/diff-types';
-import type { Store } from '../store/types';
-import { sendJson } from './http-errors';
-import { isSafeSegment } from './snapshot-files';
-import type { SnapshotService } from './snapshot-service';
+import { LeakwatchError } from '../../shared/errors';
+import type { SnapshotRecord } from '../../shared/snapshot-types';
+import { diffTypeRows } from '../../snapshot/diff-types';
+import type { Store } from '../../store/types';
+import { sendJson } from '../http-errors';
+import { isSafeSegment } from './files';
+import type { SnapshotService } from './service';
 
 function badRequest(message: string): LeakwatchError {
   return new LeakwatchError('LW_ERR_BAD_REQUEST', message);

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startCollector, type Collector } from '../src/collector/collector';
+import type { SnapshotRecord, TypeDiffRow } from '../src/shared/snapshot-types';
+import { diffTypeRows } from '../src/snapshot/diff-types';
+import { openStore } from '../src/store/open-store';
+import type { Store } from '../src/store/types';
+import { collectorSnapshots, LEAKS, snapshotCollectorOptions } from './helpers/collector-snapshots';
+import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
+import { connectRawProbe } from './helpers/raw-probe';
+import { uploadSnapshot } from './helpers/snapshot-upload-client';
+import { makeTempDir } from './helpers/temp-dir';
+import { getJson, waitFor } from './helpers/wait-for';
+
+/*
+ * The collector's snapshot API beyond uploads: requests to the probe (answered, busy, refused,
+ * timed out, no probe) and the per-type diff of two snapshots. How these tests drive the real
+ * collector: helpers/collector-snapshots.ts.
+ */
+
+const temp = makeTempDir('collector-snapshot-api');
+const dataDir = path.join(temp.dir, 'data');
+const snapshotDir = path.join(temp.dir, 'snapshots');
+let store: Store;
+let collector: Collector;
+let files: { before: string; after: string };
+const collectorOptions = () => snapshotCollectorOptions(store, snapshotDir);
+const { ingestUrl, api, waitForStatus, captureAndUpload } = collectorSnapshots(() => collector, snapshotDir);
+
+before(async () => {
+  store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
+  collector = await startCollector(collectorOptions());
+  files = await writeGrowingSnapshots(temp.dir, LEAKS);
+});
+
+after(async () => {
+  await collector?.close();
+  await store?.close();
+  temp.remove();
+});
+
+/** A snapshot failed by a wrong sha256 (as in the upload tests): one that is not ready. */
+async function failChecksum(run: string, sid: string): Promise<void> {
+  const probe = await connectRawProbe(ingestUrl(), run);
+  try {
+    await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: sid }));
+    const result = await uploadSnapshot(collector.url, { run, boot: probe.boot, snapshotId: sid, file: files.before, sha256: '0'.repeat(64) });
+    assert.equal(result.stored, false);
+    await waitForStatus(run, sid, 'failed');
+  } finally {
+    await probe.close();
+  }
+}
+
+test('snapshot requests: 409 without a probe, 504 when it stays silent, answered by the probe otherwise', { timeout: 60_000 }, async () => {
+  const run = 'requests';
+  const probe = await connectRawProbe(ingestUrl(), run);
+  try {
+    await probe.waitForAck(probe.sendBatch(1));
+
+    // The probe is asked; it answers capturing: 202 with the new snapshot.
+    const post = fetch(api(`${run}/snapshots`), { method: 'POST' });
+    const requestId = await probe.waitForRequest();
+    probe.sendStatus({ state: 'capturing', snapshotId: 'req-1', requestId });
+    const accepted = await post;
+    assert.equal(accepted.status, 202);
+    const body = (await accepted.json()) as { snapshot: SnapshotRecord };
+    assert.equal(body.snapshot.id, 'req-1');
+    assert.equal(body.snapshot.status, 'capturing');
+    assert.equal(body.snapshot.estimatedBytes, 2e7);
+
+    // A second request while that one is in flight: the probe says busy; 200 with the running one.
+    const again = fetch(api(`${run}/snapshots`), { method: 'POST' });
+    probe.sendStatus({ state: 'busy', snapshotId: 'req-1', requestId: await probe.waitForRequest() });
+    const busy = await again;
+    assert.equal(busy.status, 200);
+    assert.equal(((await busy.json()) as { snapshot: SnapshotRecord }).snapshot.id, 'req-1');
+
+    // Refused by the headroom guard: 202 with the reason, recorded.
+    const third = fetch(api(`${run}/snapshots`), { method: 'POST' });
+    const reason = 'needs about 1.2 GB, only 300 MB available';
+    probe.sendStatus({ state: 'refused', snapshotId: 'req-2', requestId: await probe.waitForRequest(), reason, errorCode: 'LW_ERR_SNAPSHOT_REFUSED' });
+    const refused = await third;
+    assert.equal(refused.status, 202);
+    const refusedBody = (await refused.json()) as { snapshot: SnapshotRecord };
+    assert.deepEqual([refusedBody.snapshot.status, refusedBody.snapshot.reason, refusedBody.snapshot.errorCode], ['refused', reason, 'LW_ERR_SNAPSHOT_REFUSED']);
+    const list = await getJson<{ snapshots: SnapshotRecord[] }>(api(`${run}/snapshots`));
+    const recorded = list.body.snapshots.find((s) => s.id === 'req-2');
+    assert.deepEqual([recorded?.status, recorded?.reason, recorded?.errorCode], ['refused', reason, 'LW_ERR_SNAPSHOT_REFUSED']);
+
+    // Silence: 504 after the request timeout.
+    const silent = await fetch(api(`${run}/snapshots`), { method: 'POST' });
+    assert.equal(silent.status, 504);
+    assert.equal(((await silent.json()) as { error: { code: string } }).error.code, 'LW_ERR_SNAPSHOT_TIMEOUT');
+
+    // Every status message was acked like any other message.
+    await probe.waitForAck(probe.sendBatch(1));
+  } finally {
+    await probe.close();
+  }
+  await waitFor('the probe connection to be gone', async () => (await fetch(api(`${run}/snapshots`), { method: 'POST' })).status === 409);
+  const listed = await getJson<{ snapshots: SnapshotRecord[] }>(api(`${run}/snapshots`));
+  assert.deepEqual(listed.body.snapshots.map((s) => s.id), ['req-1', 'req-2'], 'the run\'s snapshots are still listed');
+  const res = await fetch(api(`${run}/snapshots`), { method: 'POST' });
+  assert.equal(res.status, 409);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'LW_ERR_SNAPSHOT_NO_PROBE');
+  assert.equal((await fetch(api('no-such-run/snapshots'), { method: 'POST' })).status, 404);
+});
+
+test('diff of two ready snapshots: per type deltas, largest retained growth first', { timeout: 120_000 }, async () => {
+  const run = 'diff';
+  const probe = await connectRawProbe(ingestUrl(), run);
+  try {
+    assert.equal((await captureAndUpload(probe, 'a', files.before)).stored, true);
+    assert.equal((await captureAndUpload(probe, 'b', files.after)).stored, true);
+    const a = await waitForStatus(run, 'a', 'ready');
+    const b = await waitForStatus(run, 'b', 'ready');
+    const res = await getJson<{ a: SnapshotRecord; b: SnapshotRecord; rows: TypeDiffRow[] }>(api(`${run}/diff?a=a&b=b`));
+    assert.equal(res.status, 200);
+    assert.equal(res.body.a.id, 'a');
+    assert.equal(res.body.b.id, 'b');
+    assert.deepEqual(res.body.rows, diffTypeRows(a.types, b.types));
+    for (let i = 1; i < res.body.rows.length; i++) assert.ok(res.body.rows[i - 1].retainedSizeDelta >= res.body.rows[i].retainedSizeDelta);
+    const leak = res.body.rows.find((r) => r.type === 'LeakwatchTestLeak');
+    assert.equal(leak?.countDelta, LEAKS);
+    assert.ok((leak?.retainedSizeDelta ?? 0) > 0);
+    const types = new Set([...a.types, ...b.types].map((t) => t.type));
+    assert.equal(res.body.rows.length, types.size, 'the union of both snapshots\' types');
+
+    const unknown = await getJson<{ error: { code: string } }>(api(`${run}/diff?a=a&b=nope`));
+    assert.equal(unknown.status, 404);
+    const missing = await getJson<{ error: { code: string } }>(api(`${run}/diff?a=a`));
+    assert.equal(missing.status, 400);
+  } finally {
+    await probe.close();
+  }
+  // Only ready snapshots can be diffed.
+  await failChecksum('bad-checksum', 'snap-x');
+  const failedOne = await getJson<{ error: { code: string; message: string } }>(api(`bad-checksum/diff?a=snap-x&b=snap-x`));
+  assert.equal(failedOne.status, 400);
+  assert.match(failedOne.body.error.message, /snap-x is failed/);
+});
