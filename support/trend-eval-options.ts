@@ -1,4 +1,4 @@
-import type { TrendOptions } from '../src/trend/types';
+import type { TrendOptions } from '../src/trend/trend-model';
 
 /**
  * Detector settings of the trend evaluation, for runs of a few minutes: the defaults (10 min,

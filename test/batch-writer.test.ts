@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createBatchWriter } from '../src/collector/batch-writer';
-import type { RowBatch, Store } from '../src/store/types';
+import type { RowBatch, Store } from '../src/store/store-interface';
 
 /** Only insertRows matters to the writer; the rest of the Store is never called here. */
 function recordingStore(fail: () => boolean): { store: Store; inserts: RowBatch[] } {

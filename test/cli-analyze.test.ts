@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
+import type { SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-data';
 import { runCli } from './helpers/cli';
 import { makeTempDir } from './helpers/temp-dir';
 

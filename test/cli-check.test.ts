@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { startCollector } from '../src/collector/collector';
 import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
-import type { GcRow, SampleRow } from '../src/store/types';
+import type { GcRow, SampleRow } from '../src/store/store-interface';
 import { runCli } from './helpers/cli';
 import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
 import { makeTempDir } from './helpers/temp-dir';

@@ -6,9 +6,9 @@ import { startCollector, type Collector } from '../src/collector/collector';
 import { createProbe } from '../src/probe';
 import { createLogger } from '../src/shared/log';
 import { resolveProbeConfig } from '../src/shared/probe-config';
-import type { RunSummary } from '../src/shared/types';
+import type { RunSummary } from '../src/shared/run-data';
 import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/types';
+import type { Store } from '../src/store/store-interface';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { SeriesResult } from '../src/store/types';
-import type { RunSummary } from '../src/shared/types';
+import type { SeriesResult } from '../src/store/store-interface';
+import type { RunSummary } from '../src/shared/run-data';
 import { SAMPLES, runCli, startCli } from './helpers/cli';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson } from './helpers/wait-for';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { SnapshotRecord } from '../src/shared/snapshot-types';
-import type { RunSummary } from '../src/shared/types';
+import type { SnapshotRecord } from '../src/shared/snapshot-data';
+import type { RunSummary } from '../src/shared/run-data';
 import { openStore } from '../src/store/open-store';
 import { startCli, type CliProcess } from './helpers/cli';
 import { makeTempDir } from './helpers/temp-dir';

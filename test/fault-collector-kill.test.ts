@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { RunSummary } from '../src/shared/types';
+import type { RunSummary } from '../src/shared/run-data';
 import { REPO_ROOT, startCli, type CliProcess } from './helpers/cli';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { SnapshotTypeRow } from '../src/shared/snapshot-types';
+import type { SnapshotTypeRow } from '../src/shared/snapshot-data';
 import { aggregateTypes } from '../src/snapshot/aggregate-types';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { computeDominators } from '../src/snapshot/dominators';
 import { loadSnapshotFile } from '../src/snapshot/load-snapshot';
-import type { SnapshotAnalysis } from '../src/snapshot/types';
+import type { SnapshotAnalysis } from '../src/snapshot/analysis-result';
 import { analyzeWithDevTools, devtoolsRowsByLeakwatchName, type DevToolsReference } from './helpers/devtools-reference';
 import { makeTempDir } from './helpers/temp-dir';
 

@@ -12,7 +12,7 @@ import { createStoreClient, type StoreClient } from '../src/store/store-client';
 import { selectRows, type StoreContext } from '../src/store/store-context';
 import { tableNames } from '../src/store/table-names';
 import { toNumber } from '../src/store/to-number';
-import type { Store } from '../src/store/types';
+import type { Store } from '../src/store/store-interface';
 import { hasCode } from './helpers/error-code';
 import { makeHello } from './helpers/store-fixtures';
 

@@ -9,7 +9,7 @@ import { createStoreClient, type StoreClient } from '../src/store/store-client';
 import type { StoreContext } from '../src/store/store-context';
 import { tableNames } from '../src/store/table-names';
 import { toNumber } from '../src/store/to-number';
-import type { MetricName, SampleRow, Store } from '../src/store/types';
+import type { MetricName, SampleRow, Store } from '../src/store/store-interface';
 import { hasCode } from './helpers/error-code';
 import { expectedBuckets, makeGc, makeHello, makeSample, makeSpace } from './helpers/store-fixtures';
 import { createQuotingClient } from './helpers/store-quoting-client';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../src/store/open-store';
-import type { MetricName, Store } from '../src/store/types';
+import type { MetricName, Store } from '../src/store/store-interface';
 import { hasCode } from './helpers/error-code';
 import { makeHello, makeSample } from './helpers/store-fixtures';
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { blankSnapshot } from '../src/collector/snapshots/lifecycle';
-import type { SnapshotTypeRow } from '../src/shared/snapshot-types';
+import type { SnapshotTypeRow } from '../src/shared/snapshot-data';
 import { createClickhouseStore } from '../src/store/clickhouse-store';
 import { openStore } from '../src/store/open-store';
 import { selectRows, type StoreContext } from '../src/store/store-context';
 import { tableNames } from '../src/store/table-names';
-import type { Store, StoredSnapshot } from '../src/store/types';
+import type { Store, StoredSnapshot } from '../src/store/store-interface';
 import { createQuotingClient } from './helpers/store-quoting-client';
 import { makeTempDir } from './helpers/temp-dir';
 

@@ -7,7 +7,7 @@ import { startCollector, type Collector } from '../src/collector/collector';
 import { SNAPSHOT_CHUNK_BYTES } from '../src/protocol/snapshot-messages';
 import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/types';
+import type { Store } from '../src/store/store-interface';
 import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { connectRawProbe } from './helpers/raw-probe';
 import { recordRowStates, seenRowStates } from './helpers/snapshot-rows';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { PROBE_ENV } from '../src/shared/probe-config';
-import type { RunSummary } from '../src/shared/types';
+import type { RunSummary } from '../src/shared/run-data';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { markerPositions, openSnapshotPage, snapshotsOf as snapshotsAt, takeSnapshot } from './helpers/snapshot-page';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-types';
+import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-data';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
 import { assertOrdered, markerPositions, openSnapshotPage, snapshotsOf as snapshotsAt, tableRows, tableState, takeSnapshot, waitForRowStatus, type MarkerPosition } from './helpers/snapshot-page';

@@ -6,7 +6,7 @@
  * - memwatch's rule: memwatch(-next) reports a leak once heap used after a full GC has grown
  *   over five consecutive full GCs.
  */
-import type { TrendInput, TrendOptions, Verdict } from '../../src/trend/types';
+import type { TrendInput, TrendOptions, Verdict } from '../../src/trend/trend-model';
 
 const HOUR_MS = 3_600_000;
 /** memwatch(-next): consecutive full GCs with growth before it emits 'leak'. */

@@ -22,9 +22,9 @@ import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../../src/collector
 import { PROBE_ENV } from '../../src/shared/probe-config';
 import { createLogger } from '../../src/shared/log';
 import { openStore } from '../../src/store/open-store';
-import type { Store } from '../../src/store/types';
+import type { Store } from '../../src/store/store-interface';
 import { detectLeak } from '../../src/trend/detect-leak';
-import type { TrendInput, TrendResult, Verdict } from '../../src/trend/types';
+import type { TrendInput, TrendResult, Verdict } from '../../src/trend/trend-model';
 import { leastSquaresVerdict, memwatchVerdict } from './baselines';
 import { EVAL_TREND_OPTIONS as OPTIONS } from '../../support/trend-eval-options';
 import { report, type Detector, type Evaluation } from './report';

@@ -1,5 +1,5 @@
 import { EVAL_TREND_OPTIONS as OPTIONS } from '../../support/trend-eval-options';
-import type { TrendResult, Verdict } from '../../src/trend/types';
+import type { TrendResult, Verdict } from '../../src/trend/trend-model';
 import { confusion, errorCount as errors, type Confusion } from './score';
 import type { WorkloadLabel } from './workload-child';
 

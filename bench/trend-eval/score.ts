@@ -2,7 +2,7 @@
  * Scoring of the trend evaluation: verdicts at checkpoints (each on the data up to that time
  * only), the time to a correct verdict, and the confusion matrix per detector.
  */
-import type { TrendInput, Verdict } from '../../src/trend/types';
+import type { TrendInput, Verdict } from '../../src/trend/trend-model';
 import type { WorkloadLabel } from './workload-child';
 
 /** The input as it was `atMs` after the run's first sample: nothing later is seen. */

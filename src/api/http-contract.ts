@@ -6,10 +6,10 @@
  * Types only: the UI bundle imports this file.
  */
 import type { ErrorCode } from '../shared/errors';
-import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-types';
-import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
-import type { RunSummary } from '../shared/types';
-import type { TrendResult } from '../trend/types';
+import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-results';
+import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
+import type { RunSummary } from '../shared/run-data';
+import type { TrendResult } from '../trend/trend-model';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
 export interface HealthBody {

@@ -6,7 +6,7 @@
 export * from './http-contract';
 export * from './live-messages';
 export type { ErrorCode } from '../shared/errors';
-export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-types';
-export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
-export type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
-export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/types';
+export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
+export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
+export type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
+export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';

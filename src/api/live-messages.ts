@@ -3,8 +3,8 @@
  * and what the collector's live hub pushes right after rows are stored. The hub builds these
  * types and the UI's live socket reads them. Types and constants only: the UI bundle imports it.
  */
-import type { SnapshotRecord } from '../shared/snapshot-types';
-import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+import type { SnapshotRecord } from '../shared/snapshot-data';
+import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 
 /** The pseudo run id the runs list subscribes to: every run's `run` pushes. */
 export const ALL_RUNS = '*';

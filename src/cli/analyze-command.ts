@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { analyzeSnapshotFile } from '../snapshot/analyze-file';
 import { diffTypeRows } from '../snapshot/diff-types';
-import type { SnapshotAnalysis } from '../snapshot/types';
+import type { SnapshotAnalysis } from '../snapshot/analysis-result';
 import { formatBytes } from './format';
 import { createProgressBar } from './progress-bar';
 import { formatDiffTable, formatTypeTable } from './type-tables';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
-import type { RunSummary } from '../shared/types';
-import type { TrendResult } from '../trend/types';
+import type { RunSummary } from '../shared/run-data';
+import type { TrendResult } from '../trend/trend-model';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags, type CheckThresholds } from './check-flags';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';

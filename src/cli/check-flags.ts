@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { parseDuration, parseRatePerHour } from '../shared/units';
-import type { TrendOptions, TrendResult } from '../trend/types';
+import type { TrendOptions, TrendResult } from '../trend/trend-model';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
 import { PROJECT_CONFIG_FILE, readCheckConfig } from './project-config';
 

@@ -1,5 +1,5 @@
 import { confidenceText } from '../trend/reason-text';
-import type { TrendResult } from '../trend/types';
+import type { TrendResult } from '../trend/trend-model';
 
 /** Exit codes of `leakwatch check`: CI fails the build on 1 and can treat 2 as "run longer". */
 export const CHECK_EXIT_CODES = { 'no-leak': 0, leak: 1, inconclusive: 2 } as const;

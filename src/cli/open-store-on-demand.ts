@@ -1,4 +1,4 @@
-import type { Store, StoreOptions } from '../store/types';
+import type { Store, StoreOptions } from '../store/store-interface';
 
 /**
  * Opens the store, loading it first. The store is the one user of `@clickhouse/client` and of

@@ -5,7 +5,7 @@ import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
-import type { TrendResult } from '../trend/types';
+import type { TrendResult } from '../trend/trend-model';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
 import { exitCodeOf, spawnWithProbe } from './child-command';

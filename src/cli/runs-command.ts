@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { RunSummary } from '../shared/types';
+import type { RunSummary } from '../shared/run-data';
 import { formatBytes, formatDuration, formatTable, formatTime } from './format';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';

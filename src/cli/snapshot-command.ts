@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { LeakwatchError, formatErrorLine, isLeakwatchError } from '../shared/errors';
-import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-types';
+import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-data';
 import { parseDuration, parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
 import { collectorToAsk } from './data-dir-owner';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Collector } from '../collector/collector';
 import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
-import type { Store, StoreOptions } from '../store/types';
+import type { Store, StoreOptions } from '../store/store-interface';
 import { clearDataDirOwner, readDataDirOwner, writeDataDirOwner } from './data-dir-owner';
 import { openStoreOnDemand } from './open-store-on-demand';
 

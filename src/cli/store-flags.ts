@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseInteger } from '../shared/units';
-import type { StoreOptions } from '../store/types';
+import type { StoreOptions } from '../store/store-interface';
 
 export const DEFAULT_DATA_DIR = path.join('.leakwatch', 'data');
 

@@ -1,4 +1,4 @@
-import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
+import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 import { formatBytes, formatBytesDelta, formatTable } from './format';
 
 /** Per-type table of one snapshot, the `top` largest by retained size (0: all). */

@@ -1,4 +1,4 @@
-import type { RowBatch, Store } from '../store/types';
+import type { RowBatch, Store } from '../store/store-interface';
 
 export interface WriterEntry {
   rows: RowBatch;

@@ -7,7 +7,7 @@ import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
 import { createLogger, type Logger } from '../shared/log';
-import type { Store } from '../store/types';
+import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';

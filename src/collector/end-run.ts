@@ -1,5 +1,5 @@
-import type { RunSummary } from '../shared/types';
-import type { Store } from '../store/types';
+import type { RunSummary } from '../shared/run-data';
+import type { Store } from '../store/store-interface';
 import type { LiveHub } from './live-hub';
 import type { SnapshotService } from './snapshots';
 

@@ -1,11 +1,11 @@
 import type http from 'node:http';
 import { LeakwatchError } from '../shared/errors';
-import type { MetricName, RangeQuery, Store } from '../store/types';
+import type { MetricName, RangeQuery, Store } from '../store/store-interface';
 import { endRun } from './end-run';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
 import { parseDuration, parseRatePerHour } from '../shared/units';
-import type { TrendOptions } from '../trend/types';
+import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
 

@@ -5,7 +5,7 @@ import { encodeMessage } from '../protocol/encode';
 import type { Envelope } from '../protocol/envelope';
 import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
 import type { Logger } from '../shared/log';
-import type { RowBatch, Store } from '../store/types';
+import type { RowBatch, Store } from '../store/store-interface';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';

@@ -1,7 +1,7 @@
 import WebSocket, { WebSocketServer } from 'ws';
 import { ALL_RUNS, type LiveBatchMessage, type LiveMessage, type LiveRequest } from '../api';
-import type { SnapshotRecord } from '../shared/snapshot-types';
-import type { RunSummary } from '../shared/types';
+import type { SnapshotRecord } from '../shared/snapshot-data';
+import type { RunSummary } from '../shared/run-data';
 
 /** The rows of one `batch` push, as ingest hands them over once stored. */
 export type LiveBatch = Omit<LiveBatchMessage, 'type' | 'runId'>;

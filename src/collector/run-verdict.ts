@@ -1,6 +1,6 @@
-import type { GcResult, SeriesResult, Store } from '../store/types';
+import type { GcResult, SeriesResult, Store } from '../store/store-interface';
 import { detectLeak } from '../trend/detect-leak';
-import type { TrendInput, TrendOptions, TrendResult } from '../trend/types';
+import type { TrendInput, TrendOptions, TrendResult } from '../trend/trend-model';
 
 /** The most buckets the API and the store hand out; the detector windows them again. */
 export const TREND_POINTS = 5000;

@@ -1,6 +1,6 @@
 import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import type { GcEvent, GcKind } from '../shared/types';
+import type { GcEvent, GcKind } from '../shared/run-data';
 
 const KIND_BY_FLAG: ReadonlyMap<number, GcKind> = new Map([
   [constants.NODE_PERFORMANCE_GC_MINOR, 'minor'],

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import type { Sample, SpaceSample } from '../shared/types';
+import type { Sample, SpaceSample } from '../shared/run-data';
 
 const NS_PER_MS = 1e6;
 const RESOLUTION_MS = 20;

@@ -1,4 +1,4 @@
-import type { Gap } from '../shared/types';
+import type { Gap } from '../shared/run-data';
 
 /** One encoded message waiting for the collector's ack. */
 export interface QueuedMessage {

@@ -1,5 +1,5 @@
 import type { SnapshotConfig } from '../shared/probe-config';
-import type { SnapshotTrigger } from '../shared/snapshot-types';
+import type { SnapshotTrigger } from '../shared/snapshot-data';
 
 /** What one sampler tick knows about the heap; all of it read already, nothing extra. */
 export interface HeapReading {

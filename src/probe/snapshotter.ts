@@ -7,7 +7,7 @@ import { INGEST_PATH, PROTOCOL_VERSION } from '../protocol/messages';
 import { SNAPSHOT_UPLOAD_PATH, type SnapshotStatusMessage } from '../protocol/snapshot-messages';
 import { formatErrorLine, type ErrorCode } from '../shared/errors';
 import type { SnapshotConfig } from '../shared/probe-config';
-import type { SnapshotTrigger } from '../shared/snapshot-types';
+import type { SnapshotTrigger } from '../shared/snapshot-data';
 import { checkHeadroom, type HeadroomOptions } from './headroom-guard';
 import { removeStaleSnapshotFiles, snapshotFileName } from './snapshot-file-name';
 import { createSnapshotTriggers, type HeapReading } from './snapshot-triggers';

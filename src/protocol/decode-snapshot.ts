@@ -1,4 +1,4 @@
-import type { SnapshotTrigger } from '../shared/snapshot-types';
+import type { SnapshotTrigger } from '../shared/snapshot-data';
 import { PROTOCOL_VERSION } from './messages';
 import { ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
 import type {

@@ -1,4 +1,4 @@
-import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/types';
+import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/run-data';
 import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
 
 export { ProtocolError };

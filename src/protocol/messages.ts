@@ -1,4 +1,4 @@
-import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/types';
+import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/run-data';
 import type { Envelope } from './envelope';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
 

@@ -1,4 +1,4 @@
-import type { SnapshotTrigger } from '../shared/snapshot-types';
+import type { SnapshotTrigger } from '../shared/snapshot-data';
 import type { Envelope } from './envelope';
 
 /**

@@ -1,4 +1,4 @@
-import type { SnapshotTypeRow } from '../shared/snapshot-types';
+import type { SnapshotTypeRow } from '../shared/snapshot-data';
 import type { Dominators } from './dominators';
 import type { HeapGraph } from './heap-graph';
 import { classifyNodes } from './type-names';

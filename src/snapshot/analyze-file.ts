@@ -2,7 +2,7 @@ import { typeRows } from './aggregate-types';
 import { takeGraphForDominators, takeNodeNamesAsClassIds } from './graph-handover';
 import { attributeOwnedSizes } from './owned-sizes';
 import { loadSnapshotFile } from './load-snapshot';
-import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './types';
+import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './analysis-result';
 
 /** Milliseconds from the monotonic clock (process.hrtime: unlike `performance`, it loads no module). */
 function now(): number {

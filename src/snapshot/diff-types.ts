@@ -1,4 +1,4 @@
-import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-types';
+import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 
 /**
  * Per-type difference `b - a` over the union of both snapshots' types (a type missing on one

@@ -13,7 +13,7 @@ import { readSnapshotRecords, writeSnapshotRecord } from './snapshot-record';
 import { insertSnapshotTypes, readSnapshotTypes } from './snapshot-type-rows';
 import type { StoreContext } from './store-context';
 import { toStoreError } from './store-error';
-import type { Store } from './types';
+import type { Store } from './store-interface';
 
 /** The Store over an open, migrated ClickHouse connection. `openStore` is the way to get one. */
 export function createClickhouseStore(ctx: StoreContext, description: string): Store {

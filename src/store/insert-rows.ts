@@ -1,6 +1,6 @@
 import { METRIC_COLUMNS, METRIC_NAMES, storedMetricValue } from './metric-columns';
 import { insertValues, type RawRow, type StoreContext } from './store-context';
-import type { GcRow, RowBatch, SampleRow, SpaceRow } from './types';
+import type { GcRow, RowBatch, SampleRow, SpaceRow } from './store-interface';
 
 /*
  * Rows are written exactly as the sort keys expect: a batch written twice produces identical

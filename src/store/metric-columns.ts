@@ -1,6 +1,6 @@
 import { LeakwatchError } from '../shared/errors';
-import type { Sample } from '../shared/types';
-import type { MetricName } from './types';
+import type { Sample } from '../shared/run-data';
+import type { MetricName } from './store-interface';
 
 /** How a metric is stored: whole bytes / counts as integers, event-loop delays as floats. */
 export type MetricKind = 'bytes' | 'count' | 'ms';

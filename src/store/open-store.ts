@@ -4,7 +4,7 @@ import { validateRetentionDays, ensureRetention } from './retention';
 import { createStoreClient, ensureDatabase, verifyConnection } from './store-client';
 import type { StoreContext } from './store-context';
 import { tableNames } from './table-names';
-import type { Store, StoreOptions } from './types';
+import type { Store, StoreOptions } from './store-interface';
 
 /**
  * Opens the store: connects (embedded engine in a directory, or a server), checks the connection

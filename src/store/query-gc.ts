@@ -1,7 +1,7 @@
 import { BUCKET_SQL, RANGE_SQL, bucketStart, rangeParams, resolveRange } from './query-range';
 import { selectRows, type StoreContext } from './store-context';
 import { toNullableNumber, toNumber } from './to-number';
-import type { GcResult, RangeQuery } from './types';
+import type { GcResult, RangeQuery } from './store-interface';
 
 /**
  * Counts and pause totals are weighted sums (each stored event stands for `weight` GCs when the

@@ -1,7 +1,7 @@
 import { LeakwatchError } from '../shared/errors';
 import { selectRows, type QueryParams, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
-import type { RangeQuery } from './types';
+import type { RangeQuery } from './store-interface';
 
 export const MAX_POINTS = 5000;
 

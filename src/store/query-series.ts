@@ -2,7 +2,7 @@ import { METRIC_COLUMNS, resolveMetrics } from './metric-columns';
 import { BUCKET_SQL, RANGE_SQL, bucketStart, rangeParams, resolveRange } from './query-range';
 import { selectRows, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
-import type { MetricName, RangeQuery, SeriesResult } from './types';
+import type { MetricName, RangeQuery, SeriesResult } from './store-interface';
 
 type Aggregates = { min: number[]; max: number[]; avg: number[] };
 

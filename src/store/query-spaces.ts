@@ -1,7 +1,7 @@
 import { BUCKET_SQL, RANGE_SQL, bucketStart, rangeParams, resolveRange } from './query-range';
 import { selectRows, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
-import type { RangeQuery, SpacesResult } from './types';
+import type { RangeQuery, SpacesResult } from './store-interface';
 
 /** Average used bytes per V8 heap space per bucket; a space missing from a bucket reads 0. */
 export async function querySpaces(ctx: StoreContext, runId: string, range: RangeQuery): Promise<SpacesResult> {

@@ -1,5 +1,5 @@
 import type { HelloMessage } from '../protocol/messages';
-import type { RunSummary } from '../shared/types';
+import type { RunSummary } from '../shared/run-data';
 import { insertValues, selectRows, type RawRow, type StoreContext } from './store-context';
 import { toNullableNumber, toNumber } from './to-number';
 

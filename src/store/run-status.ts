@@ -1,4 +1,4 @@
-import type { RunSummary } from '../shared/types';
+import type { RunSummary } from '../shared/run-data';
 
 /** However fast a probe samples, a run is not called lost before this much silence. */
 const MIN_LIVE_WINDOW_MS = 10_000;

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../shared/types';
+import type { RunSummary } from '../shared/run-data';
 import { readRunRecords, type RunRecord } from './run-record';
 import { runStatus } from './run-status';
 import { selectRows, type StoreContext } from './store-context';

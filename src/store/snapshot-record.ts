@@ -1,4 +1,4 @@
-import type { SnapshotRecord, SnapshotStatus, SnapshotTrigger } from '../shared/snapshot-types';
+import type { SnapshotRecord, SnapshotStatus, SnapshotTrigger } from '../shared/snapshot-data';
 import { insertValues, selectRows, type RawRow, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
 

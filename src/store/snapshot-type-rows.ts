@@ -1,4 +1,4 @@
-import type { SnapshotTypeRow } from '../shared/snapshot-types';
+import type { SnapshotTypeRow } from '../shared/snapshot-data';
 import { insertValues, selectRows, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
 

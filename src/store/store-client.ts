@@ -6,7 +6,7 @@ import { LeakwatchError } from '../shared/errors';
 import { embeddedConnectionError, serverConnectionError } from './connection-error';
 import { firstLine } from './store-error';
 import { DEFAULT_DATABASE, validateDatabaseName } from './table-names';
-import type { StoreTarget } from './types';
+import type { StoreTarget } from './store-interface';
 
 /**
  * The client's own logger prints multi-line dumps (with stacks) for every failed request; every

@@ -2,7 +2,7 @@ import { MIN_WINDOWS, heapFloor, windowLength, windowMinima } from './floor-seri
 import { mannKendall, slopeConfidence } from './mann-kendall';
 import { mb, pText, spanText } from './reason-text';
 import { theilSenSlope } from './theil-sen';
-import { DEFAULT_TREND_OPTIONS, type SeriesPoint, type SignalName, type SignalResult, type TrendInput, type TrendOptions, type TrendResult } from './types';
+import { DEFAULT_TREND_OPTIONS, type SeriesPoint, type SignalName, type SignalResult, type TrendInput, type TrendOptions, type TrendResult } from './trend-model';
 
 const HOUR_MS = 3_600_000;
 /** Fewer windows than this cannot show a trend with any confidence. */

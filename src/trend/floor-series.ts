@@ -1,4 +1,4 @@
-import type { SeriesPoint, TrendInput } from './types';
+import type { SeriesPoint, TrendInput } from './trend-model';
 
 /** Windows per run: enough points for the tests, few enough for the O(n^2) statistics. */
 const MAX_WINDOWS = 120;

@@ -1,4 +1,4 @@
-export * from './types';
+export * from './trend-model';
 export { detectLeak, judgeSignal } from './detect-leak';
 export { spanText } from './reason-text';
 export { theilSenSlope } from './theil-sen';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RunSummary } from '../../src/shared/types';
+import type { RunSummary } from '../../src/shared/run-data';
 import { SAMPLES, startCli, type CliProcess } from './cli';
 import { getJson, waitFor } from './wait-for';
 

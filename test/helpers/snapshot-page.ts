@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { SnapshotRecord } from '../../src/shared/snapshot-types';
+import type { SnapshotRecord } from '../../src/shared/snapshot-data';
 import { openWatchedPage, type PageWatch } from './ui-browser';
 import { getJson } from './wait-for';
 

@@ -1,5 +1,5 @@
 import type { HelloMessage } from '../../src/protocol/messages';
-import type { GcRow, SampleRow, SpaceRow } from '../../src/store/types';
+import type { GcRow, SampleRow, SpaceRow } from '../../src/store/store-interface';
 
 /** A probe hello for `run`; fields can be overridden per test. */
 export function makeHello(run: string, overrides: Partial<HelloMessage> = {}): HelloMessage {

@@ -1,5 +1,5 @@
-import type { RunSummary } from '../../shared/types';
-import type { TrendResult } from '../../trend/types';
+import type { RunSummary } from '../../shared/run-data';
+import type { TrendResult } from '../../trend/trend-model';
 import type { CheckThresholds } from '../check-flags';
 
 /**

@@ -1,5 +1,5 @@
 import { runVerdict } from '../../collector/run-verdict';
-import type { Store, StoreOptions } from '../../store/types';
+import type { Store, StoreOptions } from '../../store/store-interface';
 import { openStoreOnDemand } from '../open-store-on-demand';
 import type { RunningCollector } from '../start-collector-process';
 import type { CollectorRunSource, RunSource } from './run-source';

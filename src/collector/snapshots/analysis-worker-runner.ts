@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../../shared/errors';
-import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/types';
+import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
 
 /** What the worker (analysis-worker.ts) posts back. */
 export type AnalysisWorkerReply =

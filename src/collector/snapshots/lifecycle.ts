@@ -1,6 +1,6 @@
 import type { SnapshotBeginMessage, SnapshotStatusMessage } from '../../protocol/snapshot-messages';
-import type { SnapshotProgress, SnapshotStatus } from '../../shared/snapshot-types';
-import type { StoredSnapshot } from '../../store/types';
+import type { SnapshotProgress, SnapshotStatus } from '../../shared/snapshot-data';
+import type { StoredSnapshot } from '../../store/store-interface';
 
 /*
  * How a snapshot's record changes. The probe's status messages (ingest connection) and the upload

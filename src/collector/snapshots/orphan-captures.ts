@@ -1,4 +1,4 @@
-import type { SnapshotRecord } from '../../shared/snapshot-types';
+import type { SnapshotRecord } from '../../shared/snapshot-data';
 
 /**
  * When a snapshot that is still `capturing` has been given up on. V8's write blocks the app, so

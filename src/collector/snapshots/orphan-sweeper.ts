@@ -1,6 +1,6 @@
 import { formatErrorLine } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
-import type { Store } from '../../store/types';
+import type { Store } from '../../store/store-interface';
 import { applyCaptureLost } from './lifecycle';
 import { orphanCaptureReason, orphanSilenceMs } from './orphan-captures';
 import type { RecordBook } from './record-book';

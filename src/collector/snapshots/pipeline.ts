@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { formatErrorLine, isLeakwatchError } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
-import type { SnapshotProgress } from '../../shared/snapshot-types';
-import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/types';
-import type { Store } from '../../store/types';
+import type { SnapshotProgress } from '../../shared/snapshot-data';
+import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
+import type { Store } from '../../store/store-interface';
 import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
 import type { SnapshotFiles, VerifiedUpload } from './files';

@@ -1,6 +1,6 @@
-import type { SnapshotProgress, SnapshotRecord } from '../../shared/snapshot-types';
+import type { SnapshotProgress, SnapshotRecord } from '../../shared/snapshot-data';
 import { createKeyedSerializer } from '../../shared/keyed-serializer';
-import type { Store, StoredSnapshot } from '../../store/types';
+import type { Store, StoredSnapshot } from '../../store/store-interface';
 import type { LiveHub } from '../live-hub';
 import { isFinal } from './lifecycle';
 

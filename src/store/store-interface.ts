@@ -1,7 +1,7 @@
 import type { HelloMessage } from '../protocol/messages';
-import type { SnapshotTypeRow } from '../shared/snapshot-types';
-import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-types';
-import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/types';
+import type { SnapshotTypeRow } from '../shared/snapshot-data';
+import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
+import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 import type { StoredSnapshot } from './snapshot-record';
 import type { SnapshotKey } from './snapshot-type-rows';
 

@@ -1,4 +1,4 @@
-import type { SnapshotTypeRow } from '../shared/snapshot-types';
+import type { SnapshotTypeRow } from '../shared/snapshot-data';
 
 /** What one analysis of a .heapsnapshot file yields (everything the collector stores). */
 export interface SnapshotAnalysis {

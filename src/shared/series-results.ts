@@ -3,7 +3,7 @@
  * (`/series`, `/spaces`, `/gc`; docs/api.md): shared, so the store, the API contract and the UI
  * read one definition. Times are epoch milliseconds; sizes are bytes.
  */
-import type { Sample } from './types';
+import type { Sample } from './run-data';
 
 /** A metric name of the series API: any numeric Sample field. */
 export type MetricName = Exclude<keyof Sample, 'ts'>;
