@@ -1,7 +1,11 @@
+import type { ApiBody, ApiRoute } from '../api/http-contract';
 import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../shared/errors';
 
-/** GET/POST JSON against a collector's API, mapping failures to one-line LW_ERR_* errors. */
-export async function callCollector<T>(baseUrl: string, pathAndQuery: string, init?: { method: string; body?: unknown }): Promise<T> {
+/**
+ * GET/POST JSON against a collector's API, mapping failures to one-line LW_ERR_* errors. The
+ * route names the body it answers with in the API contract (`callCollector<'GET /api/runs'>`).
+ */
+export async function callCollector<R extends ApiRoute>(baseUrl: string, pathAndQuery: string, init?: { method: string; body?: unknown }): Promise<ApiBody<R>> {
   const url = new URL(pathAndQuery, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   let res: Response;
   try {
@@ -27,5 +31,5 @@ export async function callCollector<T>(baseUrl: string, pathAndQuery: string, in
     }
     throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `collector at ${baseUrl}: ${code ? `${code}: ` : ''}${message}`);
   }
-  return body as T;
+  return body as ApiBody<R>;
 }

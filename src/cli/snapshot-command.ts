@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { LeakwatchError, formatErrorLine, isLeakwatchError } from '../shared/errors';
 import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-data';
+import type { SnapshotDetail } from '../api/http-contract';
 import { parseDuration, parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
 import { collectorToAsk } from './data-dir-owner';
@@ -58,7 +59,7 @@ function notTaken(line: string): void {
   process.exitCode = SNAPSHOT_FAILED_EXIT_CODE;
 }
 
-async function follow(baseUrl: string, first: SnapshotRecord, bar: ProgressBar, deadline: number): Promise<{ snapshot: SnapshotRecord; types: SnapshotTypeRow[] }> {
+async function follow(baseUrl: string, first: SnapshotRecord, bar: ProgressBar, deadline: number): Promise<SnapshotDetail> {
   const route = `api/runs/${encodeURIComponent(first.run)}/snapshots/${encodeURIComponent(first.id)}`;
   let current = { snapshot: first, types: [] as SnapshotTypeRow[] };
   for (;;) {
@@ -70,7 +71,7 @@ async function follow(baseUrl: string, first: SnapshotRecord, bar: ProgressBar, 
     const progress = s.progress;
     bar.update(progress?.done ?? 0, s.status === 'capturing' ? 0 : progress?.total ?? 0, phaseLabel(s));
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    current = await callCollector<{ snapshot: SnapshotRecord; types: SnapshotTypeRow[] }>(baseUrl, route);
+    current = await callCollector<'GET /api/runs/:id/snapshots/:sid'>(baseUrl, route);
   }
 }
 
@@ -96,7 +97,7 @@ export function snapshotCommand(): Command {
       const baseUrl = collectorUrlOf(flags);
       let requested: SnapshotRecord;
       try {
-        requested = (await callCollector<{ snapshot: SnapshotRecord }>(baseUrl, `api/runs/${encodeURIComponent(runId)}/snapshots`, { method: 'POST' })).snapshot;
+        requested = (await callCollector<'POST /api/runs/:id/snapshots'>(baseUrl, `api/runs/${encodeURIComponent(runId)}/snapshots`, { method: 'POST' })).snapshot;
       } catch (err) {
         if (isLeakwatchError(err) && NOT_TAKEN.has(err.code)) return notTaken(formatErrorLine(err));
         throw err;

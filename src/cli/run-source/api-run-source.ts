@@ -1,5 +1,3 @@
-import type { RunSummary } from '../../shared/run-data';
-import type { TrendResult } from '../../trend/trend-model';
 import { callCollector } from '../api-client';
 import type { CheckThresholds } from '../check-flags';
 import type { CollectorRunSource } from './run-source';
@@ -13,16 +11,16 @@ export function createApiRunSource(collectorUrl: string): CollectorRunSource {
   return {
     collectorUrl,
     async ensureReachable() {
-      await callCollector(collectorUrl, 'api/health');
+      await callCollector<'GET /api/health'>(collectorUrl, 'api/health');
     },
     async listRuns() {
-      return (await callCollector<{ runs: RunSummary[] }>(collectorUrl, 'api/runs')).runs;
+      return (await callCollector<'GET /api/runs'>(collectorUrl, 'api/runs')).runs;
     },
     verdict(runId, thresholds) {
-      return callCollector<TrendResult>(collectorUrl, `api/runs/${encodeURIComponent(runId)}/verdict?${thresholdQuery(thresholds)}`);
+      return callCollector<'GET /api/runs/:id/verdict'>(collectorUrl, `api/runs/${encodeURIComponent(runId)}/verdict?${thresholdQuery(thresholds)}`);
     },
     async endRun(runId, exitCode) {
-      await callCollector(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
+      await callCollector<'POST /api/runs/:id/end'>(collectorUrl, `api/runs/${runId}/end`, { method: 'POST', body: { exitCode } });
     },
     async close() {},
   };
