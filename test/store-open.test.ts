@@ -3,16 +3,14 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { applyMigrations } from '../src/store/apply-migrations';
 import { MIGRATIONS } from '../src/store/migrations';
 import { openStore } from '../src/store/open-store';
 import { ensureRetention } from '../src/store/retention';
-import { createStoreClient, type StoreClient } from '../src/store/store-client';
-import { selectRows, type StoreContext } from '../src/store/store-context';
-import { tableNames } from '../src/store/table-names';
+import { selectRows } from '../src/store/store-context';
 import { toNumber } from '../src/store/to-number';
-import type { Store } from '../src/store/store-interface';
+import { anHourAgo, RETENTION_DAYS, useEmbeddedStore } from './helpers/embedded-store';
 import { hasCode } from './helpers/error-code';
 import { makeHello } from './helpers/store-fixtures';
 
@@ -25,38 +23,15 @@ import { makeHello } from './helpers/store-fixtures';
  * This file: opening a store (migrations, retention TTL, the directory lock, unreachable targets).
  */
 
-const RETENTION_DAYS = 30;
-const SECOND = 1000;
-const HOUR = 3600 * SECOND;
 
 describe('store (embedded ClickHouse): opening', () => {
-  let dataDir: string;
-  let store: Store;
-  /** A second connection to the same directory, for looking at the tables directly. */
-  let inspector: StoreClient;
-  let ctx: StoreContext;
+  const db = useEmbeddedStore({ inspector: true });
   /** A whole second, an hour ago: every synthetic series starts from here. */
-  const base = Math.floor((Date.now() - HOUR) / SECOND) * SECOND;
-
-  const open = (retentionDays = RETENTION_DAYS) => openStore({ target: { kind: 'embedded', dataDir }, retentionDays });
-
-  before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-store-'));
-    store = await open();
-    inspector = createStoreClient({ kind: 'embedded', dataDir });
-    ctx = { client: inspector.client, tables: tableNames(inspector.database) };
-  });
-
-  after(async () => {
-    await inspector?.client.close();
-    await store?.close();
-    await store?.close(); // closing twice is harmless
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const base = anHourAgo();
 
   test('migrations are recorded once and re-opening applies nothing new', async () => {
     const recorded = async () =>
-      (await selectRows(ctx, 'read migrations', `SELECT version, name, toUnixTimestamp64Milli(applied_at) AS at FROM ${ctx.tables.migrations} ORDER BY version`)).map(
+      (await selectRows(db.ctx, 'read migrations', `SELECT version, name, toUnixTimestamp64Milli(applied_at) AS at FROM ${db.ctx.tables.migrations} ORDER BY version`)).map(
         (row) => ({ version: toNumber(row.version, 'version'), name: String(row.name), at: toNumber(row.at, 'at') }),
       );
     const first = await recorded();
@@ -65,12 +40,12 @@ describe('store (embedded ClickHouse): opening', () => {
       MIGRATIONS.map((m) => m.version),
     );
 
-    await store.close();
-    store = await open();
+    await db.store.close();
+    db.store = await db.open();
     assert.deepEqual(await recorded(), first, 'a reopen must not record (or re-apply) anything');
-    assert.deepEqual(await applyMigrations(ctx), []);
+    assert.deepEqual(await applyMigrations(db.ctx), []);
 
-    const tables = await selectRows(ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: ctx.tables.database });
+    const tables = await selectRows(db.ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: db.ctx.tables.database });
     assert.deepEqual(
       tables.map((row) => row.name),
       ['gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
@@ -79,23 +54,23 @@ describe('store (embedded ClickHouse): opening', () => {
 
   test('retention is a TTL, altered only when it changes', async () => {
     const ttlDays = async () => {
-      const rows = await selectRows(ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events')", {
-        db: ctx.tables.database,
+      const rows = await selectRows(db.ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events')", {
+        db: db.ctx.tables.database,
       });
       return Object.fromEntries(rows.map((row) => [String(row.name), /toIntervalDay\((\d+)\)/.exec(String(row.engine_full))?.[1]]));
     };
     assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
-    assert.deepEqual(await ensureRetention(ctx, RETENTION_DAYS), [], 'unchanged retention alters nothing');
+    assert.deepEqual(await ensureRetention(db.ctx, RETENTION_DAYS), [], 'unchanged retention alters nothing');
 
-    await store.close();
-    store = await open(90);
+    await db.store.close();
+    db.store = await db.open(90);
     assert.deepEqual(await ttlDays(), { gc_events: '90', heap_spaces: '90', samples: '90' });
-    await store.close();
-    store = await open();
+    await db.store.close();
+    db.store = await db.open();
     assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
 
     for (const bad of [0, 1.5, -3, Number.NaN, 1e9]) {
-      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir }, retentionDays: bad }), hasCode('LW_ERR_CONFIG'));
+      await assert.rejects(openStore({ target: { kind: 'embedded', dataDir: db.dataDir }, retentionDays: bad }), hasCode('LW_ERR_CONFIG'));
     }
   });
 
@@ -107,8 +82,8 @@ describe('store (embedded ClickHouse): opening', () => {
         async (store) => { await store.close(); console.log(JSON.stringify({ code: 'OPENED' })); },
         (err) => console.log(JSON.stringify({ code: err.code, message: err.message })),
       );`;
-    await store.upsertRun(makeHello('lock-owner', { startedAt: base }));
-    const child = spawn(process.execPath, ['-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await db.store.upsertRun(makeHello('lock-owner', { startedAt: base }));
+    const child = spawn(process.execPath, ['-e', script, db.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.resume(); // the engine prints its own lock message there
@@ -116,10 +91,10 @@ describe('store (embedded ClickHouse): opening', () => {
     assert.equal(exitCode, 0);
     assert.deepEqual(JSON.parse(stdout.trim()), {
       code: 'LW_ERR_STORE_LOCKED',
-      message: `data directory ${dataDir} is in use by another leakwatch process (a running collector)`,
+      message: `data directory ${db.dataDir} is in use by another leakwatch process (a running collector)`,
     });
     // The refused process did not disturb the owner.
-    assert.ok((await store.listRuns()).length > 0);
+    assert.ok((await db.store.listRuns()).length > 0);
   });
 
   test('a second data directory in this process and an unreachable server are LW_ERR_STORE', async () => {
