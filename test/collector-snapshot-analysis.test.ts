@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { startCollector, type Collector } from '../src/collector/collector';
 import type { SnapshotRecord } from '../src/shared/snapshot-data';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/store-interface';
-import { collectorSnapshots, snapshotCollectorOptions } from './helpers/collector-snapshots';
+import { useSnapshotCollector } from './helpers/collector-snapshots';
 import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { connectRawProbe } from './helpers/raw-probe';
 import { sha256Of, uploadSnapshot } from './helpers/snapshot-upload-client';
-import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /*
@@ -20,26 +17,13 @@ import { getJson, waitFor } from './helpers/wait-for';
  * helpers/collector-snapshots.ts.
  */
 
-const temp = makeTempDir('collector-snapshot-analysis');
-const dataDir = path.join(temp.dir, 'data');
-const snapshotDir = path.join(temp.dir, 'snapshots');
-let store: Store;
-let collector: Collector;
 /** A larger snapshot, so an analysis lasts long enough to send batches during it. */
 let bigFile: string;
-const collectorOptions = () => snapshotCollectorOptions(store, snapshotDir);
-const { ingestUrl, api, waitForStatus, watchLive, captureAndUpload } = collectorSnapshots(() => collector, snapshotDir);
+const fx = useSnapshotCollector('collector-snapshot-analysis');
+const { ingestUrl, api, waitForStatus, watchLive, captureAndUpload } = fx;
 
 before(async () => {
-  store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
-  collector = await startCollector(collectorOptions());
-  bigFile = (await writeGrowingSnapshots(temp.dir, 300_000, 'big')).after;
-});
-
-after(async () => {
-  await collector?.close();
-  await store?.close();
-  temp.remove();
+  bigFile = (await writeGrowingSnapshots(fx.temp.dir, 300_000, 'big')).after;
 });
 
 test('samples keep being stored and acked while a snapshot is analysed', { timeout: 180_000 }, async () => {
@@ -52,7 +36,7 @@ test('samples keep being stored and acked while a snapshot is analysed', { timeo
   const acks = () => [...out.matchAll(/^ack (\d+) (\d+)$/gm)].map((m) => Number(m[2]));
   try {
     await waitFor('the sender to be acked', () => acks().length >= 2, 30_000);
-    const result = await uploadSnapshot(collector.url, { run, snapshotId: 'big-1', file: bigFile });
+    const result = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'big-1', file: bigFile });
     assert.equal(result.stored, true);
     const { snapshot } = await waitForStatus(run, 'big-1', 'ready', 170_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -93,7 +77,7 @@ test('analyses run one at a time: a second verified snapshot waits for the first
 
 test('a snapshot verified but not yet analysed when the collector stops is analysed on the next start', { timeout: 180_000 }, async () => {
   const run = 'restart';
-  const stopping = await startCollector({ ...collectorOptions(), snapshotDir: path.join(temp.dir, 'restart') });
+  const stopping = await startCollector({ ...fx.options(), snapshotDir: path.join(fx.temp.dir, 'restart') });
   let restarted: Collector | undefined;
   try {
     const probe = await connectRawProbe(`${stopping.url.replace('http', 'ws')}/ingest`, run);
@@ -102,16 +86,16 @@ test('a snapshot verified but not yet analysed when the collector stops is analy
     const result = await uploadSnapshot(stopping.url, { run, snapshotId: 'r1', file: bigFile });
     assert.equal(result.stored, true);
     await stopping.close(); // the analysis of a large file is still running: it is stopped
-    const verified = path.join(temp.dir, 'restart', '.tmp', run, 'r1.heapsnapshot');
+    const verified = path.join(fx.temp.dir, 'restart', '.tmp', run, 'r1.heapsnapshot');
     assert.ok(fs.existsSync(verified), 'the verified upload is kept');
-    restarted = await startCollector({ ...collectorOptions(), snapshotDir: path.join(temp.dir, 'restart') });
+    restarted = await startCollector({ ...fx.options(), snapshotDir: path.join(fx.temp.dir, 'restart') });
     const done = await waitFor('the resumed analysis', async () => {
       const res = await getJson<{ snapshot: SnapshotRecord }>(`${restarted!.url}/api/runs/${run}/snapshots/r1`);
       return res.body.snapshot?.status === 'ready' ? res.body.snapshot : undefined;
     }, 170_000, 200);
     assert.equal(done.sha256, sha256Of(bigFile));
     assert.equal(fs.existsSync(verified), false);
-    assert.ok(fs.existsSync(path.join(temp.dir, 'restart', run, 'r1.heapsnapshot.gz')));
+    assert.ok(fs.existsSync(path.join(fx.temp.dir, 'restart', run, 'r1.heapsnapshot.gz')));
   } finally {
     await stopping.close();
     await restarted?.close();

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { startCollector, type Collector } from '../src/collector/collector';
+import { before, test } from 'node:test';
 import type { SnapshotRecord, TypeDiffRow } from '../src/shared/snapshot-data';
 import { diffTypeRows } from '../src/snapshot/diff-types';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/store-interface';
-import { collectorSnapshots, LEAKS, snapshotCollectorOptions } from './helpers/collector-snapshots';
+import { useSnapshotCollector, LEAKS } from './helpers/collector-snapshots';
 import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { connectRawProbe } from './helpers/raw-probe';
 import { uploadSnapshot } from './helpers/snapshot-upload-client';
-import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /*
@@ -19,25 +14,12 @@ import { getJson, waitFor } from './helpers/wait-for';
  * collector: helpers/collector-snapshots.ts.
  */
 
-const temp = makeTempDir('collector-snapshot-api');
-const dataDir = path.join(temp.dir, 'data');
-const snapshotDir = path.join(temp.dir, 'snapshots');
-let store: Store;
-let collector: Collector;
 let files: { before: string; after: string };
-const collectorOptions = () => snapshotCollectorOptions(store, snapshotDir);
-const { ingestUrl, api, waitForStatus, captureAndUpload } = collectorSnapshots(() => collector, snapshotDir);
+const fx = useSnapshotCollector('collector-snapshot-api');
+const { ingestUrl, api, waitForStatus, captureAndUpload } = fx;
 
 before(async () => {
-  store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
-  collector = await startCollector(collectorOptions());
-  files = await writeGrowingSnapshots(temp.dir, LEAKS);
-});
-
-after(async () => {
-  await collector?.close();
-  await store?.close();
-  temp.remove();
+  files = await writeGrowingSnapshots(fx.temp.dir, LEAKS);
 });
 
 /** A snapshot failed by a wrong sha256 (as in the upload tests): one that is not ready. */
@@ -45,7 +27,7 @@ async function failChecksum(run: string, sid: string): Promise<void> {
   const probe = await connectRawProbe(ingestUrl(), run);
   try {
     await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: sid }));
-    const result = await uploadSnapshot(collector.url, { run, boot: probe.boot, snapshotId: sid, file: files.before, sha256: '0'.repeat(64) });
+    const result = await uploadSnapshot(fx.collector.url, { run, boot: probe.boot, snapshotId: sid, file: files.before, sha256: '0'.repeat(64) });
     assert.equal(result.stored, false);
     await waitForStatus(run, sid, 'failed');
   } finally {

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { startCollector, type Collector } from '../src/collector/collector';
 import type { SnapshotRecord } from '../src/shared/snapshot-data';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/store-interface';
-import { collectorSnapshots, snapshotCollectorOptions } from './helpers/collector-snapshots';
+import { collectorSnapshots, useSnapshotCollector } from './helpers/collector-snapshots';
 import { connectRawProbe } from './helpers/raw-probe';
-import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /*
@@ -18,27 +15,11 @@ import { getJson, waitFor } from './helpers/wait-for';
  * by waiting minutes. How these tests drive the real collector: helpers/collector-snapshots.ts.
  */
 
-const temp = makeTempDir('collector-snapshot-orphans');
-const dataDir = path.join(temp.dir, 'data');
-const snapshotDir = path.join(temp.dir, 'snapshots');
-let store: Store;
-let collector: Collector;
 /** Added to the real time on the sweep's clock. */
 let clockOffset = 0;
-const collectorOptions = () => snapshotCollectorOptions(store, snapshotDir);
-const { ingestUrl, api, snapshotOf, waitForStatus, watchLive } = collectorSnapshots(() => collector, snapshotDir);
-
-before(async () => {
-  store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
-  // Only the test sweeps: the timer's first round (at start) finds nothing, the next is an hour away.
-  collector = await startCollector({ ...collectorOptions(), orphanSweepMs: 3_600_000, now: () => Date.now() + clockOffset });
-});
-
-after(async () => {
-  await collector?.close();
-  await store?.close();
-  temp.remove();
-});
+// Only the test sweeps: the timer's first round (at start) finds nothing, the next is an hour away.
+const fx = useSnapshotCollector('collector-snapshot-orphans', () => ({ orphanSweepMs: 3_600_000, now: () => Date.now() + clockOffset }));
+const { ingestUrl, api, snapshotOf, waitForStatus, watchLive } = fx;
 
 test('a capture whose process went silent far longer than any write takes (or restarted) is failed by the sweep and pushed live; a live or a big heap\'s is not, and reading writes nothing', { timeout: 60_000 }, async () => {
   const minute = 60_000;
@@ -67,10 +48,10 @@ test('a capture whose process went silent far longer than any write takes (or re
     const unswept = await getJson<{ snapshots: SnapshotRecord[] }>(api('silent-mid-capture/snapshots'));
     assert.deepEqual(unswept.body.snapshots.map((s) => [s.id, s.status]).sort(), [['before-restart', 'capturing'], ['big-heap', 'capturing'], ['gone', 'capturing'], ['writing', 'capturing']]);
     assert.equal((await snapshotOf('silent-mid-capture', 'gone'))?.snapshot.status, 'capturing');
-    assert.equal((await store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'capturing');
+    assert.equal((await fx.store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'capturing');
     assert.equal(live.pushes.filter((p) => p.status === 'failed').length, 0);
 
-    assert.equal(await collector.sweepOrphanCaptures(), 2, 'gone and before-restart');
+    assert.equal(await fx.collector.sweepOrphanCaptures(), 2, 'gone and before-restart');
     const one = await snapshotOf('silent-mid-capture', 'gone');
     assert.equal(one?.snapshot.status, 'failed');
     assert.equal(one?.snapshot.errorCode, 'LW_ERR_SNAPSHOT_CAPTURE');
@@ -79,7 +60,7 @@ test('a capture whose process went silent far longer than any write takes (or re
     assert.deepEqual(body.snapshots.map((s) => [s.id, s.status]).sort(), [['before-restart', 'failed'], ['big-heap', 'capturing'], ['gone', 'failed'], ['writing', 'capturing']]);
     assert.equal((await snapshotOf('alive-mid-capture', 'late'))?.snapshot.status, 'capturing');
     // Stored, not only shown.
-    assert.equal((await store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'failed');
+    assert.equal((await fx.store.getSnapshot('silent-mid-capture', 'gone'))?.status, 'failed');
     // Pushed: an open run page sees the failures without reading the list again.
     await waitFor('the failures on /live', () => ['gone', 'before-restart'].every((sid) => live.pushes.some((p) => p.id === sid && p.status === 'failed')));
     const pushed = live.pushes.find((p) => p.id === 'gone' && p.status === 'failed');
@@ -89,13 +70,13 @@ test('a capture whose process went silent far longer than any write takes (or re
     // The sweep goes by its clock: six minutes on, the 5-minute capture has been silent for 11
     // and fails; the 2 GB heap's (26 of its 34 min) and the sampling probe's (6 min) do not.
     clockOffset = 6 * minute;
-    assert.equal(await collector.sweepOrphanCaptures(), 1);
+    assert.equal(await fx.collector.sweepOrphanCaptures(), 1);
     const { body: later } = await getJson<{ snapshots: SnapshotRecord[] }>(api('silent-mid-capture/snapshots'));
     assert.deepEqual(later.snapshots.map((s) => [s.id, s.status]).sort(), [['before-restart', 'failed'], ['big-heap', 'capturing'], ['gone', 'failed'], ['writing', 'failed']]);
     assert.match(later.snapshots.find((s) => s.id === 'writing')?.reason ?? '', /^no word from the process for 11 min/);
     assert.equal((await snapshotOf('alive-mid-capture', 'late'))?.snapshot.status, 'capturing');
     await waitFor('the later failure on /live', () => live.pushes.some((p) => p.id === 'writing' && p.status === 'failed'));
-    assert.equal(await collector.sweepOrphanCaptures(), 0, 'a failed capture is not failed again');
+    assert.equal(await fx.collector.sweepOrphanCaptures(), 0, 'a failed capture is not failed again');
   } finally {
     clockOffset = 0;
     live.close();
@@ -123,9 +104,9 @@ test('a snapshot still capturing when its run ends is marked failed (the process
 
 test('the sweep runs on its own timer, and adopts captures an earlier collector process left pending', { timeout: 60_000 }, async () => {
   const minute = 60_000;
-  const dir = path.join(temp.dir, 'adopted');
+  const dir = path.join(fx.temp.dir, 'adopted');
   // A collector whose sweep never comes round records a capture, then stops (restart, crash).
-  const first = await startCollector({ ...collectorOptions(), snapshotDir: dir, orphanSweepMs: 3_600_000 });
+  const first = await startCollector({ ...fx.options(), snapshotDir: dir, orphanSweepMs: 3_600_000 });
   try {
     const probe = await connectRawProbe(`${first.url.replace('http', 'ws')}/ingest`, 'left-pending');
     await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: 'old', at: Date.now() - 11 * minute }));
@@ -133,13 +114,13 @@ test('the sweep runs on its own timer, and adopts captures an earlier collector 
   } finally {
     await first.close();
   }
-  assert.equal((await store.getSnapshot('left-pending', 'old'))?.status, 'capturing');
+  assert.equal((await fx.store.getSnapshot('left-pending', 'old'))?.status, 'capturing');
 
   // The next process finds it by itself, on a short timer (no sweep is called here).
   let ticking: Collector | undefined;
   const client = collectorSnapshots(() => ticking!, dir);
   try {
-    ticking = await startCollector({ ...collectorOptions(), snapshotDir: dir, orphanSweepMs: 100 });
+    ticking = await startCollector({ ...fx.options(), snapshotDir: dir, orphanSweepMs: 100 });
     const live = await client.watchLive('left-pending');
     try {
       const { snapshot } = await client.waitForStatus('left-pending', 'old', 'failed', 10_000);

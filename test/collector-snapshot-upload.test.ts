@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
-import { startCollector, type Collector } from '../src/collector/collector';
+import { startCollector } from '../src/collector/collector';
 import type { SnapshotRecord } from '../src/shared/snapshot-data';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { loadSnapshotFile } from '../src/snapshot/load-snapshot';
 import { attributeOwnedSizes } from '../src/snapshot/owned-sizes';
-import { openStore } from '../src/store/open-store';
-import type { Store } from '../src/store/store-interface';
-import { collectorSnapshots, LEAKS, MAX_SNAPSHOT_BYTES, rawGet, snapshotCollectorOptions, sortedByType, statusTrail } from './helpers/collector-snapshots';
+import { useSnapshotCollector, LEAKS, MAX_SNAPSHOT_BYTES, rawGet, sortedByType, statusTrail } from './helpers/collector-snapshots';
 import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { connectRawProbe } from './helpers/raw-probe';
 import { sha256Of, uploadSnapshot } from './helpers/snapshot-upload-client';
-import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /*
@@ -24,25 +21,12 @@ import { getJson, waitFor } from './helpers/wait-for';
  * tests drive the real collector: helpers/collector-snapshots.ts.
  */
 
-const temp = makeTempDir('collector-snapshot-upload');
-const dataDir = path.join(temp.dir, 'data');
-const snapshotDir = path.join(temp.dir, 'snapshots');
-let store: Store;
-let collector: Collector;
 let files: { before: string; after: string };
-const collectorOptions = () => snapshotCollectorOptions(store, snapshotDir);
-const { ingestUrl, api, storedFile, tmpFiles, snapshotOf, waitForStatus, watchLive, captureAndUpload } = collectorSnapshots(() => collector, snapshotDir);
+const fx = useSnapshotCollector('collector-snapshot-upload');
+const { ingestUrl, api, storedFile, tmpFiles, snapshotOf, waitForStatus, watchLive, captureAndUpload } = fx;
 
 before(async () => {
-  store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
-  collector = await startCollector(collectorOptions());
-  files = await writeGrowingSnapshots(temp.dir, LEAKS);
-});
-
-after(async () => {
-  await collector?.close();
-  await store?.close();
-  temp.remove();
+  files = await writeGrowingSnapshots(fx.temp.dir, LEAKS);
 });
 
 test('an upload is verified, stored gzip and analysed: capturing -> uploading -> analysing -> ready', { timeout: 120_000 }, async () => {
@@ -125,7 +109,7 @@ test('a wrong sha256 fails the upload with LW_ERR_SNAPSHOT_CHECKSUM and stores n
   try {
     const seq = probe.sendStatus({ state: 'capturing', snapshotId: 'snap-x' });
     await probe.waitForAck(seq);
-    const result = await uploadSnapshot(collector.url, { run, boot: probe.boot, snapshotId: 'snap-x', file: files.before, sha256: '0'.repeat(64) });
+    const result = await uploadSnapshot(fx.collector.url, { run, boot: probe.boot, snapshotId: 'snap-x', file: files.before, sha256: '0'.repeat(64) });
     assert.equal(result.stored, false);
     assert.equal(result.code, 4422);
     assert.match(result.reason, /^LW_ERR_SNAPSHOT_CHECKSUM: sha256 /);
@@ -149,7 +133,7 @@ test('a connection cut mid-upload fails the snapshot with LW_ERR_SNAPSHOT_UPLOAD
     await probe.waitForAck(seq);
     const size = fs.statSync(files.before).size;
     const cutAt = Math.floor(size / 2);
-    const result = await uploadSnapshot(collector.url, { run, boot: probe.boot, snapshotId: 'snap-cut', file: files.before, cutAfterBytes: cutAt });
+    const result = await uploadSnapshot(fx.collector.url, { run, boot: probe.boot, snapshotId: 'snap-cut', file: files.before, cutAfterBytes: cutAt });
     assert.equal(result.stored, false);
     const { snapshot } = await waitForStatus(run, 'snap-cut', 'failed');
     assert.equal(snapshot.errorCode, 'LW_ERR_SNAPSHOT_UPLOAD');
@@ -158,7 +142,7 @@ test('a connection cut mid-upload fails the snapshot with LW_ERR_SNAPSHOT_UPLOAD
     assert.equal(fs.existsSync(storedFile(run, 'snap-cut')), false);
 
     // The probe may upload it again: a good second attempt wins.
-    const retry = await uploadSnapshot(collector.url, { run, boot: probe.boot, snapshotId: 'snap-cut', file: files.before });
+    const retry = await uploadSnapshot(fx.collector.url, { run, boot: probe.boot, snapshotId: 'snap-cut', file: files.before });
     assert.equal(retry.stored, true);
     await waitForStatus(run, 'snap-cut', 'ready');
   } finally {
@@ -171,15 +155,15 @@ test('uploads larger than announced or than the collector accepts are rejected',
   const probe = await connectRawProbe(ingestUrl(), run);
   await probe.waitForAck(probe.sendBatch(1));
   await probe.close();
-  const more = await uploadSnapshot(collector.url, { run, snapshotId: 'snap-more', file: files.before, extraBytes: 10 });
+  const more = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'snap-more', file: files.before, extraBytes: 10 });
   assert.equal(more.stored, false);
   assert.equal(more.code, 4414);
   assert.match(more.reason, /^LW_ERR_SNAPSHOT_TOO_BIG: more bytes than the \d+ announced/);
-  const huge = await uploadSnapshot(collector.url, { run, snapshotId: 'snap-huge', file: files.before, announcedSize: MAX_SNAPSHOT_BYTES + 1 });
+  const huge = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'snap-huge', file: files.before, announcedSize: MAX_SNAPSHOT_BYTES + 1 });
   assert.equal(huge.code, 4414);
   assert.match(huge.reason, /larger than the collector accepts/);
   const frameTooBig = await new Promise<number>((resolve) => {
-    const ws = new WebSocket(`${collector.url.replace('http', 'ws')}/snapshot-upload`);
+    const ws = new WebSocket(`${fx.collector.url.replace('http', 'ws')}/snapshot-upload`);
     ws.on('open', () => ws.send(Buffer.alloc(1024 * 1024 + 1)));
     ws.on('close', (code) => resolve(code));
     ws.on('error', () => undefined);
@@ -194,7 +178,7 @@ test('uploads larger than announced or than the collector accepts are rejected',
 });
 
 test('upload connections need the token when the collector has one', { timeout: 30_000 }, async () => {
-  const guarded = await startCollector({ ...collectorOptions(), token: 's3cret', snapshotDir: path.join(temp.dir, 'guarded') });
+  const guarded = await startCollector({ ...fx.options(), token: 's3cret', snapshotDir: path.join(fx.temp.dir, 'guarded') });
   try {
     const probe = await connectRawProbe(`${guarded.url.replace('http', 'ws')}/ingest`, 'guarded', 'guarded-boot', { authorization: 'Bearer s3cret' });
     await probe.waitForAck(probe.sendBatch(1));

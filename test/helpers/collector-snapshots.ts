@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import WebSocket from 'ws';
-import type { Collector, CollectorOptions } from '../../src/collector/collector';
+import { startCollector, type Collector, type CollectorOptions } from '../../src/collector/collector';
 import { createLogger } from '../../src/shared/log';
 import type { SnapshotRecord, SnapshotTypeRow } from '../../src/shared/snapshot-data';
+import { openStore } from '../../src/store/open-store';
 import type { Store } from '../../src/store/store-interface';
 import type { RawProbe } from './raw-probe';
 import { uploadSnapshot } from './snapshot-upload-client';
+import { makeTempDir } from './temp-dir';
 import { getJson, waitFor } from './wait-for';
 
 /*
@@ -54,6 +57,50 @@ export function rawGet(url: string, headers: Record<string, string>): Promise<{ 
       res.on('error', reject);
     }).on('error', reject);
   });
+}
+
+/** A real collector with its store and snapshot directory, for one test file. */
+export interface SnapshotCollectorFixture extends ReturnType<typeof collectorSnapshots> {
+  readonly temp: ReturnType<typeof makeTempDir>;
+  readonly snapshotDir: string;
+  readonly store: Store;
+  readonly collector: Collector;
+  /** The options the fixture's collector was started with (before `extra`), for a second one. */
+  options(): CollectorOptions;
+}
+
+/**
+ * Opens the embedded store and starts the collector in `before`, closes both and removes the
+ * temporary directory in `after`. `extra` adds options to the fixture's own collector.
+ */
+export function useSnapshotCollector(name: string, extra: () => Partial<CollectorOptions> = () => ({})): SnapshotCollectorFixture {
+  const temp = makeTempDir(name);
+  const dataDir = path.join(temp.dir, 'data');
+  const snapshotDir = path.join(temp.dir, 'snapshots');
+  let store: Store | undefined;
+  let collector: Collector | undefined;
+  const options = (): CollectorOptions => snapshotCollectorOptions(store!, snapshotDir);
+  before(async () => {
+    store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
+    collector = await startCollector({ ...options(), ...extra() });
+  });
+  after(async () => {
+    await collector?.close();
+    await store?.close();
+    temp.remove();
+  });
+  return {
+    temp,
+    snapshotDir,
+    get store() {
+      return store!;
+    },
+    get collector() {
+      return collector!;
+    },
+    options,
+    ...collectorSnapshots(() => collector!, snapshotDir),
+  };
 }
 
 /**
