@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runCappedNode } from './helpers/capped-child';
-import { damaged } from './helpers/damaged-snapshot';
+import { damaged, useCaseFiles } from './helpers/damaged-snapshot';
 import { assertOneLine } from './helpers/snapshot-errors';
-import { makeTempDir } from './helpers/temp-dir';
 import { createTinySnapshot, serializeV8Layout, v8StringLiteral, type TinySnapshotObject } from './helpers/tiny-snapshot';
 
 /**
@@ -16,15 +15,7 @@ import { createTinySnapshot, serializeV8Layout, v8StringLiteral, type TinySnapsh
 
 const CHILD = path.join(__dirname, 'fixtures', 'analyze-snapshot-child.js');
 
-const tmp = makeTempDir('snapshot-malformed-memory');
-after(() => tmp.remove());
-
-let fileSeq = 0;
-function writeTemp(content: string | Buffer): string {
-  const file = path.join(tmp.dir, `case-${++fileSeq}.heapsnapshot`);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const cases = useCaseFiles('snapshot-malformed-memory');
 
 /** Memory caps for the limit tests: a 96 MB V8 heap and ~1 GB of address space above Node's own. */
 const CAPS = { maxOldSpaceMb: 96, virtualMemoryKb: 1_900_000 };
@@ -56,7 +47,7 @@ test('a header claiming 2^31 nodes on a tiny file fails fast, without allocating
     ['node_count 30 million', 'LW_ERR_SNAPSHOT_TRUNCATED', (s: TinySnapshotObject) => (s.snapshot.node_count = 30_000_000)],
     ['node_count 2^53', 'LW_ERR_SNAPSHOT_META', (s: TinySnapshotObject) => (s.snapshot.node_count = 2 ** 53)],
   ] as const) {
-    const file = writeTemp(damaged(mutate));
+    const file = cases.write(damaged(mutate));
     assert.ok(fs.statSync(file).size < 100_000, 'the file really is tiny');
     const outcome = await analyzeInCappedChild(file);
     assert.equal(outcome.ok, false, `${what}: rejected`);
@@ -79,7 +70,7 @@ async function writeHugeStringSnapshot(length: number, unterminated: boolean, no
   const marker = v8StringLiteral('PLACEHOLDER');
   const at = text.lastIndexOf(marker);
   assert.ok(at > text.indexOf('"strings"'));
-  const file = path.join(tmp.dir, `huge-${++fileSeq}.heapsnapshot`);
+  const file = cases.next('huge');
   const out = fs.createWriteStream(file);
   // events.once rejects if the stream errors while we wait for it to drain.
   const write = async (chunk: string): Promise<void> => {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { ErrorCode } from '../src/shared/errors';
 import { analyzeSnapshotFile } from '../src/snapshot/analyze-file';
 import { loadSnapshotText } from '../src/snapshot/load-snapshot';
 import { createSeededRandom } from '../support/seeded-random';
 import { expectSnapshotError, assertOneLine } from './helpers/snapshot-errors';
-import { makeTempDir } from './helpers/temp-dir';
-import { baseObject, baseText, damaged } from './helpers/damaged-snapshot';
+import { baseObject, baseText, damaged, useCaseFiles } from './helpers/damaged-snapshot';
 import { NODE_FIELDS, type TinySnapshotObject } from './helpers/tiny-snapshot';
 
 /**
@@ -20,21 +18,13 @@ import { NODE_FIELDS, type TinySnapshotObject } from './helpers/tiny-snapshot';
 const TRUNCATED_OR_SYNTAX: ErrorCode[] = ['LW_ERR_SNAPSHOT_TRUNCATED', 'LW_ERR_SNAPSHOT_SYNTAX'];
 const F = NODE_FIELDS.length;
 
-const tmp = makeTempDir('snapshot-malformed');
-after(() => tmp.remove());
-
-let fileSeq = 0;
-function writeTemp(content: string | Buffer): string {
-  const file = path.join(tmp.dir, `case-${++fileSeq}.heapsnapshot`);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const cases = useCaseFiles('snapshot-malformed');
 
 /** Checks one damaged text through both entry points: the text loader and the file analysis. */
 async function expectBoth(what: string, codes: ErrorCode[], text: string | Buffer): Promise<void> {
   const asString = typeof text === 'string' ? text : text.toString('utf8');
   await expectSnapshotError(`${what} (text)`, codes, () => loadSnapshotText(asString));
-  const file = writeTemp(text);
+  const file = cases.write(text);
   await expectSnapshotError(`${what} (file)`, codes, () => analyzeSnapshotFile(file));
 }
 
@@ -46,7 +36,7 @@ test('the undamaged base snapshot loads (so every failure below is the damage)',
     assert.equal(graph.nodeCount, object.snapshot.node_count);
     assert.equal(graph.edgeCount, object.snapshot.edge_count);
     assert.equal(graph.strings.get(object.nodes[3 * F + 1]), object.strings[object.nodes[3 * F + 1]], 'escaped names decode');
-    const analysis = await analyzeSnapshotFile(writeTemp(text));
+    const analysis = await analyzeSnapshotFile(cases.write(text));
     assert.equal(analysis.nodeCount, object.snapshot.node_count);
     assert.equal(analysis.edgeCount, object.snapshot.edge_count);
     assert.equal(analysis.stringCount, object.strings.length);
@@ -109,7 +99,7 @@ test('truncated at 50+ offsets (meta, nodes, edges, strings, inside escapes): TR
   for (const [what, offset] of offsets) {
     assert.ok(offset >= 0 && offset < bytes.length, `${what}: ${offset} is inside the file`);
     const cut = bytes.subarray(0, offset);
-    const error = await expectSnapshotError(`truncated ${what} at ${offset} (file)`, TRUNCATED_OR_SYNTAX, () => analyzeSnapshotFile(writeTemp(cut)));
+    const error = await expectSnapshotError(`truncated ${what} at ${offset} (file)`, TRUNCATED_OR_SYNTAX, () => analyzeSnapshotFile(cases.write(cut)));
     seenCodes.add(error.code);
     await expectSnapshotError(`truncated ${what} at ${offset} (text)`, TRUNCATED_OR_SYNTAX, () => loadSnapshotText(cut.toString('latin1')));
   }
@@ -123,7 +113,7 @@ test('truncated inside a multi-byte UTF-8 character: TRUNCATED or SYNTAX', async
     const start = bytes.indexOf(Buffer.from(ch, 'utf8'), bytes.indexOf('"strings"'));
     assert.ok(start > 0, `raw ${ch} present`);
     for (let k = 1; k < Buffer.byteLength(ch); k++) {
-      await expectSnapshotError(`cut ${k} bytes into ${JSON.stringify(ch)}`, TRUNCATED_OR_SYNTAX, () => analyzeSnapshotFile(writeTemp(bytes.subarray(0, start + k))));
+      await expectSnapshotError(`cut ${k} bytes into ${JSON.stringify(ch)}`, TRUNCATED_OR_SYNTAX, () => analyzeSnapshotFile(cases.write(bytes.subarray(0, start + k))));
     }
   }
 });
@@ -242,11 +232,11 @@ function splitFirstNumber(text: string, gap: string): string {
 }
 
 test('trailing whitespace after the final brace is fine', async () => {
-  const analysis = await analyzeSnapshotFile(writeTemp(`${baseText()}\n  \n`));
+  const analysis = await analyzeSnapshotFile(cases.write(`${baseText()}\n  \n`));
   assert.equal(analysis.nodeCount, baseObject().snapshot.node_count);
 });
 
 test('a file that is not there, or is a directory: IO', async () => {
-  await expectSnapshotError('missing file', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(path.join(tmp.dir, 'does-not-exist.heapsnapshot')));
-  await expectSnapshotError('a directory', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(tmp.dir));
+  await expectSnapshotError('missing file', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(path.join(cases.dir, 'does-not-exist.heapsnapshot')));
+  await expectSnapshotError('a directory', ['LW_ERR_SNAPSHOT_IO'], () => analyzeSnapshotFile(cases.dir));
 });

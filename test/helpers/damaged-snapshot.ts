@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { after } from 'node:test';
+import { makeTempDir } from './temp-dir';
 import { createTinySnapshot, serializeV8Layout, type TinySnapshotObject } from './tiny-snapshot';
 
 /**
@@ -42,4 +46,24 @@ export function damaged(mutate: (s: TinySnapshotObject) => void): string {
   const s = baseObject();
   mutate(s);
   return serializeV8Layout(s);
+}
+
+/**
+ * A temporary directory for one test file's damaged snapshots, removed after its tests:
+ * `write` stores a case as a numbered file, `next` names one for a writer of its own.
+ */
+export function useCaseFiles(prefix: string) {
+  const tmp = makeTempDir(prefix);
+  after(() => tmp.remove());
+  let seq = 0;
+  const next = (kind = 'case'): string => path.join(tmp.dir, `${kind}-${++seq}.heapsnapshot`);
+  return {
+    dir: tmp.dir,
+    next,
+    write(content: string | Buffer): string {
+      const file = next();
+      fs.writeFileSync(file, content);
+      return file;
+    },
+  };
 }
