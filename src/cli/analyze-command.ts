@@ -3,7 +3,7 @@ import { LeakwatchError } from '../shared/errors';
 import { analyzeSnapshotFile } from '../snapshot/analyze-file';
 import { diffTypeRows } from '../snapshot/diff-types';
 import type { SnapshotAnalysis } from '../snapshot/analysis-result';
-import { formatBytes } from './format';
+import { formatBytes } from './text-format';
 import { createProgressBar } from './progress-bar';
 import { formatDiffTable, formatTypeTable } from './type-tables';
 import { parseInteger } from '../shared/units';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { RunSummary } from '../shared/run-data';
-import { formatBytes, formatDuration, formatTable, formatTime } from './format';
+import { formatBytes, formatDuration, formatTable, formatTime } from './text-format';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';

@@ -5,7 +5,7 @@ import type { SnapshotDetail } from '../api/http-contract';
 import { parseDuration, parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
 import { collectorToAsk } from './data-dir-owner';
-import { formatBytes } from './format';
+import { formatBytes } from './text-format';
 import { createProgressBar, type ProgressBar } from './progress-bar';
 import { formatTypeTable } from './type-tables';
 import { DEFAULT_DATA_DIR } from './store-flags';

@@ -1,5 +1,5 @@
 import type { SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
-import { formatBytes, formatBytesDelta, formatTable } from './format';
+import { formatBytes, formatBytesDelta, formatTable } from './text-format';
 
 /** Per-type table of one snapshot, the `top` largest by retained size (0: all). */
 export function formatTypeTable(rows: readonly SnapshotTypeRow[], top: number): string {

@@ -1,4 +1,4 @@
-import { ApiError } from './common/api';
+import { ApiError } from './common/collector-api';
 import { createBanner } from './common/banner';
 import { setPageState } from './common/dom';
 import { startRunPage } from './run/run-page';

@@ -5,4 +5,4 @@
  * analysis pipeline and worker, files, orphaned captures) stays inside the folder.
  */
 export { createSnapshotService, type SnapshotRequestAnswer, type SnapshotService, type SnapshotServiceOptions } from './service';
-export { handleSnapshotApi } from './api';
+export { handleSnapshotApi } from './routes';

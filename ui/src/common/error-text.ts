@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../../src/api';
-import { ApiError } from './api';
+import { ApiError } from './collector-api';
 
 /**
  * The code and message a page shows for an error: the collector's (or the API client's) code

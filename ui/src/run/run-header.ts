@@ -1,7 +1,7 @@
 import type { RunSummary, Sample } from '../../../src/api';
 import { el } from '../common/dom';
 import { formatBytes, formatDateTime, formatDuration } from '../common/format';
-import { formatRunDuration, labelChips, statusBadge } from '../common/run-status';
+import { formatRunDuration, labelChips, statusBadge } from '../common/status-badge';
 
 /** The run page header: name, status and the facts a user checks first. */
 export function createRunHeader(host: HTMLElement) {

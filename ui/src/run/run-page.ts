@@ -2,14 +2,14 @@ import type { LiveBatchMessage, LiveMessage, RunSummary } from '../../../src/api
 import { createChartFeeder } from '../charts/chart-feeder';
 import { registerChartParts } from '../charts/chart-setup';
 import { createRunCharts, SERIES_METRICS, type RunChartSet } from '../charts/run-charts';
-import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/api';
+import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/collector-api';
 import { createBanner } from '../common/banner';
 import { el, setPageState } from '../common/dom';
 import { createLiveSocket, type LiveSocket } from '../common/live-socket';
 import { thresholdsFromQuery, withThresholds } from '../common/verdict-query';
 import { createSnapshotMarkers, type MarkerPosition } from '../snapshots/snapshot-markers';
 import { createSnapshotPanel } from '../snapshots/snapshot-panel';
-import { createRunVerdict } from '../verdict/run-verdict';
+import { createRunVerdict } from '../verdict/verdict-view';
 import { showVerdictLines } from '../verdict/verdict-lines';
 import { createRangeControls } from './range-controls';
 import { createRunHeader } from './run-header';

@@ -1,10 +1,10 @@
 import { ALL_RUNS, type LiveMessage, type RunSummary } from '../../../src/api';
-import { fetchRuns } from '../common/api';
+import { fetchRuns } from '../common/collector-api';
 import { createBanner } from '../common/banner';
 import { el, setPageState } from '../common/dom';
 import { formatBytes, formatDateTime, formatStarted } from '../common/format';
 import { createLiveSocket } from '../common/live-socket';
-import { formatRunDuration, labelChips, statusBadge } from '../common/run-status';
+import { formatRunDuration, labelChips, statusBadge } from '../common/status-badge';
 import { thresholdsFromQuery, withThresholds, type VerdictThresholds } from '../common/verdict-query';
 import { resultBadge, verdictBadge } from '../verdict/verdict-badge';
 import { createRunsVerdicts, MAX_VERDICT_ROWS, type RowVerdict } from './runs-verdicts';

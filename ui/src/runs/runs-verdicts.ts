@@ -1,8 +1,8 @@
 import type { RunSummary, TrendResult } from '../../../src/api';
-import { ApiError, fetchVerdict } from '../common/api';
+import { ApiError, fetchVerdict } from '../common/collector-api';
 import { createTaskPool } from '../common/task-pool';
 import type { VerdictThresholds } from '../common/verdict-query';
-import { VERDICT_REFRESH_MS } from '../verdict/run-verdict';
+import { VERDICT_REFRESH_MS } from '../verdict/verdict-view';
 
 /** Verdicts are fetched for the newest runs only: each one is a full scan of the run's series. */
 export const MAX_VERDICT_ROWS = 50;

@@ -1,5 +1,5 @@
 import type { SnapshotRecord } from '../../../src/api';
-import { snapshotDownloadHref } from '../common/api';
+import { snapshotDownloadHref } from '../common/collector-api';
 import { el } from '../common/dom';
 import { formatBytes, formatCount, formatDateTime, formatMs, formatStarted } from '../common/format';
 import { snapshotStatusCell } from './snapshot-status';

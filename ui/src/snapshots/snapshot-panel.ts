@@ -1,5 +1,5 @@
 import type { SnapshotRecord, SnapshotTypeRow } from '../../../src/api';
-import { fetchSnapshot, fetchSnapshotDiff, fetchSnapshots } from '../common/api';
+import { fetchSnapshot, fetchSnapshotDiff, fetchSnapshots } from '../common/collector-api';
 import { el } from '../common/dom';
 import { errorText } from '../common/error-text';
 import { formatBytes, formatBytesDelta, formatCount, formatMs } from '../common/format';

@@ -1,5 +1,5 @@
 import type { SnapshotRecord } from '../../../src/api';
-import { ApiError, requestSnapshot } from '../common/api';
+import { ApiError, requestSnapshot } from '../common/collector-api';
 import { el } from '../common/dom';
 import { errorText } from '../common/error-text';
 import { isInFlight, progressText, snapshotLabel } from './snapshot-status';

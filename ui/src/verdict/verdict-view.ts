@@ -1,6 +1,6 @@
 import type { RunSummary, TrendResult } from '../../../src/api';
 import { confidenceText } from '../../../src/trend/reason-text';
-import { ApiError, fetchVerdict } from '../common/api';
+import { ApiError, fetchVerdict } from '../common/collector-api';
 import { el } from '../common/dom';
 import { formatRatePerHour } from '../common/format';
 import type { VerdictThresholds } from '../common/verdict-query';
