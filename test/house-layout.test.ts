@@ -165,3 +165,13 @@ test('the import reader sees every kind of import', () => {
   const onDemand = graph.get(path.join(root, 'src', 'cli', 'open-store-on-demand.ts')) ?? [];
   assert.ok(onDemand.includes(path.join(root, 'src', 'store', 'open-store.ts')), 'import()');
 });
+
+test('no file name means two things: names repeat across folders only for roles', () => {
+  // index.ts is a folder's entry, main.ts a program's, report.ts a benchmark's printout.
+  const ROLES = new Set(['index.ts', 'main.ts', 'report.ts']);
+  const inSource = tsFiles.filter((file) => /^(src|ui|bench|support)\//.test(rel(file)));
+  const byName = new Map<string, string[]>();
+  for (const file of inSource) byName.set(path.basename(file), [...(byName.get(path.basename(file)) ?? []), rel(file)]);
+  const repeated = [...byName].filter(([name, where]) => where.length > 1 && !ROLES.has(name)).map(([, where]) => where.join(' ~ '));
+  assert.deepEqual(repeated, []);
+});
