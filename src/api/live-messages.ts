@@ -6,6 +6,9 @@
 import type { SnapshotRecord } from '../shared/snapshot-data';
 import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 
+/** Where the collector serves the live WebSocket. */
+export const LIVE_PATH = '/live';
+
 /** The pseudo run id the runs list subscribes to: every run's `run` pushes. */
 export const ALL_RUNS = '*';
 

@@ -3,6 +3,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import WebSocket, { WebSocketServer } from 'ws';
+import { LIVE_PATH } from '../api/live-messages';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
@@ -137,7 +138,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         ws.on('pong', () => alive.add(ws));
         route.accept(ws, url, remote);
       });
-    } else if (url.pathname === '/live') {
+    } else if (url.pathname === LIVE_PATH) {
       live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');

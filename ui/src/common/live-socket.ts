@@ -1,4 +1,4 @@
-import type { LiveMessage, LiveRequest } from '../../../src/api';
+import { LIVE_PATH, type LiveMessage, type LiveRequest } from '../../../src/api';
 
 export interface LiveSocketOptions {
   onMessage(msg: LiveMessage): void;
@@ -20,7 +20,7 @@ export function createLiveSocket(options: LiveSocketOptions) {
   let retryTimer: number | undefined;
   let closed = false;
 
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}`;
 
   function send(msg: LiveRequest): void {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
