@@ -54,6 +54,15 @@ function createByteWriter(initial: number) {
     /** Unsigned varint of an integer up to 2^53 (sizes are doubles; ids fit in 32 bits). */
     varint(value: number): void {
       ensure(8);
+      if (value < 0x8000_0000) {
+        // Ids and nearly all sizes: 32-bit shifts instead of division.
+        while (value >= 128) {
+          bytes[length++] = (value & 127) | 128;
+          value >>>= 7;
+        }
+        bytes[length++] = value;
+        return;
+      }
       while (value >= 128) {
         bytes[length++] = (value % 128) | 128;
         value = Math.floor(value / 128);
@@ -131,7 +140,10 @@ export function buildNodeIndex(graph: Pick<ClassifiedGraph, 'nodeCount' | 'nodeI
       words[2 * k] = ordinal;
       words[2 * k + 1] = nodeId[ordinal];
     }
-    pairs.subarray(0, n).sort();
+    // V8 writes most objects in id order already; a sorted run needs no sort.
+    let sorted = true;
+    for (let k = 1; k < n && sorted; k++) sorted = words[2 * k - 1] < words[2 * k + 1];
+    if (!sorted) pairs.subarray(0, n).sort();
     const name = encoder.encode(names[c]);
     out.varint(name.length);
     out.raw(name);
