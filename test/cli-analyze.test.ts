@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { SnapshotTypeRow, TypeDiffRow } from '../src/shared/snapshot-data';
 import { runCli } from './helpers/cli';
+import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { makeTempDir } from './helpers/temp-dir';
 
 const tmp = makeTempDir('analyze');
@@ -59,6 +60,23 @@ test('analyze a b prints the per-type diff, largest retained growth first', asyn
   const text = await runCli(['analyze', first, second, '--no-progress']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /Widget\s+1000 → 21000\s+\+20000/);
+  // Two different processes: offline the ids are matched as given (each file's Widgets have their own ids).
+  assert.equal(typeof widget?.newCount, 'number');
+  assert.equal(widget!.countB, widget!.countA + widget!.newCount! - widget!.deletedCount!);
+  assert.match(text.stdout.split('\n').find((line) => line.includes('TYPE')) ?? '', /#NEW\s+#DELETED\s+NEW SIZE/);
+});
+
+test('analyze a b of two snapshots of one process: #new and #deleted by object id', { timeout: 60_000 }, async () => {
+  const { before, after } = await writeGrowingSnapshots(tmp.dir, 3000, 'cli');
+  const result = await runCli(['analyze', before, after, '--json', '--no-progress']);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as { matchedById: boolean; a: Record<string, unknown>; rows: TypeDiffRow[] };
+  assert.equal(report.matchedById, true);
+  assert.equal('nodeIndex' in report.a, false, 'the index is not output');
+  const leak = report.rows.find((r) => r.type === 'LeakwatchTestLeak');
+  assert.deepEqual([leak?.countDelta, leak?.newCount, leak?.deletedCount], [3000, 3000, 0]);
+  const text = await runCli(['analyze', before, after, '--no-progress', '--top', '0']);
+  assert.match(text.stdout, /LeakwatchTestLeak\s+0 → 3000\s+\+3000\s+3000\s+0\s/);
 });
 
 test('a malformed or missing file is one line with its code, exit 64', async () => {

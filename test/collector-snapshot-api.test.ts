@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { before, test } from 'node:test';
 import type { SnapshotRecord, TypeDiffRow } from '../src/shared/snapshot-data';
 import { diffTypeRows } from '../src/snapshot/diff-types';
@@ -98,11 +100,32 @@ test('diff of two ready snapshots: per type deltas, largest retained growth firs
     assert.equal((await captureAndUpload(probe, 'b', files.after)).stored, true);
     const a = await waitForStatus(run, 'a', 'ready');
     const b = await waitForStatus(run, 'b', 'ready');
-    const res = await getJson<{ a: SnapshotRecord; b: SnapshotRecord; rows: TypeDiffRow[] }>(api(`${run}/diff?a=a&b=b`));
+    const res = await getJson<{ a: SnapshotRecord; b: SnapshotRecord; matchedById: boolean; rows: TypeDiffRow[] }>(api(`${run}/diff?a=a&b=b`));
     assert.equal(res.status, 200);
     assert.equal(res.body.a.id, 'a');
     assert.equal(res.body.b.id, 'b');
-    assert.deepEqual(res.body.rows, diffTypeRows(a.types, b.types));
+    // The per-type fields are the stored rows' diff; the id-matched ones come from the node indexes.
+    const byType = (rows: TypeDiffRow[]) => rows.map(({ newCount: _n, deletedCount: _d, newSize: _s, deletedSize: _f, ...rest }) => rest);
+    assert.deepEqual(byType(res.body.rows), byType(diffTypeRows(a.types, b.types)));
+    assert.equal(res.body.matchedById, true, 'both snapshots of one process have a node index');
+    const idFields = res.body.rows.find((r) => r.type === 'LeakwatchTestLeak');
+    assert.deepEqual([idFields?.newCount, idFields?.deletedCount], [LEAKS, 0], 'every leaked object is new in b');
+    assert.equal(idFields?.newSize, b.types.find((t) => t.type === 'LeakwatchTestLeak')?.selfSize);
+    for (const row of res.body.rows) assert.equal(row.countB, row.countA + row.newCount! - row.deletedCount!, row.type);
+    assert.ok(fs.existsSync(path.join(fx.snapshotDir, run, 'b.nodes')), 'the index is kept beside the stored snapshot');
+
+    // A snapshot without an index (analysed before indexes were kept) still diffs by type; the id fields are null.
+    fs.renameSync(path.join(fx.snapshotDir, run, 'a.nodes'), path.join(fx.snapshotDir, run, 'a.nodes.away'));
+    const old = await getJson<{ matchedById: boolean; rows: TypeDiffRow[] }>(api(`${run}/diff?a=a&b=b`));
+    assert.equal(old.status, 200);
+    assert.equal(old.body.matchedById, false);
+    assert.deepEqual(byType(old.body.rows), byType(res.body.rows));
+    for (const row of old.body.rows) assert.deepEqual([row.newCount, row.deletedCount, row.newSize, row.deletedSize], [null, null, null, null]);
+    // A damaged one likewise (and is logged).
+    fs.writeFileSync(path.join(fx.snapshotDir, run, 'a.nodes'), 'not an index');
+    const damaged = await getJson<{ matchedById: boolean }>(api(`${run}/diff?a=a&b=b`));
+    assert.deepEqual([damaged.status, damaged.body.matchedById], [200, false]);
+    fs.renameSync(path.join(fx.snapshotDir, run, 'a.nodes.away'), path.join(fx.snapshotDir, run, 'a.nodes'));
     for (let i = 1; i < res.body.rows.length; i++) assert.ok(res.body.rows[i - 1].retainedSizeDelta >= res.body.rows[i].retainedSizeDelta);
     const leak = res.body.rows.find((r) => r.type === 'LeakwatchTestLeak');
     assert.equal(leak?.countDelta, LEAKS);

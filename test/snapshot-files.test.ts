@@ -65,3 +65,19 @@ test('at start, half-received uploads and half-written archives go; verified upl
   assert.equal(fs.existsSync(files.storedPath('run-a', 'kept')), true);
   assert.deepEqual(await createSnapshotFiles({ dir: path.join(temp.dir, 'absent'), retentionDays: 7, log: createLogger('silent') }).recover(), []);
 });
+
+test('a snapshot\'s node index lives beside it and goes with it at the retention; a half-written one at start', async () => {
+  const dir = path.join(temp.dir, 'index');
+  const files = createSnapshotFiles({ dir, retentionDays: 7, log: createLogger('silent') });
+  assert.equal(files.nodeIndexPath('r', 's'), path.join(dir, 'r', 's.nodes'));
+  const oldIndex = files.nodeIndexPath('run-a', 'old');
+  const freshIndex = files.nodeIndexPath('run-a', 'fresh');
+  touch(files.storedPath('run-a', 'old'), 8 * DAY);
+  touch(oldIndex, 8 * DAY);
+  touch(freshIndex, 6 * DAY);
+  assert.equal(await files.sweepExpired(), 1, 'counted as one snapshot');
+  assert.deepEqual([oldIndex, freshIndex].map((f) => fs.existsSync(f)), [false, true]);
+  touch(`${freshIndex}.partial`, 0);
+  await files.recover();
+  assert.deepEqual([fs.existsSync(`${freshIndex}.partial`), fs.existsSync(freshIndex)], [false, true]);
+});

@@ -258,6 +258,19 @@ test('diff: marker click then shift-click compares two snapshots, rows match the
     assert.ok(cached.values.countDelta > 0, `CachedResponse grew by ${cached.values.countDelta}`);
     assert.equal(cached.values.countDelta, byType.get('CachedResponse')?.countDelta);
     assert.ok(rows.every((r) => r.type.toLowerCase().includes('cachedresponse')));
+    // DevTools' Comparison columns: the CachedResponse objects new in B, matched by object id as the API has them.
+    const cachedApi = byType.get('CachedResponse')!;
+    assert.ok((cachedApi.newCount ?? 0) >= cached.values.countDelta, `${cachedApi.newCount} new CachedResponse objects cover the growth`);
+    assert.deepEqual([cached.values.newCount, cached.values.deletedCount, cached.values.newSize], [cachedApi.newCount, cachedApi.deletedCount, cachedApi.newSize]);
+    assert.match(await page.locator('[data-table=diff] tr[data-type=CachedResponse] td[data-col=newCount]').innerText(), /^[\d,.\s]+$/);
+    // Sortable like the others; back to retained growth for what follows.
+    await page.fill('[data-table=diff] .table-filter', '');
+    await page.click('[data-table=diff] th[data-col=newCount] button');
+    rows = await tableRows(page, 'diff');
+    assertOrdered(rows, 'newCount', 'desc');
+    assert.equal(rows[0].values.newCount, Math.max(...body.rows.map((r) => r.newCount ?? -1)));
+    await page.click('[data-table=diff] th[data-col=retainedSizeDelta] button');
+    assert.equal((await tableState(page, 'diff')).sortKey, 'retainedSizeDelta');
 
     // The A/B buttons in the list: B as A and A as B reverses every delta.
     await page.fill('[data-table=diff] .table-filter', '');

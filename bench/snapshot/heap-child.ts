@@ -10,6 +10,9 @@ import { measure, predictSnapshotBytes, readSnapshotCounts, unitsForTarget, type
  *
  *   node --max-old-space-size=<MB> heap-child.js --target-mb <MB> --out <file>
  *   node heap-child.js --units <n> --out <file>   (no calibration: to check the model)
+ *   ... --second <file> [--grow <fraction>]       then grow by the fraction (0.1) and write a second
+ *                                                 snapshot of the same process (the diff benchmark:
+ *                                                 object ids are only comparable within one process)
  *
  * The heap's contents are heap-model.ts; how its size is hit is heap-size-model.ts.
  *
@@ -40,25 +43,32 @@ export interface GenerateResult {
   heapUsedBytes: number;
   /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
   peakRssBytes: number;
+  /** With --second: the second snapshot, written after growing to `units`. */
+  second?: { file: string; units: number; fileBytes: number; nodeCount: number; edgeCount: number; writeMs: number };
 }
 
-function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number } {
+function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number; second: string; grow: number } {
   let targetMb = NaN;
   let out = '';
   let units = 0;
+  let second = '';
+  let grow = 0.1;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--target-mb') targetMb = Number(argv[++i]);
     else if (argv[i] === '--units') units = Number(argv[++i]);
     else if (argv[i] === '--out') out = argv[++i] ?? '';
+    else if (argv[i] === '--second') second = argv[++i] ?? '';
+    else if (argv[i] === '--grow') grow = Number(argv[++i]);
     else throw new Error(`unknown argument "${argv[i]}" (expected --target-mb <MB> | --units <n>, --out <file>)`);
   }
   const sized = (Number.isFinite(targetMb) && targetMb > 0) || (Number.isInteger(units) && units > 0);
   if (!sized || !out) throw new Error('usage: heap-child (--target-mb <MB> | --units <n>) --out <file>');
-  return { targetBytes: targetMb * 1024 * 1024, out, units };
+  if (!(grow > 0)) throw new Error('--grow needs a positive fraction');
+  return { targetBytes: targetMb * 1024 * 1024, out, units, second, grow };
 }
 
 function main(): void {
-  const { targetBytes, out, units: fixedUnits } = parseArgs(process.argv.slice(2));
+  const { targetBytes, out, units: fixedUnits, second: secondOut, grow } = parseArgs(process.argv.slice(2));
   const started = performance.now();
   // Seeded: the same heap every run.
   const random = createSeededRandom(0x5eed);
@@ -96,6 +106,15 @@ function main(): void {
   process.stderr.write(`built in ${((built - started) / 1000).toFixed(1)} s; writing the snapshot\n`);
   v8.writeHeapSnapshot(out);
   const written = performance.now();
+  const firstCounts = readSnapshotCounts(out);
+  let secondResult: GenerateResult['second'];
+  if (secondOut) {
+    const secondUnits = Math.ceil(units * (1 + grow));
+    growTo(world, state, secondUnits, random);
+    const t = performance.now();
+    v8.writeHeapSnapshot(secondOut);
+    secondResult = { file: secondOut, units: secondUnits, fileBytes: fs.statSync(secondOut).size, ...readSnapshotCounts(secondOut), writeMs: performance.now() - t };
+  }
 
   const result: GenerateResult = {
     targetBytes,
@@ -105,12 +124,13 @@ function main(): void {
     predictedBytes,
     calibration: [first, second],
     fileBytes: fs.statSync(out).size,
-    ...readSnapshotCounts(out),
+    ...firstCounts,
     buildMs: built - started,
     writeMs: written - built,
     totalMs: written - started,
     heapUsedBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(secondResult ? { second: secondResult } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -7,6 +7,7 @@ import { GENERATOR_VERSION } from './heap-model';
 import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type EngineRun, type SizeRun } from './report';
 import { ENGINES, type EngineName, type EngineResult } from './engine-child';
 import { runCaptureBench } from './capture-main';
+import { runDiffBench } from './diff-main';
 import { cliEngineArgs, cliEngineResult } from './cli-engine';
 
 /**
@@ -30,6 +31,8 @@ import { cliEngineArgs, cliEngineResult } from './cli-engine';
  *   --repeat <n>          rounds (fresh processes) per engine on files under --repeat-below (3);
  *                         the table shows the medians and every round's ratios
  *   --repeat-below <MB>   (500)
+ *   --diff-mb <MB>        size of the two snapshots of one process for the diff step (300)
+ *   --no-diff             skip the diff step (diff-main.ts) after the engines
  *   --no-capture          skip the capture benchmark that follows
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
@@ -44,6 +47,8 @@ interface BenchOptions {
   maxOldSpaceMb: number;
   timeoutMs: number;
   capture: boolean;
+  diff: boolean;
+  diffMb: number;
   repeat: number;
   repeatBelowMb: number;
 }
@@ -66,6 +71,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     maxOldSpaceMb: 16000,
     timeoutMs: 60 * 60_000,
     capture: true,
+    diff: true,
+    diffMb: 300,
     repeat: 3,
     repeatBelowMb: 500,
   };
@@ -120,6 +127,13 @@ function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'no-capture':
         options.capture = false;
+        break;
+      case 'no-diff':
+        options.diff = false;
+        break;
+      case 'diff-mb':
+        options.diffMb = Number(value());
+        if (!(options.diffMb > 0)) throw new Error('--diff-mb needs a positive number of MB');
         break;
       default:
         throw new Error(`unknown option --${name}`);
@@ -282,6 +296,11 @@ async function main(): Promise<void> {
   const verdicts = sizes.map(verdictFor);
   const overall = verdicts.every((v) => v.pass) && (!twoGb || twoGb.runs.some((r) => r.engine === 'leakwatch' && r.ok));
   process.stdout.write(`\nbudget (>= 3x faster, <= 1/3 peak RSS on every size${twoGb ? ', 2 GB completes' : ''}): ${overall ? 'PASS' : 'FAIL'}\n`);
+
+  if (options.diff) {
+    process.stdout.write(`\ndiff step (#new / #deleted of two ${options.diffMb} MB snapshots of one process, against our analysis of one in the same run):\n`);
+    await runDiffBench({ dir: options.dir, targetMb: options.diffMb, timeoutMs: options.timeoutMs, regenerate: options.regenerate });
+  }
 
   await runCapture(options);
 }

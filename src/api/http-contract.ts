@@ -49,10 +49,15 @@ export interface SnapshotDetail {
   types: SnapshotTypeRow[];
 }
 
-/** `GET /api/runs/:id/diff?a=&b=`: `b - a` per type, largest retained growth first. */
+/**
+ * `GET /api/runs/:id/diff?a=&b=`: `b - a` per type, largest retained growth first, with #new /
+ * #deleted by object id when both snapshots have a node index and come from one process.
+ */
 export interface SnapshotDiff {
   a: SnapshotRecord;
   b: SnapshotRecord;
+  /** True when the rows' newCount, deletedCount, newSize and deletedSize are known (else all null). */
+  matchedById: boolean;
   rows: TypeDiffRow[];
 }
 

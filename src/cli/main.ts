@@ -3,6 +3,7 @@ import { formatErrorLine, isLeakwatchError } from '../shared/errors';
 import { analyzeCommand } from './analyze-command';
 import { checkCommand } from './check-command';
 import { collectCommand } from './collect-command';
+import { diffCommand } from './diff-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
 import { snapshotCommand } from './snapshot-command';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), analyzeCommand(), checkCommand()]) {
+  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), diffCommand(), analyzeCommand(), checkCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;

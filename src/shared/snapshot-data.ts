@@ -26,7 +26,24 @@ export interface SnapshotTypeRow {
   retainedSize: number;
 }
 
-/** Per-type difference `b - a` between two snapshots. */
+/**
+ * One type's objects matched by V8 object id between two snapshots of one process, as DevTools'
+ * Comparison view counts them: new = alive in b, not in a; deleted = in a, gone in b.
+ */
+export interface NodeIdDiff {
+  newCount: number;
+  deletedCount: number;
+  /** Self size of the new objects (DevTools' "Alloc. Size"). */
+  newSize: number;
+  /** Self size the deleted objects had in a (DevTools' "Freed Size"). */
+  deletedSize: number;
+}
+
+/**
+ * Per-type difference `b - a` between two snapshots. The id-matched fields are null when they
+ * cannot be known: a snapshot without a node index (analysed before leakwatch kept one, or its
+ * index is gone), or two snapshots of different processes (ids mean nothing across processes).
+ */
 export interface TypeDiffRow {
   type: string;
   countA: number;
@@ -38,6 +55,10 @@ export interface TypeDiffRow {
   retainedSizeA: number;
   retainedSizeB: number;
   retainedSizeDelta: number;
+  newCount: number | null;
+  deletedCount: number | null;
+  newSize: number | null;
+  deletedSize: number | null;
 }
 
 /** Where an in-flight snapshot is (collector memory only; not stored). */

@@ -11,6 +11,8 @@ export interface SnapshotAnalysis {
   reachableSize: number;
   /** Every type (DevTools Constructor grouping), largest retained size first. */
   types: SnapshotTypeRow[];
+  /** The node index (node-index.ts), when asked for with `nodeIndex: true`. */
+  nodeIndex?: Uint8Array;
   timings: { loadMs: number; dominatorsMs: number; aggregateMs: number; totalMs: number };
 }
 
@@ -24,4 +26,6 @@ export interface AnalysisProgress {
 export interface AnalyzeOptions {
   /** Called at most a few times a second. */
   onProgress?: (progress: AnalysisProgress) => void;
+  /** Also build the node index (node-index.ts): per type, the objects' ids and self sizes, for #new / #deleted. */
+  nodeIndex?: boolean;
 }

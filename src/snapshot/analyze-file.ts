@@ -2,6 +2,7 @@ import { typeRows } from './aggregate-types';
 import { takeGraphForDominators, takeNodeNamesAsClassIds } from './graph-handover';
 import { attributeOwnedSizes } from './owned-sizes';
 import { loadSnapshotFile } from './load-snapshot';
+import { buildNodeIndex } from './node-index';
 import type { AnalysisProgress, AnalyzeOptions, SnapshotAnalysis } from './analysis-result';
 
 /** Milliseconds from the monotonic clock (process.hrtime: unlike `performance`, it loads no module). */
@@ -40,6 +41,8 @@ export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = 
   // Each step takes over the arrays of the one before (graph-handover.ts): memory stays near the graph's size.
   const owners = attributeOwnedSizes(graph);
   const classified = takeNodeNamesAsClassIds(graph);
+  // Ids, class ids and attributed sizes are all there now, and `owners` is free until the dominator search.
+  const nodeIndex = options.nodeIndex ? buildNodeIndex(classified, owners) : undefined;
   const { totals, dominators, strings } = takeGraphForDominators(classified, owners, (done, total) => report({ phase: 'dominators', done, total }, done === total));
   const t2 = now();
   report({ phase: 'aggregate', done: 0, total: 1 }, true);
@@ -53,6 +56,7 @@ export function analyzeSnapshotFileSync(path: string, options: AnalyzeOptions = 
     totalSize,
     reachableSize: dominators.reachableSize,
     types,
+    ...(nodeIndex ? { nodeIndex } : {}),
     timings: { loadMs: t1 - t0, dominatorsMs: t2 - t1, aggregateMs: t3 - t2, totalMs: t3 - t0 },
   };
 }

@@ -42,20 +42,20 @@ interface ToolkitSnapshot {
   aggregatesWithFilter(filter: object): Record<string, { count: number; self: number; maxRet: number; name: string }>;
 }
 
-interface SnapshotPrototype {
+export interface SnapshotPrototype {
   calculateShallowSizes(): void;
   inferInterfaceDefinitions(): unknown[];
 }
 
-type Toolkit = { parse(stream: Readable): Promise<ToolkitSnapshot> };
+export type Toolkit = { parse(stream: Readable): Promise<ToolkitSnapshot> };
 
-async function loadToolkit(): Promise<Toolkit> {
+export async function loadToolkit(): Promise<Toolkit> {
   // heap-snapshot-toolkit is an ES module; import() is the way in from CommonJS.
   return (await import('heap-snapshot-toolkit')) as unknown as Toolkit;
 }
 
 /** JSHeapSnapshot is not exported: reach its prototype through a parsed one-node snapshot. */
-async function getSnapshotPrototype(toolkit: Toolkit): Promise<SnapshotPrototype> {
+export async function getSnapshotPrototype(toolkit: Toolkit): Promise<SnapshotPrototype> {
   const probe = await toolkit.parse(Readable.from([createTinySnapshot().toJson()]));
   return Object.getPrototypeOf(probe) as SnapshotPrototype;
 }

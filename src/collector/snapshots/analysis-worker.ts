@@ -13,8 +13,9 @@ if (!port) throw new Error('analysis-worker.js runs as a worker thread only');
 const { file } = workerData as AnalysisWorkerData;
 const post = (reply: AnalysisWorkerReply) => port.postMessage(reply);
 
-analyzeSnapshotFile(file, { onProgress: (progress) => post({ type: 'progress', progress }) }).then(
-  (analysis) => post({ type: 'result', analysis }),
+analyzeSnapshotFile(file, { nodeIndex: true, onProgress: (progress) => post({ type: 'progress', progress }) }).then(
+  // The node index moves to the collector's thread rather than being copied.
+  (analysis) => port.postMessage({ type: 'result', analysis } satisfies AnalysisWorkerReply, analysis.nodeIndex ? [analysis.nodeIndex.buffer as ArrayBuffer] : []),
   (err: unknown) =>
     post({
       type: 'error',

@@ -9,6 +9,7 @@ const STORED_SUFFIX = '.heapsnapshot.gz';
 const UPLOAD_SUFFIX = '.upload';
 const VERIFIED_SUFFIX = '.heapsnapshot';
 const PARTIAL_SUFFIX = '.partial';
+const NODE_INDEX_SUFFIX = '.nodes';
 
 /**
  * Run and snapshot ids become path segments. The wire id pattern ([A-Za-z0-9_.-]) admits `..`
@@ -32,6 +33,8 @@ export interface VerifiedUpload {
 /**
  * The snapshot directory:
  *   <dir>/<run>/<snapshot>.heapsnapshot.gz   stored snapshots (gzip), kept for the retention
+ *   <dir>/<run>/<snapshot>.nodes             its node index (src/snapshot/node-index.ts), for
+ *                                            #new / #deleted in diffs; same retention
  *   <dir>/.tmp/<run>/<snapshot>.upload       an upload while it arrives
  *   <dir>/.tmp/<run>/<snapshot>.heapsnapshot a verified upload waiting for analysis; it survives
  *                                            a collector restart and is analysed on the next start
@@ -61,6 +64,7 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
     verifiedPath: (run: string, id: string) => path.join(tmpDir, segment(run), `${segment(id)}${VERIFIED_SUFFIX}`),
     storedPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${STORED_SUFFIX}`),
     partialPath: (run: string, id: string) => `${files.storedPath(run, id)}${PARTIAL_SUFFIX}`,
+    nodeIndexPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${NODE_INDEX_SUFFIX}`),
 
     /** Free bytes on the snapshot directory's file system (null when unknown). */
     async freeBytes(): Promise<number | null> {
@@ -73,7 +77,7 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
       }
     },
 
-    /** Deletes stored snapshots older than the retention; returns how many went. */
+    /** Deletes stored snapshots (and their node indexes) older than the retention; returns how many went. */
     async sweepExpired(now = Date.now()): Promise<number> {
       const cutoff = now - options.retentionDays * DAY_MS;
       let removed = 0;
@@ -81,12 +85,12 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
         if (!runDir.isDirectory() || !isSafeSegment(runDir.name)) continue;
         const where = path.join(dir, runDir.name);
         for (const file of await entries(where)) {
-          if (!file.isFile() || !file.name.endsWith(STORED_SUFFIX)) continue;
+          if (!file.isFile() || !(file.name.endsWith(STORED_SUFFIX) || file.name.endsWith(NODE_INDEX_SUFFIX))) continue;
           const full = path.join(where, file.name);
           const stat = await fs.promises.stat(full).catch(() => undefined);
           if (stat && stat.mtimeMs < cutoff) {
             await fs.promises.rm(full, { force: true });
-            removed++;
+            if (file.name.endsWith(STORED_SUFFIX)) removed++;
           }
         }
         await removeIfEmpty(where);

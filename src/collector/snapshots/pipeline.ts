@@ -8,6 +8,7 @@ import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './
 import { compressFile } from './compress-file';
 import type { SnapshotFiles, VerifiedUpload } from './files';
 import { ANALYSIS_PERMILLE, ANALYSIS_STARTS, applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
+import { writeNodeIndexFile } from './node-index-file';
 import type { RecordBook } from './record-book';
 
 /**
@@ -104,6 +105,10 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
       return;
     }
     const result: SnapshotAnalysis = analysisResult.value;
+    if (result.nodeIndex) {
+      // Without its index the snapshot still diffs by type rows (#new / #deleted then unknown): not worth failing it.
+      await writeNodeIndexFile(files, run, id, result.nodeIndex).catch((err: Error) => log.warn(`snapshot ${id} of run ${run}: cannot write its node index: ${err.message}`));
+    }
     await store.insertSnapshotTypes(key, result.types, Date.now());
     await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));
     await fs.promises.rm(file, { force: true });

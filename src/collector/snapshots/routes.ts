@@ -8,6 +8,7 @@ import { diffTypeRows } from '../../snapshot/diff-types';
 import type { Store } from '../../store/store-interface';
 import { sendJson } from '../http-errors';
 import { isSafeSegment } from './files';
+import { diffStoredNodeIndexes } from './node-index-file';
 import type { SnapshotService } from './service';
 
 function badRequest(message: string): LeakwatchError {
@@ -75,7 +76,8 @@ async function sendDownload(req: http.IncomingMessage, res: http.ServerResponse,
 
 /**
  * Snapshot routes under /api/runs/:id (docs/api.md): list, one with its types, request one,
- * download, and the per-type diff of two. `parts` is the split path; the run exists.
+ * download, and the per-type diff of two (with #new / #deleted from their node indexes when both
+ * have one). `parts` is the split path; the run exists.
  */
 export async function handleSnapshotApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, parts: string[], runId: string, deps: { store: Store; snapshots: SnapshotService }): Promise<boolean> {
   const { store, snapshots } = deps;
@@ -90,8 +92,8 @@ export async function handleSnapshotApi(req: http.IncomingMessage, res: http.Ser
     for (const snap of [snapA, snapB]) {
       if (snap.status !== 'ready') throw badRequest(`snapshot ${snap.id} is ${snap.status}, not ready: only analysed snapshots can be diffed`);
     }
-    const [typesA, typesB] = await Promise.all([store.getSnapshotTypes(runId, a), store.getSnapshotTypes(runId, b)]);
-    sendJson<'GET /api/runs/:id/diff'>(res, 200, { a: snapA, b: snapB, rows: diffTypeRows(typesA, typesB) });
+    const [typesA, typesB, byId] = await Promise.all([store.getSnapshotTypes(runId, a), store.getSnapshotTypes(runId, b), diffStoredNodeIndexes(snapshots.files, snapA, snapB, snapshots.log)]);
+    sendJson<'GET /api/runs/:id/diff'>(res, 200, { a: snapA, b: snapB, matchedById: byId !== null, rows: diffTypeRows(typesA, typesB, byId) });
     return true;
   }
   if (sub !== 'snapshots') return false;

@@ -57,6 +57,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
     records,
     files,
     pipeline,
+    log,
 
     /**
      * Starts the retention and orphaned-capture sweeps and queues uploads a previous process
