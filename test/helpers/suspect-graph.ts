@@ -17,7 +17,8 @@ export interface SuspectGraph {
   ordinal: Map<string, number>;
 }
 
-export function serviceHeap(extraNodes: NodeSpec[] = [], extraEdges: EdgeSpec[] = []): SuspectGraph {
+/** The heap with `entries` entries in each container (ids of entry i are the same at any count). */
+export function serviceHeap(extraNodes: NodeSpec[] = [], extraEdges: EdgeSpec[] = [], entries = ENTRIES): SuspectGraph {
   const nodes: NodeSpec[] = [
     ['gcroots', 'synthetic', '(GC roots)', 0],
     ['global', 'object', 'global', 40],
@@ -51,7 +52,7 @@ export function serviceHeap(extraNodes: NodeSpec[] = [], extraEdges: EdgeSpec[] 
     ['bus', 'events', 'property', '_events'],
     ['events', 'listeners', 'property', 'tick'],
   ];
-  for (let i = 0; i < ENTRIES; i++) {
+  for (let i = 0; i < entries; i++) {
     nodes.push([`key${i}`, 'string', `/item/${i}`, 24], [`value${i}`, 'object', 'CachedResponse', 32]);
     edges.push(['table', `key${i}`, 'internal', String(3 + 3 * i)], ['table', `value${i}`, 'internal', String(4 + 3 * i)]);
     nodes.push([`session${i}`, 'object', 'Session', 48], [`sessionKey${i}`, 'string', `s${i}`, 16]);
@@ -61,12 +62,12 @@ export function serviceHeap(extraNodes: NodeSpec[] = [], extraEdges: EdgeSpec[] 
     nodes.push([`timeout${i}`, 'object', 'Timeout', 120]);
     edges.push([i === 0 ? 'list' : `timeout${i - 1}`, `timeout${i}`, 'property', '_idleNext']);
   }
-  edges.push([`timeout${ENTRIES - 1}`, 'list', 'property', '_idleNext'], ...extraEdges);
+  edges.push([`timeout${entries - 1}`, 'list', 'property', '_idleNext'], ...extraEdges);
   const { snapshot, ordinal } = buildLabelledGraph(nodes, edges);
   const object = snapshot.toObject();
   // V8 records where each closure was defined: (node index, script id, line, column), 0-based.
   object.locations = [ordinal.get('handler')! * NODE_FIELDS.length, 3, 11, 4];
-  for (let i = 0; i < ENTRIES; i++) object.locations.push(ordinal.get(`onTick${i}`)! * NODE_FIELDS.length, 3, 40, 19);
+  for (let i = 0; i < entries; i++) object.locations.push(ordinal.get(`onTick${i}`)! * NODE_FIELDS.length, 3, 40, 19);
   const graph = loadSnapshotText(serializeV8Layout(object), { keepLocations: true });
   return { graph, ordinal };
 }
