@@ -8,7 +8,7 @@ import { createPathText } from '../src/snapshot/suspects/path-text';
 import { sampleNewMembers, suspectPaths } from '../src/snapshot/suspects/retainer-paths';
 import { createRetainerTree } from '../src/snapshot/suspects/retainer-tree';
 import { hasCode } from './helpers/error-code';
-import { buildLabelledGraph } from './helpers/labelled-graph';
+import { buildLabelledGraph, type EdgeSpec, type NodeSpec } from './helpers/labelled-graph';
 import { ENTRIES, serviceHeap } from './helpers/suspect-graph';
 import { NODE_FIELDS, serializeV8Layout } from './helpers/tiny-snapshot';
 
@@ -81,6 +81,24 @@ test('weak and hidden edges, and V8-internal nodes, are not retainer paths', () 
   );
   const map = pathsOf(heap, 'map');
   assert.deepEqual(map.members.map((g) => [g.path, g.count]), [['server.js (module) › responseCache (Map) › [*] › CachedResponse', ENTRIES]]);
+});
+
+test('names stay on the global object and on fast-mode objects, however many properties they have', () => {
+  const extraNodes: NodeSpec[] = [['config', 'object', 'Config', 200], ['global-dict', 'array', '(object properties)', 100]];
+  const extraEdges: EdgeSpec[] = [['global', 'config', 'property', 'config'], ['global', 'global-dict', 'internal', 'properties']];
+  for (let i = 0; i < 20; i++) {
+    extraNodes.push([`g${i}`, 'object', 'G', 8], [`c${i}`, 'object', 'Setting', 8]);
+    extraEdges.push(['global', `g${i}`, 'property', `g${i}`], ['config', `c${i}`, 'property', `c${i}`]);
+  }
+  const heap = serviceHeap(extraNodes, extraEdges);
+  const { graph, ordinal } = heap;
+  const reader = createContainerReader(graph);
+  assert.equal(reader.isDictionary(ordinal.get('global')!), true);
+  assert.equal(reader.isDictionary(ordinal.get('config')!), false);
+  const text = createPathText(graph, reader);
+  const tree = createRetainerTree(graph);
+  const c7 = ordinal.get('c7')!;
+  assert.equal(text.render(ordinal.get('global')!, tree.pathTo(c7)!), 'global › config (Config) › c7 (Setting)');
 });
 
 test('a closure scope that is not a module is named after a closure made in it', () => {

@@ -50,6 +50,8 @@ export interface ContainerReader {
   bytesOf(node: number, kind: number): number;
   /** Calls `visit` with each node the container holds as an entry (keys and values). */
   membersOf(node: number, kind: number, visit: (member: number) => void): void;
+  /** True for an object in dictionary mode (its properties in a NameDictionary): keys as data. */
+  isDictionary(node: number): boolean;
 }
 
 /** One pass over the property edges finds the listener lists; the rest is read per node. */
@@ -227,5 +229,5 @@ export function createContainerReader(graph: HeapGraph): ContainerReader {
     else if (kind === KIND_TIMERS) forChain(node, visit);
   }
 
-  return { kindOf, entriesOf, bytesOf, membersOf };
+  return { kindOf, entriesOf, bytesOf, membersOf, isDictionary: (node) => dictionaryOf(node) >= 0 };
 }

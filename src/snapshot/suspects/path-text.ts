@@ -5,7 +5,8 @@ import { createNameMatcher } from './edge-names';
 /**
  * Renders a retainer path the way a user reads code: `server.js (module) › responseCache (Map)
  * › [*] › CachedResponse`. A named step (property, context variable) is `name (Class)`; a step
- * through a collection's members (array index, Map or Set slot, dictionary key) is `[*] › Class`,
+ * through a collection's members (array index, Map or Set slot, key of a dictionary-mode object
+ * with 16 keys or more) is `[*] › Class`,
  * so that the paths to ten thousand entries of one Map have one shape and group into one line.
  * V8's plumbing between the two is left out: a Map's `table` hop, and a closure's `context` hop
  * (the variable it leads to is named instead). A closure is `name() file:line:col`, from the
@@ -93,6 +94,15 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
     return `(${graph.nodeTypeNames[type]})`;
   }
 
+  /**
+   * A dictionary-mode object with many keys is a container whose keys are data (`sessions[id]`):
+   * collapsed. Not the path's start, though: the global object is a dictionary too, and its keys
+   * are the global variables a user looks for.
+   */
+  function collapsesKeys(node: number, kind: number): boolean {
+    return kind === KIND_OBJECT && containers.isDictionary(node) && containers.entriesOf(node, kind) >= 16;
+  }
+
   function render(start: number, edges: readonly number[]): string {
     const parts = [label(start)];
     let from = start;
@@ -105,7 +115,7 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
         inTable = true;
       } else if (type === t.internalEdge && nodeType[from] === t.closure && names.is(edgeName[e], CONTEXT)) {
         inTable = false;
-      } else if (inTable || type === t.elementEdge || (type === propertyEdge && kind === KIND_OBJECT && containers.entriesOf(from, kind) >= 16)) {
+      } else if (inTable || type === t.elementEdge || (type === propertyEdge && from !== start && collapsesKeys(from, kind))) {
         parts.push('[*]', label(to));
         inTable = false;
       } else {
