@@ -32,6 +32,11 @@ export interface HeapGraph {
   strings: StringTable;
   /** Bytes of input consumed. */
   byteLength: number;
+  /**
+   * Closure source locations when the loader was asked to keep them (locations-reader.ts):
+   * (node ordinal, script id, line, column) quadruples in ordinal order, 0-based line and column.
+   */
+  locations?: Uint32Array;
 }
 
 /**

@@ -8,6 +8,7 @@ const READ_BYTES = 256 * 1024;
 
 export interface LoadOptions {
   keepStrings?: SnapshotParserOptions['keepStrings'];
+  keepLocations?: boolean;
   /** Called with bytes read so far, after each read of the file. */
   onBytes?: (done: number, total: number) => void;
 }
@@ -34,7 +35,7 @@ export function loadSnapshotFile(path: string, options: LoadOptions = {}): HeapG
     throw err;
   }
   try {
-    const parser = createSnapshotParser({ inputBytes: size, keepStrings: options.keepStrings ?? 'analysis' });
+    const parser = createSnapshotParser({ inputBytes: size, keepStrings: options.keepStrings ?? 'analysis', keepLocations: options.keepLocations });
     const buffer = Buffer.allocUnsafe(READ_BYTES);
     let done = 0;
     for (;;) {
@@ -56,9 +57,9 @@ export function loadSnapshotFile(path: string, options: LoadOptions = {}): HeapG
 }
 
 /** Loads a snapshot held in memory (tests, small inputs). Keeps every string by default. */
-export function loadSnapshotText(text: string | Buffer, options: Pick<LoadOptions, 'keepStrings'> = {}): HeapGraph {
+export function loadSnapshotText(text: string | Buffer, options: Pick<LoadOptions, 'keepStrings' | 'keepLocations'> = {}): HeapGraph {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  const parser = createSnapshotParser({ inputBytes: bytes.length, keepStrings: options.keepStrings ?? 'all' });
+  const parser = createSnapshotParser({ inputBytes: bytes.length, keepStrings: options.keepStrings ?? 'all', keepLocations: options.keepLocations });
   for (let at = 0; at < bytes.length; at += READ_BYTES) parser.write(bytes.subarray(at, Math.min(bytes.length, at + READ_BYTES)));
   return parser.end();
 }

@@ -2,6 +2,7 @@ import { KEEP_ALL, analysisStrings } from './analysis-strings';
 import { createEdgeFields, type EdgeFields } from './edge-fields';
 import { allocateGraphArrays, type GraphArrays, type HeapGraph } from './heap-graph';
 import { createJsNumberTokenizer } from './js-number-tokenizer';
+import { createLocationsSink, type LocationsSink } from './locations-reader';
 import { createMetaReader, type MetaReader } from './meta-reader';
 import { createNodeFields, type NodeFields } from './node-fields';
 import { createNumberArrayReader } from './number-array-reader';
@@ -27,6 +28,7 @@ import { createWasmNumberTokenizer } from './wasm-number-tokenizer';
  *   "nodes"     number-array-reader.ts with a number tokenizer (number-tokenizer.ts) feeding
  *   "edges"       node-fields.ts / edge-fields.ts, which fill the graph's typed arrays;
  *   "strings"   strings-reader.ts into string-table.ts, keeping what analysis-strings.ts picks;
+ *   "locations" locations-reader.ts, when asked to keep them (the retainer paths show them);
  *   any other   value-skipper.ts, in constant memory.
  *
  * Every failure is an LW_ERR_SNAPSHOT_* error: TRUNCATED when the input ends early, SYNTAX for a
@@ -46,6 +48,8 @@ export interface SnapshotParserOptions {
   keepStrings: 'all' | 'analysis';
   /** Which number tokenizer to use: WebAssembly (default, falls back to JavaScript) or JavaScript. */
   tokenizer?: 'wasm' | 'js';
+  /** Keep the closures' source locations (`locations`); skipped by default. */
+  keepLocations?: boolean;
 }
 
 export interface SnapshotParser {
@@ -82,6 +86,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
   let arrays: GraphArrays | null = null;
   let nodes: NodeFields | null = null;
   let edges: EdgeFields | null = null;
+  let locations: LocationsSink | null = null;
 
   /** The reader for the value of `key`, whose first byte `c` is at file offset `at`. */
   function startValue(c: number, at: number): ValueReader {
@@ -99,6 +104,12 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       case 'strings':
         if (c !== 0x5b) syntaxError('"strings" must be an array', at);
         return createStringsReader(strings, chooseStrings());
+      case 'locations':
+        if (!options.keepLocations) return createValueSkipper();
+        if (!metaReader?.meta) throw snapshotError('LW_ERR_SNAPSHOT_META', '"locations" comes before the "snapshot" header');
+        if (c !== 0x5b) syntaxError('"locations" must be an array', at);
+        locations = createLocationsSink(metaReader.meta.nodeFieldCount, metaReader.meta.nodeCount);
+        return createNumberArrayReader(tokenizer, locations);
       default:
         return createValueSkipper();
     }
@@ -167,7 +178,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
           reader = startValue(c, at);
           state = IN_VALUE;
           // The skipper reads a value from its first byte; the other readers start after it.
-          if (!SECTIONS.includes(key)) continue;
+          if (!SECTIONS.includes(key) && !(key === 'locations' && locations)) continue;
           break;
         case AFTER_VALUE:
           if (c === 0x2c) state = EXPECT_KEY;
@@ -202,6 +213,7 @@ export function createSnapshotParser(options: SnapshotParserOptions): SnapshotPa
       ...arrays!,
       strings,
       byteLength: consumed,
+      ...(locations ? { locations: locations.result() } : {}),
     };
   }
 

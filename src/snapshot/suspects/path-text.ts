@@ -1,0 +1,132 @@
+import { typeIndexes, type HeapGraph } from '../heap-graph';
+import { KIND_MAP, KIND_OBJECT, KIND_SET, type ContainerReader } from './container-kinds';
+import { createNameMatcher } from './edge-names';
+
+/**
+ * Renders a retainer path the way a user reads code: `server.js (module) › responseCache (Map)
+ * › [*] › CachedResponse`. A named step (property, context variable) is `name (Class)`; a step
+ * through a collection's members (array index, Map or Set slot, key of a dictionary-mode object
+ * with 16 keys or more) is `[*] › Class`,
+ * so that the paths to ten thousand entries of one Map have one shape and group into one line.
+ * V8's plumbing between the two is left out: a Map's `table` hop, and a closure's `context` hop
+ * (the variable it leads to is named instead). A closure is `name() file:line:col`, from the
+ * `locations` V8 records for each closure (1-based here, as editors count) and the script its
+ * SharedFunctionInfo names; a context is named after its script, `(module)` when it is a
+ * script's top scope (its `previous` is not another function's context).
+ */
+export interface PathText {
+  /** The path that starts at `start` and follows `edges`. */
+  render(start: number, edges: readonly number[]): string;
+  /** How a single node reads (a class name, a closure with its location, a module). */
+  label(node: number): string;
+}
+
+const NAMES = ['table', 'context', 'shared', 'script_or_debug_info', 'script', 'previous', 'system / Context'] as const;
+const [TABLE, CONTEXT, SHARED, SCRIPT_OR_DEBUG, SCRIPT, PREVIOUS, CONTEXT_NAME] = NAMES.map((_, k) => k);
+export const SEPARATOR = ' › ';
+
+export function createPathText(graph: HeapGraph, containers: ContainerReader): PathText {
+  const { nodeType, nodeName, firstEdge, edgeType, edgeName, edgeTarget, strings, nodeCount } = graph;
+  const t = typeIndexes(graph);
+  const propertyEdge = graph.edgeTypeNames.indexOf('property');
+  const contextEdge = graph.edgeTypeNames.indexOf('context');
+  const names = createNameMatcher(strings, NAMES);
+  let owners: Map<number, number> | null = null;
+  let locationAt: Map<number, number> | null = null;
+
+  const target = (node: number, name: number): number => {
+    for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) if (edgeType[e] === t.internalEdge && names.is(edgeName[e], name)) return edgeTarget[e];
+    return -1;
+  };
+  const isContext = (node: number) => node >= 0 && names.is(nodeName[node], CONTEXT_NAME) && nodeType[node] !== t.closure;
+
+  /** A closure whose context is each context (one pass over the closures, on first need). */
+  function ownerOf(context: number): number {
+    if (!owners) {
+      owners = new Map();
+      for (let node = 0; node < nodeCount; node++) {
+        if (nodeType[node] !== t.closure) continue;
+        const c = target(node, CONTEXT);
+        if (c >= 0 && !owners.has(c)) owners.set(c, node);
+      }
+    }
+    return owners.get(context) ?? -1;
+  }
+
+  function scriptOf(closure: number): string {
+    const shared = target(closure, SHARED);
+    if (shared < 0) return '';
+    let script = target(shared, SCRIPT_OR_DEBUG);
+    if (script < 0) script = target(shared, SCRIPT);
+    const name = script >= 0 ? strings.get(nodeName[script]) : '';
+    return name.startsWith('node:') ? name : name.slice(name.lastIndexOf('/') + 1);
+  }
+
+  function locationOf(closure: number): string {
+    const locations = graph.locations;
+    if (!locations) return '';
+    if (!locationAt) {
+      locationAt = new Map();
+      for (let i = 0; i + 3 < locations.length; i += 4) locationAt.set(locations[i], i);
+    }
+    const i = locationAt.get(closure);
+    return i === undefined ? '' : `:${locations[i + 2] + 1}:${locations[i + 3] + 1}`;
+  }
+
+  function closureLabel(closure: number): string {
+    const name = strings.get(nodeName[closure]) || '(anonymous)';
+    const script = scriptOf(closure);
+    return script ? `${name}() ${script}${locationOf(closure)}` : `${name}()`;
+  }
+
+  function label(node: number): string {
+    const type = nodeType[node];
+    if (isContext(node)) {
+      const owner = ownerOf(node);
+      if (owner < 0) return '(context)';
+      const top = !isContext(target(node, PREVIOUS));
+      const script = scriptOf(owner);
+      return top && script ? `${script} (module)` : `${closureLabel(owner)} (scope)`;
+    }
+    if (type === t.closure) return closureLabel(node);
+    if (type === t.object || type === t.native) return strings.get(nodeName[node]) || '(object)';
+    if (type === t.hidden) return '(system)';
+    return `(${graph.nodeTypeNames[type]})`;
+  }
+
+  /**
+   * A dictionary-mode object with many keys is a container whose keys are data (`sessions[id]`):
+   * collapsed. Not the path's start, though: the global object is a dictionary too, and its keys
+   * are the global variables a user looks for.
+   */
+  function collapsesKeys(node: number, kind: number): boolean {
+    return kind === KIND_OBJECT && containers.isDictionary(node) && containers.entriesOf(node, kind) >= 16;
+  }
+
+  function render(start: number, edges: readonly number[]): string {
+    const parts = [label(start)];
+    let from = start;
+    let inTable = false; // the previous hop entered a Map or Set backing
+    for (const e of edges) {
+      const to = edgeTarget[e];
+      const type = edgeType[e];
+      const kind = containers.kindOf(from);
+      if (type === t.internalEdge && (kind === KIND_MAP || kind === KIND_SET) && names.is(edgeName[e], TABLE)) {
+        inTable = true;
+      } else if (type === t.internalEdge && nodeType[from] === t.closure && names.is(edgeName[e], CONTEXT)) {
+        inTable = false;
+      } else if (inTable || type === t.elementEdge || (type === propertyEdge && from !== start && collapsesKeys(from, kind))) {
+        parts.push('[*]', label(to));
+        inTable = false;
+      } else {
+        const name = type === t.elementEdge || type === t.hiddenEdge ? String(edgeName[e]) : strings.get(edgeName[e]);
+        parts.push(`${type === propertyEdge || type === contextEdge ? name : `<${name}>`} (${label(to)})`);
+        inTable = false;
+      }
+      from = to;
+    }
+    return parts.join(SEPARATOR);
+  }
+
+  return { render, label };
+}
