@@ -77,7 +77,7 @@ test('four snapshots of a leaking process: GET /api/runs/:id/suspects names the 
   }
 });
 
-test('a snapshot whose suspects step fails stays ready; the route then gives the latest that has them', { timeout: 180_000 }, async () => {
+test('a snapshot whose suspects step fails is still ready; the route then gives the latest that has them', { timeout: 180_000 }, async () => {
   const run = 'broken-step';
   const probe = await connectRawProbe(ingestUrl(), run);
   try {

@@ -29,9 +29,9 @@ export interface SnapshotPipelineDeps {
 
 /**
  * After an upload is verified: analyse it in a worker thread while gzip-compressing it into the
- * snapshot directory, store the per-type rows, mark the snapshot ready (or failed), then run the
- * suspects step on the verified copy (suspects-step.ts, after the analysis so that one graph is in
- * memory at a time) and remove it. Snapshots are processed one at a time: an analysis holds the whole graph in
+ * snapshot directory, store the per-type rows, run the suspects step on the verified copy
+ * (suspects-step.ts, after the analysis so that one graph is in memory at a time), mark the
+ * snapshot ready (or failed) and remove the verified copy. Snapshots are processed one at a time: an analysis holds the whole graph in
  * memory, and two large ones at once would double the collector's peak.
  */
 export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
@@ -112,13 +112,15 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
       await writeNodeIndexFile(files, run, id, result.nodeIndex).catch((err: Error) => log.warn(`snapshot ${id} of run ${run}: cannot write its node index: ${err.message}`));
     }
     await store.insertSnapshotTypes(key, result.types, Date.now());
-    const ready = await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));
-    log.info(`snapshot ${id} of run ${run} ready: ${result.nodeCount} nodes, ${result.types.length} types, analysed in ${analysisMs} ms`);
-    if (ready?.status === 'ready' && !stopped) {
-      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, ready, file);
+    if (record && !stopped) {
+      // Before `ready`, so that a ready snapshot has its suspects (or never will); a failure or a
+      // stop here only leaves it without them.
+      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
       current = undefined;
     }
+    await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));
     await fs.promises.rm(file, { force: true });
+    log.info(`snapshot ${id} of run ${run} ready: ${result.nodeCount} nodes, ${result.types.length} types, analysed in ${analysisMs} ms`);
   }
 
   async function drain(): Promise<void> {

@@ -48,10 +48,11 @@ async function earlierDigests(deps: SuspectsStepDeps, record: SnapshotRecord): P
 }
 
 /**
- * After a snapshot is ready and while its verified (uncompressed) file still exists: digests its
+ * After a snapshot's analysis, before it is marked ready, while its verified (uncompressed) file
+ * still exists: digests its
  * containers and ranks the growth suspects of its process over the stored digests of the earlier
  * ones (src/snapshot/suspects, in the analysis worker, one graph at a time), and stores both
- * beside the snapshot. Never fails the snapshot: a failure is logged and the snapshot keeps no
+ * beside the snapshot. Never fails the snapshot: a failure is logged and the snapshot is ready with no
  * suspects (later ones still get theirs, from the digests that exist). Returns false when the
  * step was cancelled (the collector is stopping).
  */
