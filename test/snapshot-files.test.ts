@@ -81,3 +81,20 @@ test('a snapshot\'s node index lives beside it and goes with it at the retention
   await files.recover();
   assert.deepEqual([fs.existsSync(`${freshIndex}.partial`), fs.existsSync(freshIndex)], [false, true]);
 });
+
+test('a snapshot\'s digest and suspects live beside it and go with it at the retention; half-written ones at start', async () => {
+  const dir = path.join(temp.dir, 'suspects');
+  const files = createSnapshotFiles({ dir, retentionDays: 7, log: createLogger('silent') });
+  assert.equal(files.digestPath('r', 's'), path.join(dir, 'r', 's.digest'));
+  assert.equal(files.suspectsPath('r', 's'), path.join(dir, 'r', 's.suspects.json'));
+  const old = [files.storedPath('run-a', 'old'), files.digestPath('run-a', 'old'), files.suspectsPath('run-a', 'old')];
+  const fresh = [files.storedPath('run-a', 'fresh'), files.digestPath('run-a', 'fresh'), files.suspectsPath('run-a', 'fresh')];
+  for (const file of old) touch(file, 8 * DAY);
+  for (const file of fresh) touch(file, 6 * DAY);
+  assert.equal(await files.sweepExpired(), 1, 'counted as one snapshot');
+  assert.deepEqual([...old, ...fresh].map((f) => fs.existsSync(f)), [false, false, false, true, true, true]);
+  touch(`${fresh[1]}.partial`, 0);
+  touch(`${fresh[2]}.partial`, 0);
+  await files.recover();
+  assert.deepEqual([`${fresh[1]}.partial`, `${fresh[2]}.partial`, ...fresh].map((f) => fs.existsSync(f)), [false, false, true, true, true]);
+});

@@ -25,7 +25,7 @@ export interface DiffBenchOptions {
   regenerate: boolean;
 }
 
-async function ensurePair(options: DiffBenchOptions): Promise<{ a: string; b: string; info: GenerateResult }> {
+export async function ensurePair(options: DiffBenchOptions): Promise<{ a: string; b: string; info: GenerateResult }> {
   fs.mkdirSync(options.dir, { recursive: true });
   const base = path.join(options.dir, `synthetic-${options.targetMb}mb-pair-g${GENERATOR_VERSION}-v8-${process.versions.v8}`);
   const [a, b, infoFile] = [`${base}-a.heapsnapshot`, `${base}-b.heapsnapshot`, `${base}.json`];

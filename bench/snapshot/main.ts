@@ -8,6 +8,7 @@ import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type E
 import { ENGINES, type EngineName, type EngineResult } from './engine-child';
 import { runCaptureBench } from './capture-main';
 import { runDiffBench } from './diff-main';
+import { runSuspectsBench } from './suspects-bench';
 import { cliEngineArgs, cliEngineResult } from './cli-engine';
 
 /**
@@ -32,7 +33,7 @@ import { cliEngineArgs, cliEngineResult } from './cli-engine';
  *                         the table shows the medians and every round's ratios
  *   --repeat-below <MB>   (500)
  *   --diff-mb <MB>        size of the two snapshots of one process for the diff step (300)
- *   --no-diff             skip the diff step (diff-main.ts) after the engines
+ *   --no-diff             skip the diff and suspects steps (diff-main.ts, suspects-bench.ts) after the engines
  *   --no-capture          skip the capture benchmark that follows
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
@@ -300,6 +301,8 @@ async function main(): Promise<void> {
   if (options.diff) {
     process.stdout.write(`\ndiff step (#new / #deleted of two ${options.diffMb} MB snapshots of one process, against our analysis of one in the same run):\n`);
     await runDiffBench({ dir: options.dir, targetMb: options.diffMb, timeoutMs: options.timeoutMs, regenerate: options.regenerate });
+    process.stdout.write(`\nsuspects step (growth suspects after the last of three ${options.diffMb} MB snapshots of one process, against our analysis of that snapshot in the same run):\n`);
+    await runSuspectsBench({ dir: options.dir, targetMb: options.diffMb, timeoutMs: options.timeoutMs, regenerate: false });
   }
 
   await runCapture(options);

@@ -9,6 +9,7 @@ import type { ErrorCode } from '../shared/errors';
 import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-results';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 import type { RunSummary } from '../shared/run-data';
+import type { SnapshotSuspects, SuspectSummary } from '../shared/suspect-data';
 import type { TrendResult } from '../trend/trend-model';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
@@ -61,6 +62,21 @@ export interface SnapshotDiff {
   rows: TypeDiffRow[];
 }
 
+/**
+ * `GET /api/runs/:id/suspects`: per process (boot) of the run, the growth suspects of its latest
+ * ready snapshot that has them (docs/suspects.md), the newest process first; `[]` until one has.
+ */
+export interface SuspectsBody {
+  boots: SnapshotSuspects[];
+}
+
+/**
+ * `GET /api/runs/:id/verdict`: the trend's verdict, and when it is `leak` the top suspects
+ * (largest LeakShare first, at most 3) of the newest process that has suspects;
+ * `[]` otherwise. The trend itself knows nothing of snapshots: the collector adds them.
+ */
+export type VerdictBody = TrendResult & { suspects: SuspectSummary[] };
+
 /** Every 4xx/5xx answer, with a stable code from the one error table. */
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string };
@@ -77,12 +93,13 @@ export interface ApiRoutes {
   'GET /api/runs/:id/series': SeriesResult;
   'GET /api/runs/:id/spaces': SpacesResult;
   'GET /api/runs/:id/gc': GcResult;
-  'GET /api/runs/:id/verdict': TrendResult;
+  'GET /api/runs/:id/verdict': VerdictBody;
   'POST /api/runs/:id/end': RunEndBody;
   'GET /api/runs/:id/snapshots': SnapshotsBody;
   'POST /api/runs/:id/snapshots': SnapshotBody;
   'GET /api/runs/:id/snapshots/:sid': SnapshotDetail;
   'GET /api/runs/:id/diff': SnapshotDiff;
+  'GET /api/runs/:id/suspects': SuspectsBody;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -1,15 +1,17 @@
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import type { RunSummary } from '../shared/run-data';
-import type { TrendResult } from '../trend/trend-model';
+import type { VerdictBody } from '../api/http-contract';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags, type CheckThresholds } from './check-flags';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';
+import { snapshotDirOf } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface CheckCommandFlags extends StoreFlags, CheckFlags {
   latest?: boolean;
   collector?: string;
+  snapshotDir?: string;
 }
 
 function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean): RunSummary {
@@ -24,8 +26,11 @@ function pickRun(runs: RunSummary[], runId: string | undefined, latest: boolean)
 }
 
 /** Picks the run and gets its verdict from the collector that owns the data (or --collector), else from the store. */
-async function verdictOf(runId: string | undefined, flags: CheckCommandFlags, thresholds: CheckThresholds): Promise<{ run: RunSummary; result: TrendResult }> {
-  const source = await openRunSource(flags, () => openStoreRunSource(storeOptionsFrom(flags)));
+async function verdictOf(runId: string | undefined, flags: CheckCommandFlags, thresholds: CheckThresholds): Promise<{ run: RunSummary; result: VerdictBody }> {
+  const source = await openRunSource(flags, () => {
+    const options = storeOptionsFrom(flags);
+    return openStoreRunSource(options, snapshotDirOf(options, flags.snapshotDir));
+  });
   try {
     const run = pickRun(await source.listRuns(), runId, flags.latest === true);
     return { run, result: await source.verdict(run.id, thresholds) };
@@ -43,7 +48,8 @@ export function checkCommand(): Command {
     .description('judge whether a run leaks: exit 0 no leak, 1 leak, 2 inconclusive')
     .argument('[run]', 'run id (see leakwatch runs)')
     .option('--latest', 'check the most recent run')
-    .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory');
+    .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory')
+    .option('--snapshot-dir <dir>', 'where the collector kept the heap snapshots, for the suspects of a leak (default: <data dir>/snapshots)');
   addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (runId: string | undefined, flags: CheckCommandFlags) => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
 import { parseDuration, parseRatePerHour } from '../shared/units';
-import type { TrendOptions, TrendResult } from '../trend/trend-model';
+import type { VerdictBody } from '../api/http-contract';
+import type { TrendOptions } from '../trend/trend-model';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
 import { PROJECT_CONFIG_FILE, readCheckConfig } from './project-config';
 
@@ -57,14 +58,14 @@ export function resolveCheckThresholds(flags: CheckFlags): CheckThresholds {
   };
 }
 
-function render(format: string, runId: string, result: TrendResult): string {
+function render(format: string, runId: string, result: VerdictBody): string {
   if (format === 'json') return `${JSON.stringify({ run: runId, ...result }, null, 2)}\n`;
   if (format === 'junit') return checkJunit(runId, result);
   return checkText(runId, result);
 }
 
 /** Prints the verdict, writes the report file when asked, and returns the exit code for it. */
-export function emitVerdict(runId: string, result: TrendResult, flags: CheckFlags): number {
+export function emitVerdict(runId: string, result: VerdictBody, flags: CheckFlags): number {
   process.stdout.write(render(flags.format, runId, result));
   if (flags.report) {
     const format = flags.format === 'text' ? 'json' : flags.format;

@@ -1,15 +1,33 @@
+import type { VerdictBody } from '../api/http-contract';
+import { suspectName, topSuspectPath, type SuspectSummary } from '../shared/suspect-data';
 import { confidenceText } from '../trend/reason-text';
-import type { TrendResult } from '../trend/trend-model';
+import { formatBytes } from './text-format';
 
 /** Exit codes of `leakwatch check`: CI fails the build on 1 and can treat 2 as "run longer". */
 export const CHECK_EXIT_CODES = { 'no-leak': 0, leak: 1, inconclusive: 2 } as const;
 
-export function checkText(runId: string, result: TrendResult): string {
+/**
+ * One suspect in a line: `responseCache (Map) +6,000 entries, 6.4 MB/h, LeakShare 6.1 MB — server.js
+ * (module) › responseCache (Map) › [*] › CachedResponse` (bytes per hour: the growth of what only
+ * it keeps; the path: its new members' largest group, docs/suspects.md).
+ */
+export function suspectLine(suspect: SuspectSummary): string {
+  const path = topSuspectPath(suspect);
+  const head = `${suspectName(suspect)} +${suspect.growth.toLocaleString('en-US')} entries, ${formatBytes(suspect.bytesPerHour)}/h, LeakShare ${formatBytes(suspect.leakShareBytes)}`;
+  return path ? `${head} — ${path}` : head;
+}
+
+function suspectLines(result: VerdictBody): string[] {
+  return result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
+}
+
+export function checkText(runId: string, result: VerdictBody): string {
   const lines = [result.verdict === 'inconclusive' ? `inconclusive: run ${runId}` : `${result.verdict}: run ${runId}, ${confidenceText(result.confidence)}`];
   for (const reason of result.reasons) lines.push(`  ${reason}`);
   if (result.verdict !== 'inconclusive') {
     for (const s of result.signals) if (!result.reasons.includes(s.reason)) lines.push(`  (${s.reason})`);
   }
+  for (const line of suspectLines(result)) lines.push(`  ${line}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -18,9 +36,9 @@ function xml(text: string): string {
 }
 
 /** JUnit XML: one test case per run; a leak is a failure, an inconclusive run is skipped. */
-export function checkJunit(runId: string, result: TrendResult): string {
+export function checkJunit(runId: string, result: VerdictBody): string {
   const name = xml(`leakwatch check ${runId}`);
-  const detail = xml(result.reasons.join('\n'));
+  const detail = xml([...result.reasons, ...suspectLines(result)].join('\n'));
   const failures = result.verdict === 'leak' ? 1 : 0;
   const skipped = result.verdict === 'inconclusive' ? 1 : 0;
   const body =

@@ -5,7 +5,7 @@ import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
-import type { TrendResult } from '../trend/trend-model';
+import type { VerdictBody } from '../api/http-contract';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
 import { exitCodeOf, spawnWithProbe } from './child-command';
@@ -126,7 +126,7 @@ export function runCommand(): Command {
     }
     const exitCode = exitCodeOf(result);
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
-    let verdict: TrendResult | undefined;
+    let verdict: VerdictBody | undefined;
     try {
       // Ending the run stores what the probe sent, so the verdict read next sees all of it.
       await source.endRun(runId, exitCode);

@@ -3,6 +3,7 @@ import type { RunSummary } from '../shared/run-data';
 import { formatBytes, formatDuration, formatTable, formatTime } from './text-format';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';
+import { snapshotDirOf } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
 interface RunsFlags extends StoreFlags {
@@ -17,7 +18,10 @@ interface RunsFlags extends StoreFlags {
 export async function loadRuns(flags: RunsFlags): Promise<RunSummary[]> {
   const source = await openRunSource(
     flags,
-    () => openStoreRunSource(storeOptionsFrom(flags)),
+    () => {
+      const options = storeOptionsFrom(flags);
+      return openStoreRunSource(options, snapshotDirOf(options, undefined));
+    },
     (owner) => process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`),
   );
   try {

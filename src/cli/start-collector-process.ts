@@ -9,8 +9,16 @@ import { openStoreOnDemand } from './open-store-on-demand';
 export interface RunningCollector {
   collector: Collector;
   store: Store;
+  /** Where its snapshots and their suspects are kept. */
+  snapshotDir: string;
   /** Flushes, closes the store and releases the data directory. */
   close(): Promise<void>;
+}
+
+/** The snapshot directory: as given, else `<data dir>/snapshots` (embedded store) or `.leakwatch/snapshots`. */
+export function snapshotDirOf(storeOptions: StoreOptions, given: string | undefined): string {
+  const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
+  return path.resolve(given ?? (dataDir ? path.join(dataDir, 'snapshots') : path.join('.leakwatch', 'snapshots')));
 }
 
 /**
@@ -30,7 +38,7 @@ export async function startCollectorProcess(options: {
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
-  const snapshotDir = path.resolve(options.snapshotDir ?? (dataDir ? path.join(dataDir, 'snapshots') : path.join('.leakwatch', 'snapshots')));
+  const snapshotDir = snapshotDirOf(storeOptions, options.snapshotDir);
   const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
@@ -65,6 +73,7 @@ export async function startCollectorProcess(options: {
   return {
     collector,
     store,
+    snapshotDir,
     close() {
       closing ??= (async () => {
         await collector.close();

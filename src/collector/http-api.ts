@@ -6,7 +6,7 @@ import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
 import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions } from '../trend/trend-model';
-import { runVerdict } from './run-verdict';
+import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
 
 const DEFAULT_POINTS = 600;
@@ -95,7 +95,8 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   } else if (sub === 'gc' && method === 'GET') {
     sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
   } else if (sub === 'verdict' && method === 'GET') {
-    sendJson<'GET /api/runs/:id/verdict'>(res, 200, await runVerdict(store, runId, trendOptionsOf(url.searchParams)));
+    const result = await runVerdict(store, runId, trendOptionsOf(url.searchParams));
+    sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, result.verdict === 'leak' ? await snapshots.suspects(runId) : []));
   } else if (sub === 'end' && method === 'POST') {
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;

@@ -1,3 +1,5 @@
+import type { VerdictBody } from '../api/http-contract';
+import type { SnapshotSuspects } from '../shared/suspect-data';
 import type { GcResult, SeriesResult, Store } from '../store/store-interface';
 import { detectLeak } from '../trend/detect-leak';
 import type { TrendInput, TrendOptions, TrendResult } from '../trend/trend-model';
@@ -35,4 +37,17 @@ export async function runVerdict(store: Store, runId: string, options: Partial<T
   const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS });
   const gc = await store.queryGc(runId, { points: TREND_POINTS });
   return detectLeak(trendInputFrom(series, gc), options);
+}
+
+/** How many suspects a `leak` verdict names. */
+export const VERDICT_SUSPECTS = 3;
+
+/**
+ * The verdict as the API and `leakwatch check` give it: under `leak`, the top suspects of the
+ * newest process that has any (`perBoot` newest first, as latestSuspectsPerBoot returns it).
+ * The trend stays pure; the culprit is added beside its result.
+ */
+export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[]): VerdictBody {
+  const named = result.verdict === 'leak' ? (perBoot.find((b) => b.suspects.length > 0)?.suspects ?? []) : [];
+  return { ...result, suspects: named.slice(0, VERDICT_SUSPECTS) };
 }

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../shared/run-data';
-import type { TrendResult } from '../../trend/trend-model';
+import type { VerdictBody } from '../../api/http-contract';
 import type { CheckThresholds } from '../check-flags';
 
 /**
@@ -11,8 +11,8 @@ import type { CheckThresholds } from '../check-flags';
 export interface RunSource {
   /** Every run with its sample count, as `leakwatch runs` lists them. */
   listRuns(): Promise<RunSummary[]>;
-  /** The leak verdict on a run's memory trend as stored now. */
-  verdict(runId: string, thresholds: CheckThresholds): Promise<TrendResult>;
+  /** The leak verdict on a run's memory trend as stored now, with its top suspects under `leak`. */
+  verdict(runId: string, thresholds: CheckThresholds): Promise<VerdictBody>;
   /**
    * Marks a run ended with its command's exit code. When it resolves, what the probe sent is
    * stored, so a verdict read next sees the whole run.

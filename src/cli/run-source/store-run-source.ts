@@ -1,22 +1,33 @@
-import { runVerdict } from '../../collector/run-verdict';
+import { runVerdict, verdictWithSuspects } from '../../collector/run-verdict';
+import { createLogger } from '../../shared/log';
 import type { Store, StoreOptions } from '../../store/store-interface';
 import { openStoreOnDemand } from '../open-store-on-demand';
 import type { RunningCollector } from '../start-collector-process';
 import type { CollectorRunSource, RunSource } from './run-source';
 
-/** The reads are the same whoever holds the store: runs as stored, the verdict as the API computes it. */
-function storeReads(store: Store): Pick<RunSource, 'listRuns' | 'verdict'> {
+/**
+ * The reads are the same whoever holds the store: runs as stored, the verdict as the API computes
+ * it. The suspects are files beside the snapshots, not rows: the store knows the run's snapshots,
+ * `snapshotDir` (the one the collector wrote them to) has their suspects.
+ */
+function storeReads(store: Store, snapshotDir: string): Pick<RunSource, 'listRuns' | 'verdict'> {
   return {
     listRuns: () => store.listRuns(),
-    verdict: (runId, thresholds) => runVerdict(store, runId, thresholds.options),
+    async verdict(runId, thresholds) {
+      const result = await runVerdict(store, runId, thresholds.options);
+      if (result.verdict !== 'leak') return verdictWithSuspects(result, []);
+      // Loaded only for a leak: the collector's snapshot side is not needed otherwise.
+      const { latestSuspectsIn } = await import('../../collector/snapshots/index.js');
+      return verdictWithSuspects(result, await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn')));
+    },
   };
 }
 
 /** Opens the store itself (`runs`, `check`): nobody else holds the data directory. */
-export async function openStoreRunSource(options: StoreOptions): Promise<RunSource> {
+export async function openStoreRunSource(options: StoreOptions, snapshotDir: string): Promise<RunSource> {
   const store = await openStoreOnDemand(options);
   return {
-    ...storeReads(store),
+    ...storeReads(store, snapshotDir),
     endRun: (runId, exitCode) => store.endRun(runId, Date.now(), exitCode),
     close: () => store.close(),
   };
@@ -25,7 +36,7 @@ export async function openStoreRunSource(options: StoreOptions): Promise<RunSour
 /** The store under `leakwatch run`'s embedded collector, which ends runs and releases it all on close. */
 export function embeddedRunSource(running: RunningCollector): CollectorRunSource {
   return {
-    ...storeReads(running.store),
+    ...storeReads(running.store, running.snapshotDir),
     collectorUrl: running.collector.url,
     async ensureReachable() {},
     async endRun(runId, exitCode) {

@@ -1,17 +1,29 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../../shared/errors';
+import type { SuspectSummary } from '../../shared/suspect-data';
 import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
 
 /** What the worker (analysis-worker.ts) posts back. */
 export type AnalysisWorkerReply =
   | { type: 'progress'; progress: AnalysisProgress }
   | { type: 'result'; analysis: SnapshotAnalysis }
+  | { type: 'suspects'; digest: Uint8Array; suspects: SuspectSummary[] }
   | { type: 'error'; code: string; message: string };
 
-/** What the worker is started with. */
-export interface AnalysisWorkerData {
-  file: string;
+/**
+ * What the worker is started with: the analysis of a file, or the suspects step on it (after its
+ * analysis, never alongside: each holds one graph), with the stored digests of the earlier
+ * snapshots of its process (encodeDigest's bytes, oldest first).
+ */
+export type AnalysisWorkerData =
+  | { job: 'analysis'; file: string }
+  | { job: 'suspects'; file: string; takenAt: number; earlier: Uint8Array[]; floorGrowthBytes: number | null };
+
+/** What the suspects step answers: the snapshot's digest (to store) and its ranked suspects. */
+export interface SuspectsAnswer {
+  digest: Uint8Array;
+  suspects: SuspectSummary[];
 }
 
 /** The compiled worker entry next to this file. */
@@ -25,26 +37,27 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-export interface RunningAnalysis {
-  result: Promise<SnapshotAnalysis>;
+export interface RunningJob<T> {
+  result: Promise<T>;
   /** Stops the worker; `result` then rejects with AnalysisCancelled. */
   terminate(): Promise<void>;
 }
+
+export type RunningAnalysis = RunningJob<SnapshotAnalysis>;
 
 function codeOf(code: string): ErrorCode {
   return (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'LW_ERR_SNAPSHOT_ANALYSIS';
 }
 
 /**
- * Analyses one snapshot file in a worker thread, so parsing hundreds of megabytes and building the
- * dominator tree never stalls the collector's event loop (ingest, acks, API stay responsive).
- * A crash of the worker (out of memory included) fails this analysis only.
+ * Runs one job in a worker thread, so parsing hundreds of megabytes and walking the graph never
+ * stalls the collector's event loop (ingest, acks, API stay responsive). A crash of the worker
+ * (out of memory included) fails this job only. `answer` picks the job's result from a reply.
  */
-export function startAnalysisWorker(file: string, options: { onProgress?: (progress: AnalysisProgress) => void; workerPath?: string } = {}): RunningAnalysis {
-  const workerData: AnalysisWorkerData = { file };
-  const worker = new Worker(options.workerPath ?? ANALYSIS_WORKER_PATH, { workerData });
+function startJob<T>(data: AnalysisWorkerData, workerPath: string | undefined, answer: (reply: AnalysisWorkerReply) => T | undefined, onProgress?: (progress: AnalysisProgress) => void): RunningJob<T> {
+  const worker = new Worker(workerPath ?? ANALYSIS_WORKER_PATH, { workerData: data });
   let cancelled = false;
-  const result = new Promise<SnapshotAnalysis>((resolve, reject) => {
+  const result = new Promise<T>((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -52,9 +65,12 @@ export function startAnalysisWorker(file: string, options: { onProgress?: (progr
       fn();
     };
     worker.on('message', (reply: AnalysisWorkerReply) => {
-      if (reply.type === 'progress') options.onProgress?.(reply.progress);
-      else if (reply.type === 'result') settle(() => resolve(reply.analysis));
+      if (reply.type === 'progress') onProgress?.(reply.progress);
       else if (reply.type === 'error') settle(() => reject(new LeakwatchError(codeOf(reply.code), reply.message)));
+      else {
+        const value = answer(reply);
+        if (value !== undefined) settle(() => resolve(value));
+      }
     });
     worker.on('error', (err) => {
       settle(() => reject(cancelled ? new AnalysisCancelled() : new LeakwatchError('LW_ERR_SNAPSHOT_ANALYSIS', `analysis worker crashed: ${err.message}`, { cause: err })));
@@ -70,4 +86,14 @@ export function startAnalysisWorker(file: string, options: { onProgress?: (progr
       await worker.terminate();
     },
   };
+}
+
+/** Analyses one snapshot file in a worker thread. */
+export function startAnalysisWorker(file: string, options: { onProgress?: (progress: AnalysisProgress) => void; workerPath?: string } = {}): RunningAnalysis {
+  return startJob({ job: 'analysis', file }, options.workerPath, (reply) => (reply.type === 'result' ? reply.analysis : undefined), options.onProgress);
+}
+
+/** The suspects step on one snapshot file (src/snapshot/suspects' suspectsOfFile) in a worker thread. */
+export function startSuspectsWorker(data: Extract<AnalysisWorkerData, { job: 'suspects' }>, workerPath?: string): RunningJob<SuspectsAnswer> {
+  return startJob(data, workerPath, (reply) => (reply.type === 'suspects' ? { digest: reply.digest, suspects: reply.suspects } : undefined));
 }

@@ -10,6 +10,10 @@ const UPLOAD_SUFFIX = '.upload';
 const VERIFIED_SUFFIX = '.heapsnapshot';
 const PARTIAL_SUFFIX = '.partial';
 const NODE_INDEX_SUFFIX = '.nodes';
+const DIGEST_SUFFIX = '.digest';
+const SUSPECTS_SUFFIX = '.suspects.json';
+/** Files beside a stored snapshot, which go with it at the retention. */
+const SIDECAR_SUFFIXES = [NODE_INDEX_SUFFIX, DIGEST_SUFFIX, SUSPECTS_SUFFIX];
 
 /**
  * Run and snapshot ids become path segments. The wire id pattern ([A-Za-z0-9_.-]) admits `..`
@@ -35,6 +39,9 @@ export interface VerifiedUpload {
  *   <dir>/<run>/<snapshot>.heapsnapshot.gz   stored snapshots (gzip), kept for the retention
  *   <dir>/<run>/<snapshot>.nodes             its node index (src/snapshot/node-index.ts), for
  *                                            #new / #deleted in diffs; same retention
+ *   <dir>/<run>/<snapshot>.digest            its containers (src/snapshot/suspects), read by the
+ *                                            suspects of later snapshots of the process; same
+ *   <dir>/<run>/<snapshot>.suspects.json     the growth suspects over the window ending at it; same
  *   <dir>/.tmp/<run>/<snapshot>.upload       an upload while it arrives
  *   <dir>/.tmp/<run>/<snapshot>.heapsnapshot a verified upload waiting for analysis; it survives
  *                                            a collector restart and is analysed on the next start
@@ -65,6 +72,8 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
     storedPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${STORED_SUFFIX}`),
     partialPath: (run: string, id: string) => `${files.storedPath(run, id)}${PARTIAL_SUFFIX}`,
     nodeIndexPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${NODE_INDEX_SUFFIX}`),
+    digestPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${DIGEST_SUFFIX}`),
+    suspectsPath: (run: string, id: string) => path.join(dir, segment(run), `${segment(id)}${SUSPECTS_SUFFIX}`),
 
     /** Free bytes on the snapshot directory's file system (null when unknown). */
     async freeBytes(): Promise<number | null> {
@@ -77,7 +86,7 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
       }
     },
 
-    /** Deletes stored snapshots (and their node indexes) older than the retention; returns how many went. */
+    /** Deletes stored snapshots (and the files beside them) older than the retention; returns how many went. */
     async sweepExpired(now = Date.now()): Promise<number> {
       const cutoff = now - options.retentionDays * DAY_MS;
       let removed = 0;
@@ -85,7 +94,7 @@ export function createSnapshotFiles(options: { dir: string; retentionDays: numbe
         if (!runDir.isDirectory() || !isSafeSegment(runDir.name)) continue;
         const where = path.join(dir, runDir.name);
         for (const file of await entries(where)) {
-          if (!file.isFile() || !(file.name.endsWith(STORED_SUFFIX) || file.name.endsWith(NODE_INDEX_SUFFIX))) continue;
+          if (!file.isFile() || !(file.name.endsWith(STORED_SUFFIX) || SIDECAR_SUFFIXES.some((suffix) => file.name.endsWith(suffix)))) continue;
           const full = path.join(where, file.name);
           const stat = await fs.promises.stat(full).catch(() => undefined);
           if (stat && stat.mtimeMs < cutoff) {

@@ -6,3 +6,4 @@
  */
 export { createSnapshotService, type SnapshotRequestAnswer, type SnapshotService, type SnapshotServiceOptions } from './service';
 export { handleSnapshotApi } from './routes';
+export { latestSuspectsIn } from './suspects-file';

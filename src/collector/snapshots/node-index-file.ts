@@ -1,41 +1,19 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../../shared/log';
 import type { NodeIdDiff, SnapshotRecord } from '../../shared/snapshot-data';
 import { readNodeIndex, type NodeIndex } from '../../snapshot/node-index';
 import { diffNodeIndexes } from '../../snapshot/node-index-diff';
 import type { SnapshotFiles } from './files';
-import { fsyncFile } from './fsync-file';
+import { readSidecarFile, writeSidecarFile } from './sidecar-file';
 
-/**
- * A snapshot's node index beside its stored file (`<run>/<sid>.nodes`, files.ts), written once
- * when the analysis is done: to a `.partial` first and renamed, so a reader never sees half an
- * index (recover() removes a `.partial` a crash left behind).
- */
-export async function writeNodeIndexFile(files: SnapshotFiles, run: string, id: string, bytes: Uint8Array): Promise<void> {
-  const target = files.nodeIndexPath(run, id);
-  const partial = `${target}.partial`;
-  await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  try {
-    await fs.promises.writeFile(partial, bytes);
-    await fsyncFile(partial);
-    await fs.promises.rename(partial, target);
-  } catch (err) {
-    await fs.promises.rm(partial, { force: true });
-    throw err;
-  }
+/** Writes a snapshot's node index beside its stored file (`<run>/<sid>.nodes`, files.ts), once, when the analysis is done. */
+export function writeNodeIndexFile(files: SnapshotFiles, run: string, id: string, bytes: Uint8Array): Promise<void> {
+  return writeSidecarFile(files.nodeIndexPath(run, id), bytes);
 }
 
 /** The index of a stored snapshot; null when it has none (analysed before indexes were kept, or gone). */
 export async function readNodeIndexFile(files: SnapshotFiles, run: string, id: string): Promise<NodeIndex | null> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(files.nodeIndexPath(run, id));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return readNodeIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const bytes = await readSidecarFile(files.nodeIndexPath(run, id));
+  return bytes && readNodeIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /**

@@ -4,12 +4,13 @@ import type { Logger } from '../../shared/log';
 import type { SnapshotProgress } from '../../shared/snapshot-data';
 import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
 import type { Store } from '../../store/store-interface';
-import { AnalysisCancelled, startAnalysisWorker, type RunningAnalysis } from './analysis-worker-runner';
+import { AnalysisCancelled, startAnalysisWorker, type RunningJob } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
 import type { SnapshotFiles, VerifiedUpload } from './files';
 import { ANALYSIS_PERMILLE, ANALYSIS_STARTS, applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
 import { writeNodeIndexFile } from './node-index-file';
 import type { RecordBook } from './record-book';
+import { runSuspectsStep } from './suspects-step';
 
 /**
  * Share of an analysis each step usually takes: parsing the file dominates, the dominator tree
@@ -28,8 +29,9 @@ export interface SnapshotPipelineDeps {
 
 /**
  * After an upload is verified: analyse it in a worker thread while gzip-compressing it into the
- * snapshot directory, store the per-type rows, mark the snapshot ready (or failed) and remove the
- * verified copy. Snapshots are processed one at a time: an analysis holds the whole graph in
+ * snapshot directory, store the per-type rows, run the suspects step on the verified copy
+ * (suspects-step.ts, after the analysis so that one graph is in memory at a time), mark the
+ * snapshot ready (or failed) and remove the verified copy. Snapshots are processed one at a time: an analysis holds the whole graph in
  * memory, and two large ones at once would double the collector's peak.
  */
 export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
@@ -37,7 +39,7 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
   const queue: VerifiedUpload[] = [];
   const queued = new Set<string>();
   let draining: Promise<void> | undefined;
-  let current: { analysis?: RunningAnalysis; abort: AbortController } | undefined;
+  let current: { analysis?: RunningJob<unknown>; abort: AbortController } | undefined;
   let stopped = false;
 
   async function processOne(item: VerifiedUpload): Promise<void> {
@@ -110,6 +112,12 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
       await writeNodeIndexFile(files, run, id, result.nodeIndex).catch((err: Error) => log.warn(`snapshot ${id} of run ${run}: cannot write its node index: ${err.message}`));
     }
     await store.insertSnapshotTypes(key, result.types, Date.now());
+    if (record && !stopped) {
+      // Before `ready`, so that a ready snapshot has its suspects (or never will); a failure or a
+      // stop here only leaves it without them.
+      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
+      current = undefined;
+    }
     await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));
     await fs.promises.rm(file, { force: true });
     log.info(`snapshot ${id} of run ${run} ready: ${result.nodeCount} nodes, ${result.types.length} types, analysed in ${analysisMs} ms`);

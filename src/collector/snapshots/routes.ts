@@ -77,7 +77,8 @@ async function sendDownload(req: http.IncomingMessage, res: http.ServerResponse,
 /**
  * Snapshot routes under /api/runs/:id (docs/api.md): list, one with its types, request one,
  * download, and the per-type diff of two (with #new / #deleted from their node indexes when both
- * have one). `parts` is the split path; the run exists.
+ * have one), and the growth suspects of each process's latest snapshot that has them. `parts` is
+ * the split path; the run exists.
  */
 export async function handleSnapshotApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, parts: string[], runId: string, deps: { store: Store; snapshots: SnapshotService }): Promise<boolean> {
   const { store, snapshots } = deps;
@@ -94,6 +95,10 @@ export async function handleSnapshotApi(req: http.IncomingMessage, res: http.Ser
     }
     const [typesA, typesB, byId] = await Promise.all([store.getSnapshotTypes(runId, a), store.getSnapshotTypes(runId, b), diffStoredNodeIndexes(snapshots.files, snapA, snapB, snapshots.log)]);
     sendJson<'GET /api/runs/:id/diff'>(res, 200, { a: snapA, b: snapB, matchedById: byId !== null, rows: diffTypeRows(typesA, typesB, byId) });
+    return true;
+  }
+  if (sub === 'suspects' && parts.length === 4 && method === 'GET') {
+    sendJson<'GET /api/runs/:id/suspects'>(res, 200, { boots: await snapshots.suspects(runId) });
     return true;
   }
   if (sub !== 'snapshots') return false;

@@ -3,6 +3,7 @@ import { MAX_SNAPSHOT_BYTES } from '../../protocol/decode-snapshot';
 import type { SnapshotStatusMessage } from '../../protocol/snapshot-messages';
 import type { Logger } from '../../shared/log';
 import type { SnapshotRecord } from '../../shared/snapshot-data';
+import type { SnapshotSuspects } from '../../shared/suspect-data';
 import type { Store } from '../../store/store-interface';
 import type { LiveHub } from '../live-hub';
 import { createSnapshotFiles } from './files';
@@ -10,6 +11,7 @@ import { applyCaptureLost, applyProbeStatus } from './lifecycle';
 import { createOrphanSweeper } from './orphan-sweeper';
 import { createSnapshotPipeline } from './pipeline';
 import { createRecordBook } from './record-book';
+import { latestSuspectsPerBoot } from './suspects-file';
 import { createSnapshotRequests } from './requests';
 import { handleSnapshotUpload } from './upload';
 
@@ -128,6 +130,11 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
 
     get(run: string, id: string): Promise<SnapshotRecord | undefined> {
       return records.get(run, id);
+    },
+
+    /** Per process of the run, the suspects of its latest snapshot that has them, the newest process first. */
+    async suspects(run: string): Promise<SnapshotSuspects[]> {
+      return latestSuspectsPerBoot(files, await records.list(run), log);
     },
 
     /** Fails orphaned captures now rather than at the next tick; resolves with how many (tests). */

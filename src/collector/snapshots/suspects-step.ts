@@ -1,0 +1,81 @@
+import { formatErrorLine } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import type { SnapshotRecord } from '../../shared/snapshot-data';
+import { decodeDigest } from '../../snapshot/suspects';
+import type { Store } from '../../store/store-interface';
+import { floorGrowthBetween } from '../floor-growth';
+import { AnalysisCancelled, startSuspectsWorker, type RunningJob } from './analysis-worker-runner';
+import type { SnapshotFiles } from './files';
+import type { RecordBook } from './record-book';
+import { readDigestFile, writeSuspectsFiles } from './suspects-file';
+
+/**
+ * Earlier snapshots whose digests the growth rule reads: its window is 6 snapshots
+ * (growth-suspects.ts), the new one and 5 before it. A digest is a few KB, so this bounds nothing
+ * that matters but the reading.
+ */
+const EARLIER_DIGESTS = 5;
+
+export interface SuspectsStepDeps {
+  store: Store;
+  records: RecordBook;
+  files: SnapshotFiles;
+  log: Logger;
+  workerPath?: string;
+  /** Told of the running worker, so that stopping the pipeline stops it too. */
+  onStart(job: RunningJob<unknown>): void;
+}
+
+/** The digests of the ready snapshots of `record`'s process taken before it, oldest first (missing or damaged ones left out). */
+async function earlierDigests(deps: SuspectsStepDeps, record: SnapshotRecord): Promise<{ bytes: Uint8Array[]; firstTakenAt: number }> {
+  const earlier = (await deps.records.list(record.run))
+    .filter((r) => r.status === 'ready' && r.boot === record.boot && r.id !== record.id && r.takenAt < record.takenAt)
+    .sort((a, b) => a.takenAt - b.takenAt);
+  const bytes: Uint8Array[] = [];
+  let firstTakenAt = record.takenAt;
+  for (const r of earlier.slice(-EARLIER_DIGESTS)) {
+    try {
+      const digest = await readDigestFile(deps.files, r.run, r.id);
+      if (!digest) continue;
+      decodeDigest(digest);
+      if (bytes.length === 0) firstTakenAt = r.takenAt;
+      bytes.push(digest);
+    } catch (err) {
+      deps.log.warn(`snapshot ${r.id} of run ${r.run}: its container digest is not usable (${(err as Error).message}); left out of the suspects`);
+    }
+  }
+  return { bytes, firstTakenAt };
+}
+
+/**
+ * After a snapshot's analysis, before it is marked ready, while its verified (uncompressed) file
+ * still exists: digests its
+ * containers and ranks the growth suspects of its process over the stored digests of the earlier
+ * ones (src/snapshot/suspects, in the analysis worker, one graph at a time), and stores both
+ * beside the snapshot. Never fails the snapshot: a failure is logged and the snapshot is ready with no
+ * suspects (later ones still get theirs, from the digests that exist). Returns false when the
+ * step was cancelled (the collector is stopping).
+ */
+export async function runSuspectsStep(deps: SuspectsStepDeps, record: SnapshotRecord, file: string): Promise<boolean> {
+  const { run, id } = record;
+  const started = Date.now();
+  try {
+    if (record.boot === '') return true; // no process identity: ids cannot be matched to anything
+    const earlier = await earlierDigests(deps, record);
+    const floorGrowthBytes = earlier.bytes.length >= 2 ? await floorGrowthBetween(deps.store, run, earlier.firstTakenAt, record.takenAt) : null;
+    const job = startSuspectsWorker({ job: 'suspects', file, takenAt: record.takenAt, earlier: earlier.bytes, floorGrowthBytes }, deps.workerPath);
+    deps.onStart(job);
+    const answer = await job.result;
+    await writeSuspectsFiles(
+      deps.files,
+      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects: answer.suspects },
+      answer.digest,
+    );
+    deps.log.info(`snapshot ${id} of run ${run}: ${answer.suspects.length} growth suspect(s) over ${earlier.bytes.length + 1} snapshot(s), in ${Date.now() - started} ms`);
+    return true;
+  } catch (err) {
+    if (err instanceof AnalysisCancelled) return false;
+    deps.log.warn(`snapshot ${id} of run ${run}: no growth suspects: ${formatErrorLine(err)}`);
+    return true;
+  }
+}

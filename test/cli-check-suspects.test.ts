@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { SuspectsBody, VerdictBody } from '../src/api/http-contract';
+import { startCollector, type Collector } from '../src/collector/collector';
+import { openStore } from '../src/store/open-store';
+import type { GcRow, SampleRow, Store } from '../src/store/store-interface';
+import { runCli } from './helpers/cli';
+import { collectorSnapshots, snapshotCollectorOptions } from './helpers/collector-snapshots';
+import { connectRawProbe } from './helpers/raw-probe';
+import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
+import { uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
+import { makeTempDir } from './helpers/temp-dir';
+import { getJson, waitFor } from './helpers/wait-for';
+
+/*
+ * `leakwatch check` names the culprit: a run whose heap floor rises (samples and GCs written
+ * into the real embedded ClickHouse, as cli-check.test.ts does) and whose process's real V8
+ * snapshots went through the real collector, which ranked their growth suspects. The CLI then
+ * reads the verdict from the store and the suspects from the snapshot directory, or both from
+ * a running collector.
+ */
+const tmp = makeTempDir('check-suspects');
+const dataDir = path.join(tmp.dir, 'data');
+const snapshotDir = path.join(dataDir, 'snapshots');
+const MB = 1024 * 1024;
+const MINUTE = 60_000;
+const start = Date.now() - 40 * MINUTE;
+const TOP_PATH = 'suspects-child.js (module) › responseCache (Map) › [*] › CachedResponse';
+
+/** One sample a second over 25 minutes; the floor rises 1 MB a minute; a major GC every 10 s finds it. */
+function leakingRows(run: string): { samples: SampleRow[]; gcs: GcRow[] } {
+  const samples: SampleRow[] = [];
+  const gcs: GcRow[] = [];
+  for (let s = 0; s <= 25 * 60; s++) {
+    const floor = 50 * MB + (s / 60) * MB;
+    samples.push(makeSample(run, start + s * 1000, Math.round(floor + 20 * MB * ((s % 10) / 10)), { seq: s + 1 }));
+    if (s % 10 === 0) gcs.push(makeGc(run, start + s * 1000, 0, 'major', 5, Math.round(floor), s + 1));
+  }
+  return { samples, gcs };
+}
+
+/** The collector on the CLI's data directory, for the snapshots' upload and the --collector case. */
+async function withCollector<T>(fn: (collector: Collector, store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
+  const collector = await startCollector(snapshotCollectorOptions(store, snapshotDir));
+  try {
+    return await fn(collector, store);
+  } finally {
+    await collector.close();
+    await store.close();
+  }
+}
+
+before(async () => {
+  const files = await writeSuspectSnapshots(tmp.dir, 'leaky');
+  await withCollector(async (collector, store) => {
+    for (const run of ['leaky', 'flat']) await store.upsertRun(makeHello(run, { startedAt: start }));
+    await store.insertRows({ ...leakingRows('leaky'), spaces: [] });
+    const fx = collectorSnapshots(() => collector, snapshotDir);
+    const probe = await connectRawProbe(fx.ingestUrl(), 'leaky');
+    try {
+      // Four snapshots inside the rising stretch, five minutes apart.
+      await uploadInTurn(collector.url, fx, probe, files, [5, 10, 15, 20].map((m) => start + m * MINUTE));
+      await waitFor('the suspects of s4', async () => (await getJson<SuspectsBody>(fx.api('leaky/suspects'))).body.boots[0]?.snapshotId === 's4' || undefined, 60_000);
+    } finally {
+      await probe.close();
+    }
+  });
+});
+after(() => tmp.remove());
+
+test('a leak names its top suspects: what grows, how fast, who holds it', { timeout: 60_000 }, async () => {
+  const result = await runCli(['check', 'leaky', '--data', dataDir]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stdout, /^leak: run leaky, confidence > 99\.9 %\n  heap floor \+6\d MB\/h over \d+ min, p < 0\.001, no saturation\n/);
+  const lines = result.stdout.split('\n').filter((l) => l.startsWith('  suspect '));
+  assert.equal(lines.length, 3, result.stdout);
+  const top = /^  suspect 1: responseCache \(Map\) \+1,200 entries, ([\d.]+) (KB|MB)\/h, LeakShare ([\d.]+) (KB|MB) — (.+)$/.exec(lines[0]);
+  assert.ok(top, lines[0]);
+  assert.equal(top[5], TOP_PATH);
+  assert.match(lines[1] + lines[2], /request \(Array\) \+600 entries/, 'the listener list');
+  assert.match(lines[1] + lines[2], /seenRequests \(Array\) \+1,200 entries/, 'the closure-held array');
+});
+
+test('the JSON and JUnit reports carry the suspects; a run without a leak names none', { timeout: 60_000 }, async () => {
+  const json = await runCli(['check', 'leaky', '--data', dataDir, '--format', 'json']);
+  assert.equal(json.code, 1, json.stderr);
+  const report = JSON.parse(json.stdout) as VerdictBody & { run: string };
+  assert.equal(report.verdict, 'leak');
+  assert.equal(report.suspects.length, 3);
+  const [top] = report.suspects;
+  assert.deepEqual([top.kind, top.entries, top.paths.container, top.paths.members[0].path], ['map', [400, 800, 1200, 1600], 'suspects-child.js (module) › responseCache (Map)', TOP_PATH]);
+  // 1,200 entries over 15 minutes; the floor rose ~15 MB meanwhile, of which the Map's new entries are a small part.
+  assert.equal(Math.round(top.entriesPerHour), 4800);
+  assert.ok(top.floorShare !== null && top.floorShare > 0 && top.floorShare < 1, `floor share ${top.floorShare}`);
+
+  const file = path.join(tmp.dir, 'junit.xml');
+  const junit = await runCli(['check', 'leaky', '--data', dataDir, '--format', 'junit', '--report', file]);
+  assert.equal(junit.code, 1);
+  const xml = fs.readFileSync(file, 'utf8');
+  assert.match(xml, /<failure message="memory leak" type="leak">heap floor \+6\d MB\/h[^<]*\nsuspect 1: responseCache \(Map\) \+1,200 entries, [^<]+ — suspects-child\.js \(module\) › responseCache \(Map\) › \[\*\] › CachedResponse\n/);
+
+  const flat = await runCli(['check', 'flat', '--data', dataDir, '--format', 'json', '--min-duration', '0s']);
+  assert.deepEqual((JSON.parse(flat.stdout) as VerdictBody).suspects, []);
+});
+
+test('through a running collector: the verdict API and check --collector name the same suspects', { timeout: 60_000 }, async () => {
+  const fromStore = await runCli(['check', 'leaky', '--data', dataDir]);
+  await withCollector(async (collector) => {
+    const verdict = await getJson<VerdictBody>(`${collector.url}/api/runs/leaky/verdict`);
+    assert.equal(verdict.body.verdict, 'leak');
+    assert.deepEqual(verdict.body.suspects.map((s) => s.paths.members[0].path)[0], TOP_PATH);
+    const viaCollector = await runCli(['check', 'leaky', '--collector', collector.url]);
+    assert.equal(viaCollector.code, 1);
+    assert.equal(viaCollector.stdout, fromStore.stdout);
+  });
+});
