@@ -46,6 +46,11 @@ export interface SoakResult {
  * A rising floor's lowest point in a window is its first, so both windows span the snapshots' gap.
  */
 const FLOOR_WINDOW_MS = 5000;
+/**
+ * The sample is stopped with Ctrl-C once measured; its own --duration only bounds how long it
+ * could outlive a `leakwatch run` that had to be killed (SIGKILL cannot be passed on).
+ */
+const SAFETY_NET_S = 300;
 
 /** `leakwatch collect` on a free port with its own data directory; the samples' runs report to it. */
 export async function startCollector(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -57,7 +62,7 @@ export async function startCollector(dataDir: string): Promise<{ url: string; st
 export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<SoakResult> {
   const started = Date.now();
   const cli = startCli(
-    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, '--', process.execPath, path.join(SAMPLES, plan.script)],
+    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, '--', process.execPath, path.join(SAMPLES, plan.script), '--duration', `${SAFETY_NET_S}`],
     steadyGcEnv(plan.script),
   );
   try {
@@ -83,8 +88,10 @@ export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<
     const floorB = await lowestFloor(api, last.takenAt);
     const exitCode = await stopCli(cli);
     return { snapshots, rows, earlyRows, floorA, floorB, exitCode, stdout: cli.stdout() };
-  } finally {
-    cli.child.kill('SIGKILL');
+  } catch (err) {
+    // Ctrl-C first: a SIGKILL'd `leakwatch run` could not stop the sample, which would run on.
+    await stopCli(cli);
+    throw new Error(`${plan.script}: ${(err as Error).message}\nstdout: ${cli.stdout().slice(-1500)}\nstderr: ${cli.stderr().slice(-1500)}`);
   }
 }
 
@@ -138,7 +145,12 @@ async function stopCli(cli: CliProcess): Promise<number | null> {
   if (cli.child.exitCode !== null) return cli.child.exitCode;
   cli.child.kill('SIGINT');
   const exited = await Promise.race([cli.exited, sleep(15_000).then(() => undefined)]);
-  if (!exited) cli.child.kill('SIGKILL');
+  if (!exited) {
+    cli.child.kill('SIGKILL');
+    // The orphaned sample still holds the pipes it inherited: let go of them, or this process waits for it.
+    cli.child.stdout?.destroy();
+    cli.child.stderr?.destroy();
+  }
   return exited?.code ?? null;
 }
 
