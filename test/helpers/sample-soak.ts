@@ -99,6 +99,7 @@ export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<
 export function typeRow(rows: TypeDiffRow[], type: string): TypeDiffRow {
   return rows.find((row) => row.type === type) ?? {
     type, countA: 0, countB: 0, countDelta: 0, selfSizeA: 0, selfSizeB: 0, selfSizeDelta: 0, retainedSizeA: 0, retainedSizeB: 0, retainedSizeDelta: 0,
+    newCount: null, deletedCount: null, newSize: null, deletedSize: null,
   };
 }
 
