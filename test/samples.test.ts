@@ -7,12 +7,15 @@ import { SAMPLES } from './helpers/cli';
 import { soakSample, startCollector, typeRow, type SoakResult } from './helpers/sample-soak';
 import { makeTempDir } from './helpers/temp-dir';
 import type { SnapshotRecord } from '../src/shared/snapshot-data';
+import { suspectName, topSuspectPath, type SuspectSummary } from '../src/shared/suspect-data';
 
 /*
  * Every sample app does what samples/README.md says it does, under the real probe and collector:
  * a leaky sample's heap floor rises, and a snapshot diff shows its named class growing by about
  * one object per leaking request; a healthy sample's floor stays flat after its warm-up and its
- * class stays within its cap. All samples run at their default 100 requests/s, side by side.
+ * class stays within its cap. The growth suspects the collector ranks on the third snapshot
+ * (GET /api/runs/:id/suspects) name the leak: a leaky sample's suspect 1 is its leaking
+ * container, and its top path the variable that holds it; a healthy sample has no suspect. All samples run at their default 100 requests/s, side by side.
  * Margins, not exact numbers: a busy machine serves fewer requests, never more.
  */
 
@@ -32,6 +35,8 @@ interface LeakySample {
   /** Leaked objects per request, and a lower bound of the bytes each one retains. */
   perRequest: number;
   bytesEach: number;
+  /** Its suspect 1: the container's kind, its name (the last step of its path), and its top path (members' largest group). */
+  suspect: { kind: string; name: string | RegExp; topPath: RegExp };
 }
 
 interface HealthySample {
@@ -44,12 +49,34 @@ interface HealthySample {
 }
 
 const LEAKY: LeakySample[] = [
-  { script: 'leaky-cache-server.js', leaked: 'CachedResponse', holder: 'responseCache (Map)', perRequest: 1, bytesEach: 1000 },
-  { script: 'leaky-listener-server.js', leaked: 'ConfigSubscriber', holder: "configEvents (EventEmitter) 'reload' listeners", perRequest: 1, bytesEach: 1500 },
-  { script: 'leaky-closure-server.js', leaked: 'UploadBuffer', holder: 'retryHandlers (Map) of closures', perRequest: 1, bytesEach: 4000 },
-  { script: 'leaky-timer-server.js', leaked: 'PollingSubscription', holder: "Node's 20 s timer list", perRequest: 1 / 2, bytesEach: 4000 },
-  { script: 'leaky-pending-server.js', leaked: 'PendingCall', holder: 'pendingCalls (Map)', perRequest: 1 / 4, bytesEach: 6000 },
-  { script: 'leaky-lru-ttl-server.js', leaked: 'IdempotentReply', holder: 'idempotencyCache (lru-cache, ttl only)', perRequest: 9 / 10, bytesEach: 2000 },
+  {
+    script: 'leaky-cache-server.js', leaked: 'CachedResponse', holder: 'responseCache (Map)', perRequest: 1, bytesEach: 1000,
+    suspect: { kind: 'map', name: 'responseCache (Map)', topPath: /^leaky-cache-server\.js \(module\) › responseCache \(Map\) › \[\*\] › CachedResponse$/ },
+  },
+  {
+    script: 'leaky-listener-server.js', leaked: 'ConfigSubscriber', holder: "configEvents (EventEmitter) 'reload' listeners", perRequest: 1, bytesEach: 1500,
+    // The members are the listener closures (each holds its ConfigSubscriber in its context).
+    suspect: { kind: 'listeners', name: 'reload (Array)', topPath: /^leaky-listener-server\.js \(module\) › configEvents \(EventEmitter\) › _events \(Object\) › reload \(Array\) › \[\*\] › \(anonymous\)\(\) leaky-listener-server\.js:\d+:\d+$/ },
+  },
+  {
+    script: 'leaky-closure-server.js', leaked: 'UploadBuffer', holder: 'retryHandlers (Map) of closures', perRequest: 1, bytesEach: 4000,
+    suspect: { kind: 'map', name: 'retryHandlers (Map)', topPath: /^leaky-closure-server\.js \(module\) › retryHandlers \(Map\) › \[\*\] › \(anonymous\)\(\) leaky-closure-server\.js:\d+:\d+$/ },
+  },
+  {
+    script: 'leaky-timer-server.js', leaked: 'PollingSubscription', holder: "Node's 20 s timer list", perRequest: 1 / 2, bytesEach: 4000,
+    // No app variable holds the handles: Node's timer list for 20 s (lib/internal/timers.js,
+    // `timerListMap[20000]`) does, and its members are the Timeouts whose callbacks hold the subscriptions.
+    suspect: { kind: 'timers', name: 'TimersList', topPath: /^node:internal\/timers \(module\) › timerListMap \(Object\) › \[\*\] › TimersList › \[\*\] › Timeout$/ },
+  },
+  {
+    script: 'leaky-pending-server.js', leaked: 'PendingCall', holder: 'pendingCalls (Map)', perRequest: 1 / 4, bytesEach: 6000,
+    suspect: { kind: 'map', name: 'pendingCalls (Map)', topPath: /^leaky-pending-server\.js \(module\) › pendingCalls \(Map\) › \[\*\] › PendingCall$/ },
+  },
+  {
+    script: 'leaky-lru-ttl-server.js', leaked: 'IdempotentReply', holder: 'idempotencyCache (lru-cache, ttl only)', perRequest: 9 / 10, bytesEach: 2000,
+    // lru-cache's private `#valList` array, its class and field names as its minified build has them.
+    suspect: { kind: 'array', name: /^#\w+ \(Array\)$/, topPath: /^leaky-lru-ttl-server\.js \(module\) › idempotencyCache \(\w+\) › #\w+ \(Array\) › \[\*\] › IdempotentReply$/ },
+  },
 ];
 
 const HEALTHY: HealthySample[] = [
@@ -72,6 +99,10 @@ after(async () => {
 
 const mb = (bytes: number) => `${(bytes / MB).toFixed(2)} MB`;
 const relative = (from: SnapshotRecord, to: SnapshotRecord) => ((to.takenAt - from.takenAt) / 1000).toFixed(1);
+
+function describeSuspect(s: SuspectSummary, rank: number): string {
+  return `suspect ${rank}: ${suspectName(s)} [${s.kind}] entries ${s.entries.join(' -> ')}, LeakShare ${mb(s.leakShareBytes)}, new ${mb(s.newBytes)}: ${topSuspectPath(s)}`;
+}
 
 function describeSoak(r: SoakResult, type: string): string {
   const row = typeRow(r.rows, type);
@@ -111,8 +142,17 @@ describe('under the real probe, side by side', { concurrency: true }, () => {
     test(`${sample.script} leaks ${sample.leaked}, held by ${sample.holder}`, { timeout: 240_000 }, async (t) => {
       const soak = await soakSample(collector!.url, { script: sample.script, settleMs: 8000, gapMs: GAP_MS });
       t.diagnostic(describeSoak(soak, sample.leaked));
+      soak.suspects.suspects.forEach((s, i) => t.diagnostic(describeSuspect(s, i + 1)));
       assert.equal(soak.exitCode, 0, `stopped with Ctrl-C, the sample exits 0; stdout: ${soak.stdout}`);
       const row = typeRow(soak.rows, sample.leaked);
+      const [top] = soak.suspects.suspects;
+      assert.ok(top, `a growth suspect over the three snapshots`);
+      assert.equal(top.kind, sample.suspect.kind, `suspect 1 is a ${sample.suspect.kind}: ${describeSuspect(top, 1)}`);
+      if (typeof sample.suspect.name === 'string') assert.equal(suspectName(top), sample.suspect.name);
+      else assert.match(suspectName(top), sample.suspect.name);
+      assert.match(topSuspectPath(top) ?? '(no path)', sample.suspect.topPath, 'its top path names who holds it');
+      // Over the window (both gaps) the suspect's new memory covers at least what the last gap's new objects retain.
+      assert.ok(top.newBytes >= row.retainedSizeDelta, `suspect 1 explains the growth: ${mb(top.newBytes)} new, ${sample.leaked} retained +${mb(row.retainedSizeDelta)} in the last gap`);
       const served = (RATE * (soak.snapshots[2].takenAt - soak.snapshots[1].takenAt)) / 1000;
       const expected = served * sample.perRequest;
       // The driver never sends more than the rate (plus one second of catch-up after a stall).
@@ -130,6 +170,8 @@ describe('under the real probe, side by side', { concurrency: true }, () => {
       const soak = await soakSample(collector!.url, { script: sample.script, warmLine: /warmed up: /, settleMs: 8000, gapMs: GAP_MS });
       t.diagnostic(describeSoak(soak, sample.kept));
       assert.equal(soak.exitCode, 0, `stopped with Ctrl-C, the sample exits 0; stdout: ${soak.stdout}`);
+      // The collector ranks every container that passes the growth rule (no threshold on bytes): none may.
+      assert.deepEqual(soak.suspects.suspects.map((s, i) => describeSuspect(s, i + 1)), [], 'no growth suspect once warm');
       const row = typeRow(soak.rows, sample.kept);
       const counts = [typeRow(soak.earlyRows, sample.kept).countA, row.countA, row.countB];
       for (const count of counts) assert.ok(count <= sample.cap, `${sample.kept}: ${count} within the cap of ${sample.cap}`);

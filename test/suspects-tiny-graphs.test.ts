@@ -111,6 +111,55 @@ test('a closure scope that is not a module is named after a closure made in it',
   assert.deepEqual(seen.members.map((g) => g.path), ['track() server.js (scope) › seenRequests (Array) › [*] › Request']);
 });
 
+test("a timer list's Timeouts are its members: one path shape from either end of the chain", () => {
+  // Node's timer lists are doubly linked (lib/internal/linkedlist.js): `_idlePrev` leads from the
+  // list to its last Timeout, so the walk reaches half of them backwards.
+  const back: EdgeSpec[] = [['list', `timeout${ENTRIES - 1}`, 'property', '_idlePrev']];
+  for (let i = 1; i < ENTRIES; i++) back.push([`timeout${i}`, `timeout${i - 1}`, 'property', '_idlePrev']);
+  const list = pathsOf(serviceHeap([], back), 'list');
+  assert.equal(list.container, 'global › timers (TimersList)');
+  assert.deepEqual(list.members.map((g) => [g.path, g.count]), [['global › timers (TimersList) › [*] › Timeout', ENTRIES]]);
+});
+
+test("a module's variable names a container before a function scope that captured it, whatever the node order", () => {
+  // lru-cache's TTL closures capture `this`: the cache is one hop from their scope and one from
+  // the module, and V8 may write that scope first.
+  const nodes: NodeSpec[] = [
+    ['gcroots', 'synthetic', '(GC roots)', 0],
+    ['fnctx', 'object', 'system / Context', 40],
+    ['modctx', 'object', 'system / Context', 72],
+    ['main', 'closure', 'main', 64],
+    ['purge', 'closure', 'purge', 64],
+    ['sfi', 'code', 'main', 56],
+    ['script', 'code', '/srv/app/server.js', 144],
+    ['cache', 'object', 'LRUCache', 80],
+    ['values', 'object', 'Array', 32],
+  ];
+  const edges: EdgeSpec[] = [
+    ['root', 'gcroots', 'element', 1],
+    ['gcroots', 'main', 'element', 1],
+    ['main', 'modctx', 'internal', 'context'],
+    ['main', 'sfi', 'internal', 'shared'],
+    ['purge', 'fnctx', 'internal', 'context'],
+    ['purge', 'sfi', 'internal', 'shared'],
+    ['sfi', 'script', 'internal', 'script_or_debug_info'],
+    ['fnctx', 'modctx', 'internal', 'previous'],
+    ['fnctx', 'cache', 'context', 'this'],
+    ['modctx', 'cache', 'context', 'idempotencyCache'],
+    ['cache', 'purge', 'property', 'purge'],
+    ['cache', 'values', 'property', '#valList'],
+  ];
+  for (let i = 0; i < ENTRIES; i++) nodes.push([`reply${i}`, 'object', 'IdempotentReply', 48]);
+  for (let i = 0; i < ENTRIES; i++) edges.push(['values', `reply${i}`, 'element', i]);
+  const { snapshot, ordinal } = buildLabelledGraph(nodes, edges);
+  const graph = loadSnapshotText(snapshot.toJson());
+  const reader = createContainerReader(graph);
+  const values = ordinal.get('values')!;
+  const paths = suspectPaths(graph, createRetainerTree(graph), createPathText(graph, reader), values, sampleNewMembers(graph, reader, values, 0));
+  assert.equal(paths.container, 'server.js (module) › idempotencyCache (LRUCache) › #valList (Array)');
+  assert.deepEqual(paths.members.map((g) => [g.path, g.count]), [['server.js (module) › idempotencyCache (LRUCache) › #valList (Array) › [*] › IdempotentReply', ENTRIES]]);
+});
+
 test('LeakShare: memory only the suspects hold, shared memory split between them', () => {
   const { snapshot, ordinal } = buildLabelledGraph(
     [['holder', 'object', 'Holder', 10], ['a', 'object', 'Array', 100], ['b', 'object', 'Array', 200], ['onlyA', 'object', 'X', 1000], ['onlyB', 'object', 'X', 2000], ['shared', 'object', 'S', 600], ['sharedTail', 'object', 'S', 60], ['alsoRooted', 'object', 'R', 5000], ['weakly', 'object', 'W', 7000]],

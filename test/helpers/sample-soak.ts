@@ -1,8 +1,9 @@
 import path from 'node:path';
-import type { SnapshotBody, SnapshotDetail, SnapshotDiff } from '../../src/api/http-contract';
+import type { SnapshotBody, SnapshotDetail, SnapshotDiff, SuspectsBody } from '../../src/api/http-contract';
 import type { GcResult } from '../../src/shared/series-results';
 import type { RunSummary } from '../../src/shared/run-data';
 import type { SnapshotRecord, SnapshotStatus, TypeDiffRow } from '../../src/shared/snapshot-data';
+import type { SnapshotSuspects } from '../../src/shared/suspect-data';
 import { SAMPLES, startCli, type CliProcess } from './cli';
 import { steadyGcEnv } from './steady-gc';
 import { getJson, waitFor } from './wait-for';
@@ -36,6 +37,11 @@ export interface SoakResult {
   /** The lowest heap floor in the FLOOR_WINDOW_MS before the middle and the last snapshot. */
   floorA: number;
   floorB: number;
+  /**
+   * `GET /api/runs/:id/suspects` once the last snapshot is ready (the collector ranks the suspects
+   * before it marks a snapshot ready): the sample's one process, ranked over the three snapshots.
+   */
+  suspects: SnapshotSuspects;
   exitCode: number | null;
   stdout: string;
 }
@@ -86,8 +92,9 @@ export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<
     const earlyRows = await diffRows(api, first, middle);
     const floorA = await lowestFloor(api, middle.takenAt);
     const floorB = await lowestFloor(api, last.takenAt);
+    const suspects = await lastSuspects(api, last);
     const exitCode = await stopCli(cli);
-    return { snapshots, rows, earlyRows, floorA, floorB, exitCode, stdout: cli.stdout() };
+    return { snapshots, rows, earlyRows, floorA, floorB, suspects, exitCode, stdout: cli.stdout() };
   } catch (err) {
     // Ctrl-C first: a SIGKILL'd `leakwatch run` could not stop the sample, which would run on.
     await stopCli(cli);
@@ -101,6 +108,16 @@ export function typeRow(rows: TypeDiffRow[], type: string): TypeDiffRow {
     type, countA: 0, countB: 0, countDelta: 0, selfSizeA: 0, selfSizeB: 0, selfSizeDelta: 0, retainedSizeA: 0, retainedSizeB: 0, retainedSizeDelta: 0,
     newCount: null, deletedCount: null, newSize: null, deletedSize: null,
   };
+}
+
+/** The suspects of the run's one process, which must have been ranked on its last snapshot over all three. */
+async function lastSuspects(api: string, last: SnapshotRecord): Promise<SnapshotSuspects> {
+  const { status, body } = await getJson<SuspectsBody>(`${api}/suspects`);
+  if (status !== 200) throw new Error(`suspects: HTTP ${status} ${JSON.stringify(body)}`);
+  const boot = body.boots.find((b) => b.snapshotId === last.id);
+  if (!boot) throw new Error(`suspects: none ranked on the last snapshot ${last.id}: ${JSON.stringify(body.boots.map((b) => b.snapshotId))}`);
+  if (boot.snapshots !== 3) throw new Error(`suspects of ${last.id} ranked over ${boot.snapshots} snapshot(s), want 3`);
+  return boot;
 }
 
 /** Asks for a snapshot and waits until the probe has captured and uploaded it (the probe takes one at a time). */

@@ -1,12 +1,12 @@
 import { typeIndexes, type HeapGraph } from '../heap-graph';
-import { KIND_MAP, KIND_OBJECT, KIND_SET, type ContainerReader } from './container-kinds';
+import { KIND_MAP, KIND_OBJECT, KIND_SET, KIND_TIMERS, type ContainerReader } from './container-kinds';
 import { createNameMatcher } from './edge-names';
 
 /**
  * Renders a retainer path the way a user reads code: `server.js (module) › responseCache (Map)
  * › [*] › CachedResponse`. A named step (property, context variable) is `name (Class)`; a step
  * through a collection's members (array index, Map or Set slot, key of a dictionary-mode object
- * with 16 keys or more) is `[*] › Class`,
+ * with 16 keys or more, a Timeout's place on a timer list's chain) is `[*] › Class`,
  * so that the paths to ten thousand entries of one Map have one shape and group into one line.
  * V8's plumbing between the two is left out: a Map's `table` hop, and a closure's `context` hop
  * (the variable it leads to is named instead). A closure is `name() file:line:col`, from the
@@ -21,8 +21,8 @@ export interface PathText {
   label(node: number): string;
 }
 
-const NAMES = ['table', 'context', 'shared', 'script_or_debug_info', 'script', 'previous', 'system / Context'] as const;
-const [TABLE, CONTEXT, SHARED, SCRIPT_OR_DEBUG, SCRIPT, PREVIOUS, CONTEXT_NAME] = NAMES.map((_, k) => k);
+const NAMES = ['table', 'context', 'shared', 'script_or_debug_info', 'script', 'previous', 'system / Context', '_idleNext', '_idlePrev'] as const;
+const [TABLE, CONTEXT, SHARED, SCRIPT_OR_DEBUG, SCRIPT, PREVIOUS, CONTEXT_NAME, IDLE_NEXT, IDLE_PREV] = NAMES.map((_, k) => k);
 export const SEPARATOR = ' › ';
 
 export function createPathText(graph: HeapGraph, containers: ContainerReader): PathText {
@@ -107,10 +107,23 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
     const parts = [label(start)];
     let from = start;
     let inTable = false; // the previous hop entered a Map or Set backing
+    let inChain = false; // the previous hop went along a timer list's chain
     for (const e of edges) {
       const to = edgeTarget[e];
       const type = edgeType[e];
       const kind = containers.kindOf(from);
+      const chainHop = type === propertyEdge && (names.is(edgeName[e], IDLE_NEXT) || names.is(edgeName[e], IDLE_PREV));
+      if (chainHop && (inChain || kind === KIND_TIMERS)) {
+        // A timer list's position is its index: the n-th Timeout of Node's doubly linked list
+        // (lib/internal/linkedlist.js) is n hops from either end, one member `[*] › Timeout`.
+        if (inChain) parts[parts.length - 1] = label(to);
+        else parts.push('[*]', label(to));
+        inChain = true;
+        inTable = false;
+        from = to;
+        continue;
+      }
+      inChain = false;
       if (type === t.internalEdge && (kind === KIND_MAP || kind === KIND_SET) && names.is(edgeName[e], TABLE)) {
         inTable = true;
       } else if (type === t.internalEdge && nodeType[from] === t.closure && names.is(edgeName[e], CONTEXT)) {

@@ -28,10 +28,10 @@ const NONE = 0xffff_ffff;
 const MAX_PATH = 10_000;
 
 export function createRetainerTree(graph: HeapGraph): RetainerTree {
-  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, strings } = graph;
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, edgeTarget, strings } = graph;
   const t = typeIndexes(graph);
   const shape = graph.nodeTypeNames.indexOf('object shape');
-  const names = createNameMatcher(strings, ['system / Context']);
+  const names = createNameMatcher(strings, ['system / Context', 'previous']);
   const parent = new Uint32Array(nodeCount).fill(NONE);
   const reached = new Uint8Array(nodeCount); // 1 reached, 2 user root
   const queue = new Uint32Array(nodeCount);
@@ -41,10 +41,20 @@ export function createRetainerTree(graph: HeapGraph): RetainerTree {
     reached[node] = 2;
     queue[tail++] = node;
   };
+  const isContext = (node: number) => (nodeType[node] === t.object || nodeType[node] === t.hidden) && names.is(nodeName[node], 0);
+  /** A script's top scope: its `previous` is not another function's context (the native context, or none). */
+  const isModuleScope = (context: number) => {
+    for (let e = firstEdge[context]; e < firstEdge[context + 1]; e++) if (edgeType[e] === t.internalEdge && names.is(edgeName[e], 1)) return !isContext(edgeTarget[e]);
+    return true;
+  };
+  // All roots are at distance 0, and a breadth-first walk settles ties in the order its roots
+  // were queued: the global object first, then the modules' scopes, then the functions' scopes.
+  // A library's closure that captured `this` (lru-cache's TTL timers) would otherwise name a
+  // cache `f() lib.js (scope) › this (LRUCache)` instead of the module variable that holds it,
+  // whenever V8 happened to write that scope before the module's.
   for (let e = firstEdge[0]; e < firstEdge[1]; e++) if (edgeType[e] === t.shortcutEdge) enqueueRoot(edgeTarget[e]);
-  for (let node = 1; node < nodeCount; node++) {
-    if ((nodeType[node] === t.object || nodeType[node] === t.hidden) && names.is(nodeName[node], 0)) enqueueRoot(node);
-  }
+  for (let node = 1; node < nodeCount; node++) if (isContext(node) && isModuleScope(node)) enqueueRoot(node);
+  for (let node = 1; node < nodeCount; node++) if (isContext(node)) enqueueRoot(node);
   const walk = (head: number): void => {
     for (; head < tail; head++) {
       const node = queue[head];
