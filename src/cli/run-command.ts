@@ -117,8 +117,11 @@ export function runCommand(): Command {
     try {
       const { child, exited } = spawnWithProbe(cmd, env);
       const startedAt = Date.now();
-      if (thresholds && durationMs !== undefined && checkSnapshots > 0) {
-        snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note: (line) => process.stderr.write(`leakwatch: ${line}\n`) });
+      const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
+      if (thresholds && checkSnapshots > 0) {
+        // The snapshots are spread over the run, so its length must be known.
+        if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note });
+        else note('without --duration, run --check takes no snapshots by itself (the suspects need 3: add --duration or --snapshot-every)');
       }
       let killTimer: NodeJS.Timeout | undefined;
       let ended = false;
