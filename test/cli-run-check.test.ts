@@ -20,10 +20,12 @@ test('run --check on the leaky sample exits 1 with the verdict and writes a JUni
   const report = path.join(tmp.dir, 'leak.xml');
   const result = await runCli([
     'run', '--port', '0', '--data', path.join(tmp.dir, 'data'), '--interval', '250ms', '--duration', '60s',
-    '--check', '--warmup', '10s', '--min-duration', '30s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
+    '--check', '--no-check-snapshots', '--warmup', '10s', '--min-duration', '30s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
     '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
   ], steadyGcEnv('leaky-cache-server.js'));
   assert.equal(result.code, 1, result.stdout + result.stderr);
+  // --no-check-snapshots: the verdict alone, no snapshot taken for it (cli-run-check-snapshots.test.ts takes them).
+  assert.doesNotMatch(result.stderr, /snapshot/, result.stderr);
   assert.match(fs.readFileSync(report, 'utf8'), /<failure message="memory leak" type="leak">heap floor \+\d+ MB\/h/);
 });
 
@@ -34,6 +36,8 @@ test('run --check with the default thresholds on a short run is inconclusive: ex
   ]);
   assert.equal(result.code, 2, result.stdout + result.stderr);
   assert.match(result.stdout, /^inconclusive: run [\w-]+\n  too short: \d s of samples, all in the 60 s warm-up; need 10 min after it\n/m);
+  // Too short for the snapshots of the culprit, and told so before it starts.
+  assert.match(result.stderr, /^leakwatch: a 8 s run has room for 0 of the 3 snapshots the suspects need after its 60 s warm-up: run longer \(--duration\) for the culprit$/m);
 });
 
 test('thresholds come from leakwatch.config.json in the working directory; flags win; a bad file is one line', () => {

@@ -8,6 +8,8 @@ import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/
 import type { VerdictBody } from '../api/http-contract';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
+import { DEFAULT_CHECK_SNAPSHOTS, MAX_CHECK_SNAPSHOTS, parseCheckSnapshots } from './check-snapshot-planner';
+import { startCheckSnapshots, type CheckSnapshots } from './check-snapshots';
 import { exitCodeOf, spawnWithProbe } from './child-command';
 import { openRunSource } from './run-source/open-run-source';
 import { embeddedRunSource } from './run-source/store-run-source';
@@ -16,6 +18,8 @@ import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags'
 
 interface RunFlags extends StoreFlags, CheckFlags {
   check?: boolean;
+  /** `--check-snapshots <n>` (text), `--no-check-snapshots` (false), or neither (undefined). */
+  checkSnapshots?: string | boolean;
   name?: string;
   label: string[];
   interval: string;
@@ -62,6 +66,8 @@ export function runCommand(): Command {
     .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
     .option('--snapshot-near-limit <share>', 'take a heap snapshot when heap used reaches this share of the heap limit (e.g. 0.9)')
     .option('--check', 'when the command ends, judge the run like `leakwatch check` and exit 0 no leak, 1 leak, 2 inconclusive')
+    .option('--check-snapshots <n>', `with --check and --duration: once the trend points to a leak, take up to n heap snapshots (a count, 0-${MAX_CHECK_SNAPSHOTS}) so the verdict names the culprit (default ${DEFAULT_CHECK_SNAPSHOTS})`)
+    .option('--no-check-snapshots', 'with --check: take no snapshots for the verdict')
     .passThroughOptions();
   addCheckFlags(command);
   addStoreFlags(command);
@@ -76,6 +82,7 @@ export function runCommand(): Command {
     const snapshotEnv = snapshotFlagsToEnv(flags);
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
+    const checkSnapshots = parseCheckSnapshots(flags.checkSnapshots);
 
     const startEmbedded = async () => embeddedRunSource(await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
@@ -106,21 +113,36 @@ export function runCommand(): Command {
 
     let stoppedByUs = false;
     let result;
+    let snapshots: CheckSnapshots | undefined;
     try {
       const { child, exited } = spawnWithProbe(cmd, env);
+      const startedAt = Date.now();
+      const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
+      if (thresholds && checkSnapshots > 0) {
+        // The snapshots are spread over the run, so its length must be known.
+        if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note });
+        else note('without --duration, run --check takes no snapshots by itself (the suspects need 3: add --duration or --snapshot-every)');
+      }
       let killTimer: NodeJS.Timeout | undefined;
+      let ended = false;
       const durationTimer = durationMs === undefined ? undefined : setTimeout(() => {
-        stoppedByUs = true;
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+        // A snapshot of ours still being written or uploaded needs the command alive (bounded).
+        void (snapshots?.beforeStop() ?? Promise.resolve()).then(() => {
+          if (ended) return;
+          stoppedByUs = true;
+          child.kill('SIGTERM');
+          killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+        });
       }, durationMs);
       try {
         result = await exited;
       } finally {
+        ended = true;
         clearTimeout(durationTimer);
         clearTimeout(killTimer);
       }
     } catch (err) {
+      await snapshots?.stop();
       await source.close();
       throw err;
     }
@@ -128,6 +150,10 @@ export function runCommand(): Command {
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
     let verdict: VerdictBody | undefined;
     try {
+      // Before the run is ended: ending it closes an embedded collector, which would cancel the
+      // analyses under way, and the verdict names the culprit from their suspects.
+      if (reported === 0) await snapshots?.finish();
+      else await snapshots?.stop();
       // Ending the run stores what the probe sent, so the verdict read next sees all of it.
       await source.endRun(runId, exitCode);
       if (thresholds) verdict = await source.verdict(runId, thresholds);
