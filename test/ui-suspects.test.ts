@@ -134,6 +134,7 @@ test('the suspects panel follows the snapshots as they become ready and lists th
     assert.match(line, /^suspect 1: responseCache \(Map\) \+1,200 entries \(\+4,800\/h\), \+[\d.]+ (KB|MB)\/h, LeakShare [\d.]+ (KB|MB), (< 1|\d+) % of the floor's growth — /);
     assert.ok(line.endsWith(` — ${TOP_PATH}`), line);
     assert.deepEqual(watch.errors, []);
+    await page.screenshot({ path: screenshotPath('suspects'), fullPage: true });
   } catch (err) {
     await page.screenshot({ path: screenshotPath('suspects'), fullPage: true }).catch(() => undefined);
     throw err;

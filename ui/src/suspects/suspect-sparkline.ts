@@ -16,8 +16,9 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
  */
 export function suspectSparkline(takenAt: readonly number[], values: readonly number[], title: string): SVGSVGElement {
   const root = svg('svg', { class: 'suspect-sparkline', width: String(WIDTH), height: String(HEIGHT), viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': String(values.length) });
-  root.append(svg('title', {}));
-  root.firstChild!.textContent = title;
+  const tooltip = svg('title', {});
+  tooltip.textContent = title;
+  root.append(tooltip);
   if (values.length === 0) return root;
   const t0 = takenAt[0] ?? 0;
   const tSpan = (takenAt[takenAt.length - 1] ?? t0) - t0;
