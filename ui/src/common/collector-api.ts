@@ -1,4 +1,4 @@
-import type { ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SpacesResult, TrendResult } from '../../../src/api';
+import type { ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
 import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or the UI's own for network trouble). */
@@ -88,14 +88,22 @@ export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal)
   return getJson<'GET /api/runs/:id/gc'>(`${runPath(runId)}/gc?${rangeQuery(range)}`, signal);
 }
 
-/** `GET /api/runs/:id/verdict`: the leak verdict on the run as stored now (unset thresholds: the API's defaults). */
-export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<TrendResult> {
+/**
+ * `GET /api/runs/:id/verdict`: the leak verdict on the run as stored now (unset thresholds: the
+ * API's defaults), with the top growth suspects when it is `leak`.
+ */
+export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<VerdictBody> {
   const q = thresholdsToParams(thresholds).toString();
   return getJson<'GET /api/runs/:id/verdict'>(`${runPath(runId)}/verdict${q ? `?${q}` : ''}`, signal);
 }
 
 export async function fetchSnapshots(runId: string, signal?: AbortSignal): Promise<SnapshotRecord[]> {
   return (await getJson<'GET /api/runs/:id/snapshots'>(`${runPath(runId)}/snapshots`, signal)).snapshots;
+}
+
+/** `GET /api/runs/:id/suspects`: per process of the run, newest first, its latest ranked growth suspects. */
+export async function fetchSuspects(runId: string, signal?: AbortSignal): Promise<SnapshotSuspects[]> {
+  return (await getJson<'GET /api/runs/:id/suspects'>(`${runPath(runId)}/suspects`, signal)).boots;
 }
 
 export function fetchSnapshot(runId: string, snapshotId: string, signal?: AbortSignal): Promise<SnapshotDetail> {

@@ -9,6 +9,7 @@ import { createLiveSocket, type LiveSocket } from '../common/live-socket';
 import { thresholdsFromQuery, withThresholds } from '../common/verdict-query';
 import { createSnapshotMarkers, type MarkerPosition } from '../snapshots/snapshot-markers';
 import { createSnapshotPanel } from '../snapshots/snapshot-panel';
+import { createSuspectsPanel } from '../suspects/suspects-panel';
 import { createRunVerdict } from '../verdict/verdict-view';
 import { showVerdictLines } from '../verdict/verdict-lines';
 import { createRangeControls } from './range-controls';
@@ -30,7 +31,7 @@ const MIN_FOLLOW_SPAN_MS = 60_000;
 const MAX_POINTS_PER_PIXEL = 1.5;
 const MIN_REFETCH_GAP_MS = 10_000;
 
-/** The run page: header, range toolbar, five synced charts, live updates while following, snapshots. */
+/** The run page: header, range toolbar, five synced charts, live updates while following, growth suspects, snapshots. */
 export async function startRunPage(root: HTMLElement, runId: string): Promise<void> {
   setPageState('loading');
   registerChartParts();
@@ -39,8 +40,9 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   const bannerHost = el('div', {});
   const verdictHost = el('div', {});
   const grid = el('div', { class: 'chart-grid' });
+  const suspectsHost = el('div', {});
   const snapshotsHost = el('div', {});
-  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, snapshotsHost);
+  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, suspectsHost, snapshotsHost);
   const banner = createBanner(bannerHost);
 
   let run: RunSummary;
@@ -74,6 +76,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchCharts = runCharts.charts;
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
+  const suspects = createSuspectsPanel(suspectsHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
     runId,
@@ -204,7 +207,11 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function onLiveMessage(msg: LiveMessage): void {
     if (msg.type === 'batch' && msg.runId === runId) onBatch(msg);
-    if (msg.type === 'snapshot' && msg.runId === runId) snapshots.onSnapshot(msg.snapshot);
+    if (msg.type === 'snapshot' && msg.runId === runId) {
+      snapshots.onSnapshot(msg.snapshot);
+      // A newly ready snapshot has its suspects ranked: the panel and a leak verdict's culprits change.
+      if (suspects.onSnapshot(msg.snapshot)) void verdict.refresh();
+    }
     if (msg.type === 'run' && msg.run.id === runId) {
       run = msg.run;
       header.render(run);
@@ -229,6 +236,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       onStatus(connected) {
         controls.setConnection(connected ? 'connected' : 'reconnecting');
         snapshots.setLive(connected);
+        suspects.setLive(connected);
         if (!connected) return;
         // Rows stored before this (re)subscription were never pushed to us: refetch so the
         // charts have no hole (a load whose range queries start later covers them anyway).
@@ -256,6 +264,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   // Subscribe before the first fetch: pushes arriving meanwhile are buffered and replayed.
   syncLiveSocket();
   void snapshots.refresh();
+  void suspects.refresh();
   await load();
 }
 

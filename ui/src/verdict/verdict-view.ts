@@ -1,9 +1,11 @@
-import type { RunSummary, TrendResult } from '../../../src/api';
+import type { RunSummary, SuspectSummary, TrendResult, VerdictBody } from '../../../src/api';
+import { topSuspectPath } from '../../../src/shared/suspect-data';
 import { confidenceText } from '../../../src/trend/reason-text';
 import { ApiError, fetchVerdict } from '../common/collector-api';
 import { el } from '../common/dom';
 import { formatRatePerHour } from '../common/format';
 import type { VerdictThresholds } from '../common/verdict-query';
+import { suspectSummaryText } from '../suspects/suspect-text';
 import { resultBadge, verdictBadge } from './verdict-badge';
 
 /** A live run's verdict is asked for again this often: it changes as the floor grows. */
@@ -16,8 +18,15 @@ export interface RunVerdictOptions {
   onResult(result: TrendResult): void;
 }
 
+/** "suspect 1: responseCache (Map) +1,200 entries (+2,400/h), +1.1 MB/h, LeakShare … — its path". */
+function suspectLine(suspect: SuspectSummary, rank: number): HTMLLIElement {
+  const path = topSuspectPath(suspect);
+  return el('li', { 'data-rank': String(rank) }, el('strong', {}, `suspect ${rank}: `), suspectSummaryText(suspect), path ? ' — ' : null, path ? el('code', {}, path) : null);
+}
+
 /**
- * The verdict line of the run page: badge, heap-floor slope and every reason in small text.
+ * The verdict line of the run page: badge, heap-floor slope, under a leak the top growth
+ * suspects (what grows, how fast, who holds it), and every reason in small text.
  * Refetches every VERDICT_REFRESH_MS while the run is live and once more when it stops being
  * live; `dispose()` clears the timer. `data-verdict` on the line and on <body> is for tests.
  */
@@ -26,11 +35,13 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
   const slope = el('span', { class: 'verdict-slope', 'data-role': 'slope' });
   const confidence = el('span', { class: 'verdict-confidence' });
   const limits = Object.entries(options.thresholds).map(([key, value]) => `${key} ${value}`).join(', ');
+  const culprits = el('ol', { class: 'verdict-suspects', hidden: '' });
   const reasons = el('ul', { class: 'verdict-reasons' });
   const line = el(
     'section',
     { class: 'verdict-line', 'data-verdict': 'pending' },
     el('div', { class: 'verdict-head' }, el('strong', {}, 'Leak verdict'), badgeHost, slope, confidence, limits ? el('span', { class: 'hint' }, `thresholds: ${limits}`) : null),
+    culprits,
     reasons,
   );
   host.append(line);
@@ -45,12 +56,16 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
     document.body.dataset.verdict = state;
   }
 
-  function show(result: TrendResult): void {
+  function show(result: VerdictBody): void {
     badgeHost.replaceChildren(resultBadge(result));
     const floor = result.signals.find((s) => s.signal === 'heap floor');
     // No slope before the detector had enough run to fit one (too short, too few points).
     slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}` : '';
     confidence.textContent = result.verdict === 'inconclusive' ? '' : confidenceText(result.confidence);
+    // The API sends suspects only under a leak; the check here keeps the line honest regardless.
+    const named = result.verdict === 'leak' ? result.suspects : [];
+    culprits.replaceChildren(...named.map((s, i) => suspectLine(s, i + 1)));
+    culprits.hidden = named.length === 0;
     reasons.replaceChildren(...result.reasons.map((reason) => el('li', {}, reason)));
     setState(result.verdict);
   }
@@ -58,6 +73,8 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
   function showError(err: unknown): void {
     const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
     badgeHost.replaceChildren(verdictBadge('error', message));
+    culprits.replaceChildren();
+    culprits.hidden = true;
     reasons.replaceChildren(el('li', { class: 'verdict-failure' }, message));
     setState('error');
   }
@@ -83,6 +100,8 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
   }
 
   return {
+    /** Asks again now (a snapshot became ready: the leak's suspects may have changed). */
+    refresh,
     /** The run's status now: starts the first fetch, keeps polling while live, one last fetch when it ends. */
     setStatus(next: RunSummary['status']): void {
       if (disposed || next === status) return;

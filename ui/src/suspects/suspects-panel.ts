@@ -1,0 +1,114 @@
+import type { SnapshotRecord, SnapshotSuspects } from '../../../src/api';
+import { fetchSuspects } from '../common/collector-api';
+import { el } from '../common/dom';
+import { errorText } from '../common/error-text';
+import { formatBytesDelta, formatDateTime } from '../common/format';
+import { suspectItem } from './suspect-item';
+
+/** The fewest snapshots of one process the ranking needs (docs/suspects.md). */
+const MIN_SNAPSHOTS = 3;
+
+/** Why a process has no suspects to show. */
+function emptyText(boot: SnapshotSuspects | undefined): string {
+  if (!boot) return `No growth suspects yet: they are ranked once ${MIN_SNAPSHOTS} snapshots of one process are ready.`;
+  if (boot.snapshots < MIN_SNAPSHOTS) return `No growth suspects yet: ${boot.snapshots} of the ${MIN_SNAPSHOTS} snapshots of this process they need ${boot.snapshots === 1 ? 'is' : 'are'} ready.`;
+  return `No growth suspects: nothing keeps growing across the ${boot.snapshots} snapshots of this process.`;
+}
+
+function bootFacts(boot: SnapshotSuspects): string {
+  const floor = boot.floorGrowthBytes === null ? 'heap floor growth unknown' : `heap floor ${formatBytesDelta(boot.floorGrowthBytes)} over the window`;
+  return `process ${boot.boot}: ranked on the snapshot of ${formatDateTime(boot.takenAt)}, over its last ${boot.snapshots} snapshots; ${floor}`;
+}
+
+/**
+ * The run page's "Growth suspects" section: per process of the run (newest first), the
+ * containers that keep growing across its snapshots, largest LeakShare first. Read when the
+ * page opens, again whenever one of the run's snapshots becomes ready (the `snapshot` pushes
+ * from /live, no polling) and on a (re)connect of the live socket.
+ * `data-state` (loading, ready, empty, error) and `data-snapshot` (the ranked one) are for tests.
+ */
+export function createSuspectsPanel(host: HTMLElement, runId: string) {
+  const facts = el('div', { class: 'suspects-facts' });
+  const errorLine = el('p', { class: 'snap-error', role: 'alert', hidden: '' });
+  const body = el('div', { class: 'suspects-body' });
+  const root = el(
+    'section',
+    { class: 'suspects', 'data-section': 'suspects', 'data-state': 'loading' },
+    el(
+      'header',
+      { class: 'snap-head' },
+      el('h2', {}, 'Growth suspects'),
+      el('p', { class: 'hint' }, 'containers that keep growing across the snapshots of one process, ranked by the memory only they keep alive'),
+    ),
+    errorLine,
+    facts,
+    body,
+  );
+  host.append(root);
+
+  /** Snapshots already seen ready: a push repeating one must not refetch. */
+  const seenReady = new Set<string>();
+  let generation = 0;
+
+  function render(boots: SnapshotSuspects[]): void {
+    const withSuspects = boots.filter((b) => b.suspects.length > 0);
+    root.dataset.snapshot = boots[0]?.snapshotId ?? '';
+    root.dataset.count = String(withSuspects.reduce((n, b) => n + b.suspects.length, 0));
+    if (withSuspects.length === 0) {
+      root.dataset.state = 'empty';
+      facts.replaceChildren();
+      body.replaceChildren(el('p', { class: 'hint suspects-empty' }, emptyText(boots[0])));
+      return;
+    }
+    root.dataset.state = 'ready';
+    facts.replaceChildren();
+    body.replaceChildren(
+      ...withSuspects.map((boot) =>
+        el(
+          'div',
+          { class: 'suspects-boot', 'data-boot': boot.boot },
+          el('p', { class: 'hint snap-facts' }, bootFacts(boot)),
+          el('ol', { class: 'suspect-list' }, ...boot.suspects.map((s, i) => suspectItem(s, i + 1))),
+        ),
+      ),
+    );
+    // The newest process has none (yet) while an older one had some: say so above the list.
+    if (boots[0] && boots[0].suspects.length === 0) facts.replaceChildren(el('p', { class: 'hint suspects-empty' }, `Newest process ${boots[0].boot}: ${emptyText(boots[0])}`));
+  }
+
+  async function refresh(): Promise<void> {
+    const mine = ++generation;
+    try {
+      const boots = await fetchSuspects(runId);
+      if (mine !== generation) return;
+      errorLine.hidden = true;
+      render(boots);
+    } catch (err) {
+      if (mine !== generation) return;
+      const { code, message } = errorText(err);
+      errorLine.replaceChildren(el('code', {}, code), ' ', message);
+      errorLine.hidden = false;
+      if (root.dataset.state === 'loading') root.dataset.state = 'error';
+    }
+  }
+
+  return {
+    refresh,
+    /**
+     * A `snapshot` push from /live. The collector ranks a snapshot's suspects before it marks it
+     * ready, so a newly ready one means new suspects: refetches, and says so (true).
+     */
+    onSnapshot(snapshot: SnapshotRecord): boolean {
+      if (snapshot.run !== runId || snapshot.status !== 'ready' || seenReady.has(snapshot.id)) return false;
+      seenReady.add(snapshot.id);
+      void refresh();
+      return true;
+    },
+    /** On a (re)connect, catch up on snapshots that became ready while away. */
+    setLive(connected: boolean): void {
+      if (connected) void refresh();
+    },
+  };
+}
+
+export type SuspectsPanel = ReturnType<typeof createSuspectsPanel>;
