@@ -9,7 +9,7 @@ import { formatBytes } from './report';
 /**
  * The diff step of `npm run bench:snapshot` (issue budget: a diff with #new / #deleted of two
  * analysed 300 MB snapshots answers in under 2 s). Object ids only match within one process, so
- * the two snapshots come from one generator process (heap-child.ts --second: the second after
+ * the two snapshots come from one generator process (the first two of `ensureSeries`: each after
  * growing by a tenth), cached like the others. Each job runs in a fresh process (diff-child.ts):
  *   1. analyse A alone, as `analyze` does (the baseline of the same run);
  *   2. analyse A and B with the node index, as the collector's worker does (what the index costs);
@@ -25,27 +25,33 @@ export interface DiffBenchOptions {
   regenerate: boolean;
 }
 
-export async function ensurePair(options: DiffBenchOptions): Promise<{ a: string; b: string; info: GenerateResult }> {
+/**
+ * Three snapshots of one generator process, each after growing by a tenth (cached): the diff
+ * step compares the first two, the suspects step ranks over all three.
+ */
+export async function ensureSeries(options: DiffBenchOptions): Promise<{ a: string; b: string; c: string; info: GenerateResult }> {
   fs.mkdirSync(options.dir, { recursive: true });
-  const base = path.join(options.dir, `synthetic-${options.targetMb}mb-pair-g${GENERATOR_VERSION}-v8-${process.versions.v8}`);
-  const [a, b, infoFile] = [`${base}-a.heapsnapshot`, `${base}-b.heapsnapshot`, `${base}.json`];
-  if (!options.regenerate && fs.existsSync(a) && fs.existsSync(b) && fs.existsSync(infoFile)) {
+  const base = path.join(options.dir, `synthetic-${options.targetMb}mb-series-g${GENERATOR_VERSION}-v8-${process.versions.v8}`);
+  const [a, b, c, infoFile] = [`${base}-a.heapsnapshot`, `${base}-b.heapsnapshot`, `${base}-c.heapsnapshot`, `${base}.json`];
+  if (!options.regenerate && [a, b, c, infoFile].every((file) => fs.existsSync(file))) {
     const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as GenerateResult;
-    if (fs.statSync(a).size === info.fileBytes && fs.statSync(b).size === info.second?.fileBytes) return { a, b, info };
+    const sizes = [fs.statSync(a).size, fs.statSync(b).size, fs.statSync(c).size];
+    if (sizes[0] === info.fileBytes && sizes[1] === info.second?.fileBytes && sizes[2] === info.third?.fileBytes) return { a, b, c, info };
   }
-  const [pa, pb] = [`${a}.partial`, `${b}.partial`];
-  process.stdout.write(`generating two ${options.targetMb} MB snapshots of one process -> ${base}-{a,b}.heapsnapshot\n`);
+  const [pa, pb, pc] = [`${a}.partial`, `${b}.partial`, `${c}.partial`];
+  process.stdout.write(`generating three ${options.targetMb} MB snapshots of one process -> ${base}-{a,b,c}.heapsnapshot\n`);
   const heapMb = Math.max(4096, Math.ceil(options.targetMb * 3.5));
-  const outcome = await runChild([`--max-old-space-size=${heapMb}`, path.join(__dirname, 'heap-child.js'), '--target-mb', String(options.targetMb), '--out', pa, '--second', pb], {
-    timeoutMs: options.timeoutMs,
-    echoStderr: true,
-  });
+  const outcome = await runChild(
+    [`--max-old-space-size=${heapMb}`, path.join(__dirname, 'heap-child.js'), '--target-mb', String(options.targetMb), '--out', pa, '--second', pb, '--third', pc],
+    { timeoutMs: options.timeoutMs, echoStderr: true },
+  );
   const info = outcome.code === 0 ? lastJsonLine<GenerateResult>(outcome.stdout) : null;
-  if (!info?.second) throw new Error(`generating the snapshot pair failed: ${failureReason(outcome)}`);
+  if (!info?.second || !info.third) throw new Error(`generating the snapshot series failed: ${failureReason(outcome)}`);
   fs.writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
   fs.renameSync(pa, a);
   fs.renameSync(pb, b);
-  return { a, b, info };
+  fs.renameSync(pc, c);
+  return { a, b, c, info };
 }
 
 async function job(args: string[], timeoutMs: number): Promise<DiffChildResult> {
@@ -59,7 +65,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs the diff step and returns its printout. */
 export async function runDiffBench(options: DiffBenchOptions): Promise<string> {
-  const { a, b, info } = await ensurePair(options);
+  const { a, b, info } = await ensureSeries(options);
   const work = fs.mkdtempSync(path.join(options.dir, 'diff-'));
   const lines: string[] = [];
   const say = (line: string) => {

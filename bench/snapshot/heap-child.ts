@@ -13,6 +13,8 @@ import { measure, predictSnapshotBytes, readSnapshotCounts, unitsForTarget, type
  *   ... --second <file> [--grow <fraction>]       then grow by the fraction (0.1) and write a second
  *                                                 snapshot of the same process (the diff benchmark:
  *                                                 object ids are only comparable within one process)
+ *   ... --third <file>                            and a third after growing by the fraction again
+ *                                                 (the suspects benchmark's window of three)
  *
  * The heap's contents are heap-model.ts; how its size is hit is heap-size-model.ts.
  *
@@ -44,31 +46,46 @@ export interface GenerateResult {
   /** The generating process's peak RSS (the snapshot writer needs several times the heap). */
   peakRssBytes: number;
   /** With --second: the second snapshot, written after growing to `units`. */
-  second?: { file: string; units: number; fileBytes: number; nodeCount: number; edgeCount: number; writeMs: number };
+  second?: LaterSnapshot;
+  /** With --third: the third snapshot, written after growing by the same fraction again. */
+  third?: LaterSnapshot;
 }
 
-function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number; second: string; grow: number } {
+/** A later snapshot of the same process (object ids match across them). */
+export interface LaterSnapshot {
+  file: string;
+  units: number;
+  fileBytes: number;
+  nodeCount: number;
+  edgeCount: number;
+  writeMs: number;
+}
+
+function parseArgs(argv: readonly string[]): { targetBytes: number; out: string; units: number; second: string; third: string; grow: number } {
   let targetMb = NaN;
   let out = '';
   let units = 0;
   let second = '';
+  let third = '';
   let grow = 0.1;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--target-mb') targetMb = Number(argv[++i]);
     else if (argv[i] === '--units') units = Number(argv[++i]);
     else if (argv[i] === '--out') out = argv[++i] ?? '';
     else if (argv[i] === '--second') second = argv[++i] ?? '';
+    else if (argv[i] === '--third') third = argv[++i] ?? '';
     else if (argv[i] === '--grow') grow = Number(argv[++i]);
     else throw new Error(`unknown argument "${argv[i]}" (expected --target-mb <MB> | --units <n>, --out <file>)`);
   }
   const sized = (Number.isFinite(targetMb) && targetMb > 0) || (Number.isInteger(units) && units > 0);
   if (!sized || !out) throw new Error('usage: heap-child (--target-mb <MB> | --units <n>) --out <file>');
   if (!(grow > 0)) throw new Error('--grow needs a positive fraction');
-  return { targetBytes: targetMb * 1024 * 1024, out, units, second, grow };
+  if (third && !second) throw new Error('--third needs --second');
+  return { targetBytes: targetMb * 1024 * 1024, out, units, second, third, grow };
 }
 
 function main(): void {
-  const { targetBytes, out, units: fixedUnits, second: secondOut, grow } = parseArgs(process.argv.slice(2));
+  const { targetBytes, out, units: fixedUnits, second: secondOut, third: thirdOut, grow } = parseArgs(process.argv.slice(2));
   const started = performance.now();
   // Seeded: the same heap every run.
   const random = createSeededRandom(0x5eed);
@@ -107,14 +124,15 @@ function main(): void {
   v8.writeHeapSnapshot(out);
   const written = performance.now();
   const firstCounts = readSnapshotCounts(out);
-  let secondResult: GenerateResult['second'];
-  if (secondOut) {
-    const secondUnits = Math.ceil(units * (1 + grow));
-    growTo(world, state, secondUnits, random);
+  // Later snapshots of this same process: each after growing by `grow` of the first's units.
+  const later = (file: string, laterUnits: number): LaterSnapshot => {
+    growTo(world, state, laterUnits, random);
     const t = performance.now();
-    v8.writeHeapSnapshot(secondOut);
-    secondResult = { file: secondOut, units: secondUnits, fileBytes: fs.statSync(secondOut).size, ...readSnapshotCounts(secondOut), writeMs: performance.now() - t };
-  }
+    v8.writeHeapSnapshot(file);
+    return { file, units: laterUnits, fileBytes: fs.statSync(file).size, ...readSnapshotCounts(file), writeMs: performance.now() - t };
+  };
+  const secondResult = secondOut ? later(secondOut, Math.ceil(units * (1 + grow))) : undefined;
+  const thirdResult = thirdOut ? later(thirdOut, Math.ceil(units * (1 + 2 * grow))) : undefined;
 
   const result: GenerateResult = {
     targetBytes,
@@ -131,6 +149,7 @@ function main(): void {
     heapUsedBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(secondResult ? { second: secondResult } : {}),
+    ...(thirdResult ? { third: thirdResult } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

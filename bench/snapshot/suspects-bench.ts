@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { failureReason, lastJsonLine, runChild } from './child-runner';
-import { ensurePair, type DiffBenchOptions } from './diff-main';
+import { ensureSeries, type DiffBenchOptions } from './diff-main';
 import { formatBytes } from './report';
 import type { SuspectsJobResult } from './suspects-job';
 
@@ -10,14 +10,12 @@ import type { SuspectsJobResult } from './suspects-job';
  * snapshots of one process is stored, its suspects are ready in at most 2x the time our engine
  * takes to analyse that snapshot alone, with peak RSS at most 1.5x that analysis's).
  *
- * The snapshots are the diff step's cached pair of one process (A, then B after growing by a
- * tenth). Three are needed for a growth window; a third snapshot of that process would cost
- * another generation of ~300 MB, so the window is A at t, A again at t + 1 h (no change: a flat
- * step) and B at t + 2 h. Each job runs in a fresh process (suspects-job.ts):
- *   1. analyse B alone (the baseline of the same run);
+ * The snapshots are three of one generator process (`ensureSeries`: A, then B and C, each after
+ * growing by a tenth), placed an hour apart. Each job runs in a fresh process (suspects-job.ts):
+ *   1. analyse C alone (the baseline of the same run);
  *   2. the digests of the two earlier snapshots (what their own suspects steps store; not timed
  *      against the budget, which starts once the last snapshot is stored);
- *   3. the step after B: read the stored digests, load B with all strings, digest, rank, paths.
+ *   3. the step after C: read the stored digests, load C with all strings, digest, rank, paths.
  */
 const TIME_BUDGET = 2;
 const RSS_BUDGET = 1.5;
@@ -34,7 +32,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs the suspects step and returns its printout. */
 export async function runSuspectsBench(options: DiffBenchOptions): Promise<string> {
-  const { a, b, info } = await ensurePair(options);
+  const { a, b, c, info } = await ensureSeries(options);
   const work = fs.mkdtempSync(path.join(options.dir, 'suspects-'));
   const lines: string[] = [];
   const say = (line: string) => {
@@ -42,22 +40,22 @@ export async function runSuspectsBench(options: DiffBenchOptions): Promise<strin
     process.stdout.write(`  ${line}\n`);
   };
   try {
-    say(`window: A (${formatBytes(info.fileBytes)}) at t, A again at t + 1 h, B (${formatBytes(info.second!.fileBytes)}, ${info.second!.nodeCount.toLocaleString('en-US')} nodes) at t + 2 h, one process`);
+    say(`window: A (${formatBytes(info.fileBytes)}) at t, B (${formatBytes(info.second!.fileBytes)}) at t + 1 h, C (${formatBytes(info.third!.fileBytes)}, ${info.third!.nodeCount.toLocaleString('en-US')} nodes) at t + 2 h, one process`);
     const t0 = Date.now() - 2 * HOUR;
-    const base = await job(['analyze', b], options.timeoutMs);
-    say(`analyse B alone (baseline):        ${seconds(base.wallMs)}, peak RSS ${formatBytes(base.peakRssBytes)}`);
-    const digests = [path.join(work, 'a1.digest'), path.join(work, 'a2.digest')];
+    const base = await job(['analyze', c], options.timeoutMs);
+    say(`analyse C alone (baseline):        ${seconds(base.wallMs)}, peak RSS ${formatBytes(base.peakRssBytes)}`);
+    const digests = [path.join(work, 'a.digest'), path.join(work, 'b.digest')];
     const first = await job(['digest', a, String(t0), digests[0]], options.timeoutMs);
-    await job(['digest', a, String(t0 + HOUR), digests[1]], options.timeoutMs);
+    await job(['digest', b, String(t0 + HOUR), digests[1]], options.timeoutMs);
     say(`digest of A (an earlier snapshot): ${seconds(first.wallMs)}, ${first.containers} containers, ${(fs.statSync(digests[0]).size / 1024).toFixed(1)} KB stored`);
-    const step = await job(['suspects', b, String(t0 + 2 * HOUR), ...digests], options.timeoutMs);
+    const step = await job(['suspects', c, String(t0 + 2 * HOUR), ...digests], options.timeoutMs);
     const time = step.wallMs / base.wallMs;
     const rss = step.peakRssBytes / base.peakRssBytes;
     say(
-      `suspects after B:                  ${seconds(step.wallMs)} (${time.toFixed(2)}x the analysis), peak RSS ${formatBytes(step.peakRssBytes)} (${rss.toFixed(2)}x); ` +
+      `suspects after C:                  ${seconds(step.wallMs)} (${time.toFixed(2)}x the analysis), peak RSS ${formatBytes(step.peakRssBytes)} (${rss.toFixed(2)}x); ` +
         `${step.suspects} suspect(s)${step.top ? `, top ${step.top.label} +${step.top.growth.toLocaleString('en-US')} — ${step.top.path}` : ''}`,
     );
-    say(`budget (time <= ${TIME_BUDGET}x, peak RSS <= ${RSS_BUDGET}x the analysis of B): ${time <= TIME_BUDGET && rss <= RSS_BUDGET ? 'PASS' : 'FAIL'}`);
+    say(`budget (time <= ${TIME_BUDGET}x, peak RSS <= ${RSS_BUDGET}x the analysis of C): ${time <= TIME_BUDGET && rss <= RSS_BUDGET ? 'PASS' : 'FAIL'}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
