@@ -82,6 +82,10 @@ test('a leak names its top suspects: what grows, how fast, who holds it', { time
   assert.equal(top[5], TOP_PATH);
   assert.match(lines[1] + lines[2], /request \(Array\) \+600 entries/, 'the listener list');
   assert.match(lines[1] + lines[2], /seenRequests \(Array\) \+1,200 entries/, 'the closure-held array');
+  // Right after the suspects: the top 3 types whose new objects survived (the leaked class first).
+  const all = result.stdout.split('\n');
+  const surviving = all[all.indexOf(lines[2]) + 1];
+  assert.match(surviving, /^  surviving new objects: CachedResponse \+800 \([\d.]+ KB\), \S.* \+[\d,]+ \([\d.]+ [KM]?B\), \S.* \+[\d,]+ \([\d.]+ [KM]?B\)$/);
 });
 
 test('the JSON and JUnit reports carry the suspects; a run without a leak names none', { timeout: 60_000 }, async () => {
@@ -95,6 +99,8 @@ test('the JSON and JUnit reports carry the suspects; a run without a leak names 
   // 1,200 entries over 15 minutes; the floor rose ~15 MB meanwhile, of which the Map's new entries are a small part.
   assert.equal(Math.round(top.entriesPerHour), 4800);
   assert.ok(top.floorShare !== null && top.floorShare > 0 && top.floorShare < 1, `floor share ${top.floorShare}`);
+  assert.equal(report.survivingTypes.length, 3);
+  assert.deepEqual([report.survivingTypes[0].type, report.survivingTypes[0].count, report.survivingTypes[0].steps.map((s) => s.count)], ['CachedResponse', 800, [400, 400]]);
 
   const file = path.join(tmp.dir, 'junit.xml');
   const junit = await runCli(['check', 'leaky', '--data', dataDir, '--format', 'junit', '--report', file]);
@@ -103,7 +109,9 @@ test('the JSON and JUnit reports carry the suspects; a run without a leak names 
   assert.match(xml, /<failure message="memory leak" type="leak">heap floor \+6\d MB\/h[^<]*\nsuspect 1: responseCache \(Map\) \+1,200 entries, [^<]+ — suspects-child\.js \(module\) › responseCache \(Map\) › \[\*\] › CachedResponse\n/);
 
   const flat = await runCli(['check', 'flat', '--data', dataDir, '--format', 'json', '--min-duration', '0s']);
-  assert.deepEqual((JSON.parse(flat.stdout) as VerdictBody).suspects, []);
+  const flatReport = JSON.parse(flat.stdout) as VerdictBody;
+  assert.deepEqual([flatReport.suspects, flatReport.survivingTypes], [[], []]);
+  assert.doesNotMatch((await runCli(['check', 'flat', '--data', dataDir, '--min-duration', '0s'])).stdout, /surviving/);
 });
 
 test('through a running collector: the verdict API and check --collector name the same suspects', { timeout: 60_000 }, async () => {

@@ -64,6 +64,14 @@ test('four snapshots of a leaking process: GET /api/runs/:id/suspects names the 
     assert.ok(top.bytesPerHour > 0 && top.newBytes <= top.leakShareBytes);
     assert.equal(top.floorShare, null, 'the raw probe sent no GC events: the floor is unknown');
     assert.deepEqual(latest.suspects.map((s) => s.kind).sort(), ['array', 'listeners', 'map']);
+    // The leaked class's new objects survive: 400 added before each of s2 and s3 and kept to s4
+    // (those of s4 are seen in one snapshot only, so not yet counted), with their strings after it.
+    const [surviving] = latest.survivingTypes;
+    assert.equal(surviving?.type, 'CachedResponse', JSON.stringify(latest.survivingTypes.map((t) => t.type)));
+    assert.equal(surviving.count, 800);
+    assert.deepEqual(surviving.steps.map((s) => [s.takenAt, s.count]), [[takenAt[1], 400], [takenAt[2], 400]]);
+    assert.ok(surviving.selfSize >= 800 * 24, `${surviving.selfSize} bytes`);
+    assert.ok(latest.survivingTypes.some((t) => t.type === '(string)' && t.count >= 1600), 'its url and body strings');
 
     // Each ready snapshot keeps its digest and suspects beside it; the first two have no suspects (fewer than 3 snapshots).
     for (const sid of ['s1', 's2', 's3', 's4']) {
@@ -95,6 +103,13 @@ test('a snapshot whose suspects step fails is still ready; the route then gives 
     const { body } = await getJson<SuspectsBody>(api(`${run}/suspects`));
     assert.deepEqual(body.boots.map((b) => b.snapshotId), ['s3']);
     assert.equal(body.boots[0].suspects[0].paths.container, 'suspects-child.js (module) › responseCache (Map)');
+    assert.equal(body.boots[0].survivingTypes[0]?.type, 'CachedResponse');
+    // A suspects file written before the surviving types were kept reads with none.
+    const file = path.join(fx.snapshotDir, run, 's3.suspects.json');
+    const { survivingTypes: _dropped, ...older } = JSON.parse(fs.readFileSync(file, 'utf8')) as SnapshotSuspects;
+    fs.writeFileSync(file, JSON.stringify(older));
+    const again = await getJson<SuspectsBody>(api(`${run}/suspects`));
+    assert.deepEqual([again.body.boots[0].suspects.length > 0, again.body.boots[0].survivingTypes], [true, []]);
   } finally {
     await probe.close();
   }
@@ -107,6 +122,9 @@ test('a healthy process (an LRU at its cap, churn, warm-up that stops) has no su
     await uploadInTurn(fx.collector.url, fx, first, healthy, takenTimes(4));
     const boots = await suspectsAfter(run, 's4');
     assert.deepEqual(boots.map((b) => [b.boot, b.snapshots, b.suspects.length]), [['healthy-boot-1', 4, 0]]);
+    // The LRU's entries turn over faster than the snapshots come, the churned arrays die at once.
+    const surviving = boots[0].survivingTypes.map((t) => t.type);
+    assert.ok(!surviving.includes('CachedResponse') && !surviving.includes('Array'), JSON.stringify(surviving));
   } finally {
     await first.close();
   }

@@ -127,6 +127,13 @@ test('the suspects panel follows the snapshots as they become ready and lists th
     assert.equal(member.text, `${TOP_PATH} ${Number(member.count).toLocaleString('en-US')} ${member.count === '1' ? 'object' : 'objects'}`);
     assert.equal(Number(member.count), api[0].paths.members[0].count);
 
+    // Under the list, the types whose new objects survive, as the API has them: the leaked class first.
+    const surviving = page.locator('[data-section=suspects] .suspects-boot .surviving-types');
+    const survivingText = (await surviving.textContent()) ?? '';
+    assert.match(survivingText, /^Surviving new objects: CachedResponse \+800 \([\d.]+ KB; \+400, \+400 per snapshot\), /);
+    const shown = await surviving.locator('.surviving-type').evaluateAll((nodes) => (nodes as unknown as { dataset: Record<string, string> }[]).map((n) => n.dataset.type));
+    assert.deepEqual(shown, body.boots[0].survivingTypes.slice(0, 5).map((t) => t.type));
+
     // The verdict line names the culprit under the leak: what grows, how fast, who holds it.
     const culprit = page.locator('.verdict-line[data-verdict=leak] .verdict-suspects li[data-rank="1"]');
     await culprit.waitFor({ timeout: 30_000 });
@@ -156,6 +163,7 @@ test('a run whose process grows nothing shows the empty state and why', { timeou
       assert.match(text, /No growth suspects: nothing keeps growing across the 4 snapshots of this process\./);
       assert.equal(await page.locator('li.suspect').count(), 0);
       assert.equal(await page.locator('[data-section=suspects]').getAttribute('data-count'), '0');
+      assert.equal(await page.locator('.surviving-types').count(), 0);
       assert.deepEqual(watch.errors, []);
     } finally {
       await page.close();

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../shared/errors';
 import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-results';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 import type { RunSummary } from '../shared/run-data';
-import type { SnapshotSuspects, SuspectSummary } from '../shared/suspect-data';
+import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
 import type { TrendResult } from '../trend/trend-model';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
@@ -72,10 +72,10 @@ export interface SuspectsBody {
 
 /**
  * `GET /api/runs/:id/verdict`: the trend's verdict, and when it is `leak` the top suspects
- * (largest LeakShare first, at most 3) of the newest process that has suspects;
- * `[]` otherwise. The trend itself knows nothing of snapshots: the collector adds them.
+ * (largest LeakShare first, at most 3) of the newest process that has suspects, and its top 3
+ * surviving types; both `[]` otherwise. The trend itself knows nothing of snapshots: the collector adds them.
  */
-export type VerdictBody = TrendResult & { suspects: SuspectSummary[] };
+export type VerdictBody = TrendResult & { suspects: SuspectSummary[]; survivingTypes: SurvivingType[] };
 
 /** Every 4xx/5xx answer, with a stable code from the one error table. */
 export interface ApiErrorBody {

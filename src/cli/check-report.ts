@@ -1,5 +1,5 @@
 import type { VerdictBody } from '../api/http-contract';
-import { suspectName, topSuspectPath, type SuspectSummary } from '../shared/suspect-data';
+import { suspectName, topSuspectPath, type SurvivingType, type SuspectSummary } from '../shared/suspect-data';
 import { confidenceText } from '../trend/reason-text';
 import { formatBytes } from './text-format';
 
@@ -17,8 +17,17 @@ export function suspectLine(suspect: SuspectSummary): string {
   return path ? `${head} — ${path}` : head;
 }
 
+/** `surviving new objects: CachedResponse +800 (37.5 KB), (string) +3,200 (150 KB)` (docs/suspects.md). */
+export function survivingLine(types: readonly SurvivingType[]): string | null {
+  if (types.length === 0) return null;
+  return `surviving new objects: ${types.map((t) => `${t.type} +${t.count.toLocaleString('en-US')} (${formatBytes(t.selfSize)})`).join(', ')}`;
+}
+
 function suspectLines(result: VerdictBody): string[] {
-  return result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
+  const lines = result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
+  // A report written by a collector from before the surviving types has none.
+  const surviving = result.verdict === 'leak' ? survivingLine(result.survivingTypes ?? []) : null;
+  return surviving ? [...lines, surviving] : lines;
 }
 
 export function checkText(runId: string, result: VerdictBody): string {

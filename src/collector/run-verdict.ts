@@ -39,15 +39,18 @@ export async function runVerdict(store: Store, runId: string, options: Partial<T
   return detectLeak(trendInputFrom(series, gc), options);
 }
 
-/** How many suspects a `leak` verdict names. */
+/** How many suspects (and surviving types) a `leak` verdict names. */
 export const VERDICT_SUSPECTS = 3;
 
 /**
  * The verdict as the API and `leakwatch check` give it: under `leak`, the top suspects of the
- * newest process that has any (`perBoot` newest first, as latestSuspectsPerBoot returns it).
+ * newest process that has any (`perBoot` newest first, as latestSuspectsPerBoot returns it), and
+ * that process's top surviving types.
  * The trend stays pure; the culprit is added beside its result.
  */
 export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[]): VerdictBody {
-  const named = result.verdict === 'leak' ? (perBoot.find((b) => b.suspects.length > 0)?.suspects ?? []) : [];
-  return { ...result, suspects: named.slice(0, VERDICT_SUSPECTS) };
+  if (result.verdict !== 'leak') return { ...result, suspects: [], survivingTypes: [] };
+  // The surviving types of the process whose suspects are named, else of the newest that has any.
+  const named = perBoot.find((b) => b.suspects.length > 0) ?? perBoot.find((b) => b.survivingTypes.length > 0);
+  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS) };
 }

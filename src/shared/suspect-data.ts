@@ -38,6 +38,20 @@ export interface SuspectSummary {
   paths: { container: string | null; members: SuspectPathGroup[] };
 }
 
+/**
+ * A type whose new objects survive (src/snapshot/surviving-types.ts): objects allocated after the
+ * window's first snapshot, first seen in one of its middle snapshots, and alive in every snapshot
+ * from then to the last.
+ */
+export interface SurvivingType {
+  type: string;
+  /** Survivors in the last snapshot, and their self sizes there (bytes). */
+  count: number;
+  selfSize: number;
+  /** Per middle snapshot (the window's second to its last but one): the survivors first seen in it. */
+  steps: Array<{ takenAt: number; count: number; selfSize: number }>;
+}
+
 /** The suspects computed after one snapshot of one process (boot), over the window ending at it. */
 export interface SnapshotSuspects {
   run: string;
@@ -52,6 +66,8 @@ export interface SnapshotSuspects {
   computedAt: number;
   /** Largest LeakShare first. */
   suspects: SuspectSummary[];
+  /** Largest surviving size first; `[]` in a file written before it was kept (readSuspectsFile). */
+  survivingTypes: SurvivingType[];
 }
 
 /** The last step of a suspect's container path (`responseCache (Map)`), else its label. */

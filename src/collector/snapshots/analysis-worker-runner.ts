@@ -1,29 +1,35 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../../shared/errors';
-import type { SuspectSummary } from '../../shared/suspect-data';
+import type { SurvivingType, SuspectSummary } from '../../shared/suspect-data';
 import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
 
 /** What the worker (analysis-worker.ts) posts back. */
 export type AnalysisWorkerReply =
   | { type: 'progress'; progress: AnalysisProgress }
   | { type: 'result'; analysis: SnapshotAnalysis }
-  | { type: 'suspects'; digest: Uint8Array; suspects: SuspectSummary[] }
+  | { type: 'suspects'; digest: Uint8Array; suspects: SuspectSummary[]; survivingTypes: SurvivingType[]; survivingError: string | null }
   | { type: 'error'; code: string; message: string };
 
 /**
  * What the worker is started with: the analysis of a file, or the suspects step on it (after its
  * analysis, never alongside: each holds one graph), with the stored digests of the earlier
- * snapshots of its process (encodeDigest's bytes, oldest first).
+ * snapshots of its process (encodeDigest's bytes, oldest first) and the node index files of the
+ * window (`<sid>.nodes`, oldest first, the new snapshot's last) for the surviving types.
  */
 export type AnalysisWorkerData =
   | { job: 'analysis'; file: string }
-  | { job: 'suspects'; file: string; takenAt: number; earlier: Uint8Array[]; floorGrowthBytes: number | null };
+  | { job: 'suspects'; file: string; takenAt: number; earlier: Uint8Array[]; floorGrowthBytes: number | null; nodeIndexes: Array<{ path: string; takenAt: number }> };
 
-/** What the suspects step answers: the snapshot's digest (to store) and its ranked suspects. */
+/**
+ * What the suspects step answers: the snapshot's digest (to store), its ranked suspects, and the
+ * surviving types (with why they are `[]` when they could not be computed).
+ */
 export interface SuspectsAnswer {
   digest: Uint8Array;
   suspects: SuspectSummary[];
+  survivingTypes: SurvivingType[];
+  survivingError: string | null;
 }
 
 /** The compiled worker entry next to this file. */
@@ -95,5 +101,5 @@ export function startAnalysisWorker(file: string, options: { onProgress?: (progr
 
 /** The suspects step on one snapshot file (src/snapshot/suspects' suspectsOfFile) in a worker thread. */
 export function startSuspectsWorker(data: Extract<AnalysisWorkerData, { job: 'suspects' }>, workerPath?: string): RunningJob<SuspectsAnswer> {
-  return startJob(data, workerPath, (reply) => (reply.type === 'suspects' ? { digest: reply.digest, suspects: reply.suspects } : undefined));
+  return startJob(data, workerPath, (reply) => (reply.type === 'suspects' ? { digest: reply.digest, suspects: reply.suspects, survivingTypes: reply.survivingTypes, survivingError: reply.survivingError } : undefined));
 }

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isLeakwatchError } from '../../shared/errors';
-import type { SuspectSummary } from '../../shared/suspect-data';
+import type { SurvivingType, SuspectSummary } from '../../shared/suspect-data';
 import { analyzeSnapshotFile } from '../../snapshot/analyze-file';
+import { readNodeIndex } from '../../snapshot/node-index';
 import { decodeDigest, encodeDigest, suspectsOfFile } from '../../snapshot/suspects';
+import { findSurvivingTypes, type SurvivingWindowEntry } from '../../snapshot/surviving-types';
 import type { AnalysisWorkerData, AnalysisWorkerReply } from './analysis-worker-runner';
 
 /**
@@ -21,14 +24,39 @@ const fail = (err: unknown) =>
     message: err instanceof Error ? err.message.split('\n')[0] : String(err),
   });
 
+/**
+ * The surviving types over the window's node indexes (a missing file is left out of the window).
+ * Never throws: a damaged index gives `[]` and the reason, and the suspects go on without them.
+ */
+function survivingTypesOf(files: ReadonlyArray<{ path: string; takenAt: number }>): { survivingTypes: SurvivingType[]; survivingError: string | null } {
+  try {
+    const window: SurvivingWindowEntry[] = [];
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file.path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      window.push({ index: readNodeIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), takenAt: file.takenAt });
+    }
+    return { survivingTypes: findSurvivingTypes(window), survivingError: null };
+  } catch (err) {
+    return { survivingTypes: [], survivingError: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+  }
+}
+
 if (data.job === 'suspects') {
   try {
+    // Before the graph is loaded, so the indexes (a few bytes per node each) are garbage by then.
+    const surviving = survivingTypesOf(data.nodeIndexes);
     const earlier = data.earlier.map((bytes) => decodeDigest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
     // One graph: the new snapshot's, loaded with every string; the earlier ones are digests.
     const { digest, suspects } = suspectsOfFile(data.file, earlier, { takenAt: data.takenAt }, data.floorGrowthBytes === null ? {} : { floorGrowthBytes: data.floorGrowthBytes });
     const bytes = new Uint8Array(encodeDigest(digest));
     const summaries: SuspectSummary[] = suspects;
-    port.postMessage({ type: 'suspects', digest: bytes, suspects: summaries } satisfies AnalysisWorkerReply, [bytes.buffer as ArrayBuffer]);
+    port.postMessage({ type: 'suspects', digest: bytes, suspects: summaries, ...surviving } satisfies AnalysisWorkerReply, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
     fail(err);
   }

@@ -20,10 +20,15 @@ export function readDigestFile(files: SnapshotFiles, run: string, id: string): P
   return readSidecarFile(files.digestPath(run, id));
 }
 
-/** A stored snapshot's suspects; null when it has none (too early, the step failed, or gone). */
+/**
+ * A stored snapshot's suspects; null when it has none (too early, the step failed, or gone). A
+ * file written before the surviving types were kept reads with none.
+ */
 export async function readSuspectsFile(files: SnapshotFiles, run: string, id: string): Promise<SnapshotSuspects | null> {
   const bytes = await readSidecarFile(files.suspectsPath(run, id));
-  return bytes && (JSON.parse(bytes.toString('utf8')) as SnapshotSuspects);
+  if (!bytes) return null;
+  const stored = JSON.parse(bytes.toString('utf8')) as Omit<SnapshotSuspects, 'survivingTypes'> & { survivingTypes?: SnapshotSuspects['survivingTypes'] };
+  return { ...stored, survivingTypes: stored.survivingTypes ?? [] };
 }
 
 /**

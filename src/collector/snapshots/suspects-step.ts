@@ -26,14 +26,19 @@ export interface SuspectsStepDeps {
   onStart(job: RunningJob<unknown>): void;
 }
 
-/** The digests of the ready snapshots of `record`'s process taken before it, oldest first (missing or damaged ones left out). */
-async function earlierDigests(deps: SuspectsStepDeps, record: SnapshotRecord): Promise<{ bytes: Uint8Array[]; firstTakenAt: number }> {
+/** The window before `record`: the last ready snapshots of its process taken before it, oldest first. */
+async function earlierRecords(deps: SuspectsStepDeps, record: SnapshotRecord): Promise<SnapshotRecord[]> {
   const earlier = (await deps.records.list(record.run))
     .filter((r) => r.status === 'ready' && r.boot === record.boot && r.id !== record.id && r.takenAt < record.takenAt)
     .sort((a, b) => a.takenAt - b.takenAt);
+  return earlier.slice(-EARLIER_DIGESTS);
+}
+
+/** The digests of the earlier snapshots of the window, oldest first (missing or damaged ones left out). */
+async function earlierDigests(deps: SuspectsStepDeps, record: SnapshotRecord, earlier: readonly SnapshotRecord[]): Promise<{ bytes: Uint8Array[]; firstTakenAt: number }> {
   const bytes: Uint8Array[] = [];
   let firstTakenAt = record.takenAt;
-  for (const r of earlier.slice(-EARLIER_DIGESTS)) {
+  for (const r of earlier) {
     try {
       const digest = await readDigestFile(deps.files, r.run, r.id);
       if (!digest) continue;
@@ -51,8 +56,9 @@ async function earlierDigests(deps: SuspectsStepDeps, record: SnapshotRecord): P
  * After a snapshot's analysis, before it is marked ready, while its verified (uncompressed) file
  * still exists: digests its
  * containers and ranks the growth suspects of its process over the stored digests of the earlier
- * ones (src/snapshot/suspects, in the analysis worker, one graph at a time), and stores both
- * beside the snapshot. Never fails the snapshot: a failure is logged and the snapshot is ready with no
+ * ones (src/snapshot/suspects, in the analysis worker, one graph at a time), finds the types whose
+ * new objects survive over the same window's node indexes (src/snapshot/surviving-types.ts), and
+ * stores them beside the snapshot. Never fails the snapshot: a failure is logged and the snapshot is ready with no
  * suspects (later ones still get theirs, from the digests that exist). Returns false when the
  * step was cancelled (the collector is stopping).
  */
@@ -61,14 +67,18 @@ export async function runSuspectsStep(deps: SuspectsStepDeps, record: SnapshotRe
   const started = Date.now();
   try {
     if (record.boot === '') return true; // no process identity: ids cannot be matched to anything
-    const earlier = await earlierDigests(deps, record);
+    const window = await earlierRecords(deps, record);
+    const earlier = await earlierDigests(deps, record, window);
+    // The same window's node indexes for the surviving types; the new one's was written by the analysis.
+    const nodeIndexes = [...window, record].map((r) => ({ path: deps.files.nodeIndexPath(r.run, r.id), takenAt: r.takenAt }));
     const floorGrowthBytes = earlier.bytes.length >= 2 ? await floorGrowthBetween(deps.store, run, earlier.firstTakenAt, record.takenAt) : null;
-    const job = startSuspectsWorker({ job: 'suspects', file, takenAt: record.takenAt, earlier: earlier.bytes, floorGrowthBytes }, deps.workerPath);
+    const job = startSuspectsWorker({ job: 'suspects', file, takenAt: record.takenAt, earlier: earlier.bytes, floorGrowthBytes, nodeIndexes }, deps.workerPath);
     deps.onStart(job);
     const answer = await job.result;
+    if (answer.survivingError) deps.log.warn(`snapshot ${id} of run ${run}: no surviving types: ${answer.survivingError}`);
     await writeSuspectsFiles(
       deps.files,
-      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects: answer.suspects },
+      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects: answer.suspects, survivingTypes: answer.survivingTypes },
       answer.digest,
     );
     deps.log.info(`snapshot ${id} of run ${run}: ${answer.suspects.length} growth suspect(s) over ${earlier.bytes.length + 1} snapshot(s), in ${Date.now() - started} ms`);

@@ -4,6 +4,7 @@ import { el } from '../common/dom';
 import { errorText } from '../common/error-text';
 import { formatBytesDelta, formatDateTime } from '../common/format';
 import { suspectItem } from './suspect-item';
+import { survivingLine } from './surviving-line';
 
 /** The fewest snapshots of one process the ranking needs (docs/suspects.md). */
 const MIN_SNAPSHOTS = 3;
@@ -69,6 +70,7 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
           { class: 'suspects-boot', 'data-boot': boot.boot },
           el('p', { class: 'hint snap-facts' }, bootFacts(boot)),
           el('ol', { class: 'suspect-list' }, ...boot.suspects.map((s, i) => suspectItem(s, i + 1))),
+          ...[survivingLine(boot)].filter((line) => line !== null),
         ),
       ),
     );
