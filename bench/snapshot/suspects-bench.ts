@@ -15,7 +15,8 @@ import type { SuspectsJobResult } from './suspects-job';
  *   1. analyse C alone (the baseline of the same run);
  *   2. the digests of the two earlier snapshots (what their own suspects steps store; not timed
  *      against the budget, which starts once the last snapshot is stored);
- *   3. the step after C: read the stored digests, load C with all strings, digest, rank, paths.
+ *   3. the step after C: join the three snapshots' node indexes into the surviving types, read
+ *      the stored digests, load C with all strings, digest, rank, paths.
  */
 const TIME_BUDGET = 2;
 const RSS_BUDGET = 1.5;
@@ -26,6 +27,12 @@ async function job(args: string[], timeoutMs: number): Promise<SuspectsJobResult
   const result = outcome.code === 0 ? lastJsonLine<SuspectsJobResult>(outcome.stdout) : null;
   if (!result) throw new Error(`suspects-job ${args[0]} failed: ${failureReason(outcome)}`);
   return { ...result, peakRssBytes: Math.max(result.peakRssBytes, outcome.sampledPeakRssBytes) };
+}
+
+/** An analysis that also writes the node index, as the collector's worker does (diff-child.ts). */
+async function indexJob(file: string, out: string, rows: string, timeoutMs: number): Promise<void> {
+  const outcome = await runChild([path.join(__dirname, 'diff-child.js'), 'analyze', file, rows, out], { timeoutMs });
+  if (outcome.code !== 0) throw new Error(`diff-child analyze failed: ${failureReason(outcome)}`);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -48,13 +55,17 @@ export async function runSuspectsBench(options: DiffBenchOptions): Promise<strin
     const first = await job(['digest', a, String(t0), digests[0]], options.timeoutMs);
     await job(['digest', b, String(t0 + HOUR), digests[1]], options.timeoutMs);
     say(`digest of A (an earlier snapshot): ${seconds(first.wallMs)}, ${first.containers} containers, ${(fs.statSync(digests[0]).size / 1024).toFixed(1)} KB stored`);
-    const step = await job(['suspects', c, String(t0 + 2 * HOUR), ...digests], options.timeoutMs);
+    // The node indexes the analyses of A, B and C leave beside them (what the collector keeps).
+    const nodes = [a, b, c].map((file, i) => ({ file, out: path.join(work, `${i}.nodes`), at: t0 + i * HOUR }));
+    for (const n of nodes) await indexJob(n.file, n.out, path.join(work, 'rows.json'), options.timeoutMs);
+    const step = await job(['suspects', c, String(t0 + 2 * HOUR), ...digests, '--nodes', ...nodes.map((n) => `${n.out}@${n.at}`)], options.timeoutMs);
     const time = step.wallMs / base.wallMs;
     const rss = step.peakRssBytes / base.peakRssBytes;
     say(
       `suspects after C:                  ${seconds(step.wallMs)} (${time.toFixed(2)}x the analysis), peak RSS ${formatBytes(step.peakRssBytes)} (${rss.toFixed(2)}x); ` +
         `${step.suspects} suspect(s)${step.top ? `, top ${step.top.label} +${step.top.growth.toLocaleString('en-US')} — ${step.top.path}` : ''}`,
     );
+    say(`  with the surviving types of the window's node indexes: top ${step.surviving ? `${step.surviving.type} +${step.surviving.count.toLocaleString('en-US')} (${formatBytes(step.surviving.selfSize)})` : 'none'}`);
     say(`budget (time <= ${TIME_BUDGET}x, peak RSS <= ${RSS_BUDGET}x the analysis of C): ${time <= TIME_BUDGET && rss <= RSS_BUDGET ? 'PASS' : 'FAIL'}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

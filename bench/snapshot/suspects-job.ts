@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { analyzeSnapshotFileSync } from '../../src/snapshot/analyze-file';
 import { loadSnapshotFile } from '../../src/snapshot/load-snapshot';
+import { readNodeIndex } from '../../src/snapshot/node-index';
+import { findSurvivingTypes } from '../../src/snapshot/surviving-types';
 import { decodeDigest, digestContainers, encodeDigest, suspectsOfFile } from '../../src/snapshot/suspects';
 
 /**
@@ -11,9 +13,10 @@ import { decodeDigest, digestContainers, encodeDigest, suspectsOfFile } from '..
  *       our analysis of the file alone, as the collector's worker does (the baseline)
  *   node suspects-job.js digest <snapshot> <takenAt> <out.digest>
  *       what the suspects step of an earlier snapshot leaves behind: its stored digest
- *   node suspects-job.js suspects <snapshot> <takenAt> <earlier.digest>...
- *       what the collector's worker does after the last snapshot: read the stored digests,
- *       load the file with all strings, digest it, rank the suspects with their paths
+ *   node suspects-job.js suspects <snapshot> <takenAt> <earlier.digest>... [--nodes <file>@<takenAt>...]
+ *       what the collector's worker does after the last snapshot: join the window's node indexes
+ *       into the surviving types, read the stored digests, load the file with all strings, digest
+ *       it, rank the suspects with their paths
  *
  * Prints one JSON line (SuspectsJobResult).
  */
@@ -24,6 +27,8 @@ export interface SuspectsJobResult {
   containers?: number;
   suspects?: number;
   top?: { label: string; growth: number; path: string | null };
+  /** The top surviving type of the window, when node indexes were given. */
+  surviving?: { type: string; count: number; selfSize: number } | null;
 }
 
 function main(): void {
@@ -37,7 +42,18 @@ function main(): void {
     fs.writeFileSync(args[1]!, encodeDigest(digest));
     result.containers = digest.count;
   } else if (job === 'suspects') {
-    const [takenAt, ...digestFiles] = args;
+    const at = args.indexOf('--nodes');
+    const [takenAt, ...digestFiles] = at < 0 ? args : args.slice(0, at);
+    if (at >= 0) {
+      // As the worker does: the indexes are joined and dropped before the graph is loaded.
+      const window = args.slice(at + 1).map((spec) => {
+        const [nodes, t] = spec.split('@');
+        const bytes = fs.readFileSync(nodes!);
+        return { index: readNodeIndex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), takenAt: Number(t) };
+      });
+      const top = findSurvivingTypes(window)[0];
+      result.surviving = top ? { type: top.type, count: top.count, selfSize: top.selfSize } : null;
+    }
     const earlier = digestFiles.map((f) => decodeDigest(fs.readFileSync(f)));
     const { digest, suspects } = suspectsOfFile(file!, earlier, { takenAt: Number(takenAt) });
     result.containers = digest.count;
