@@ -5,12 +5,12 @@ import { after, before, test } from 'node:test';
 import type { SuspectsBody, VerdictBody } from '../src/api/http-contract';
 import { startCollector, type Collector } from '../src/collector/collector';
 import { openStore } from '../src/store/open-store';
-import type { GcRow, SampleRow, Store } from '../src/store/store-interface';
+import type { Store } from '../src/store/store-interface';
 import { runCli } from './helpers/cli';
 import { collectorSnapshots, snapshotCollectorOptions } from './helpers/collector-snapshots';
 import { connectRawProbe } from './helpers/raw-probe';
-import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
-import { uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
+import { makeHello } from './helpers/store-fixtures';
+import { leakingRows, uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
@@ -24,22 +24,9 @@ import { getJson, waitFor } from './helpers/wait-for';
 const tmp = makeTempDir('check-suspects');
 const dataDir = path.join(tmp.dir, 'data');
 const snapshotDir = path.join(dataDir, 'snapshots');
-const MB = 1024 * 1024;
 const MINUTE = 60_000;
 const start = Date.now() - 40 * MINUTE;
 const TOP_PATH = 'suspects-child.js (module) › responseCache (Map) › [*] › CachedResponse';
-
-/** One sample a second over 25 minutes; the floor rises 1 MB a minute; a major GC every 10 s finds it. */
-function leakingRows(run: string): { samples: SampleRow[]; gcs: GcRow[] } {
-  const samples: SampleRow[] = [];
-  const gcs: GcRow[] = [];
-  for (let s = 0; s <= 25 * 60; s++) {
-    const floor = 50 * MB + (s / 60) * MB;
-    samples.push(makeSample(run, start + s * 1000, Math.round(floor + 20 * MB * ((s % 10) / 10)), { seq: s + 1 }));
-    if (s % 10 === 0) gcs.push(makeGc(run, start + s * 1000, 0, 'major', 5, Math.round(floor), s + 1));
-  }
-  return { samples, gcs };
-}
 
 /** The collector on the CLI's data directory, for the snapshots' upload and the --collector case. */
 async function withCollector<T>(fn: (collector: Collector, store: Store) => Promise<T>): Promise<T> {
@@ -57,7 +44,7 @@ before(async () => {
   const files = await writeSuspectSnapshots(tmp.dir, 'leaky');
   await withCollector(async (collector, store) => {
     for (const run of ['leaky', 'flat']) await store.upsertRun(makeHello(run, { startedAt: start }));
-    await store.insertRows({ ...leakingRows('leaky'), spaces: [] });
+    await store.insertRows({ ...leakingRows('leaky', start), spaces: [] });
     const fx = collectorSnapshots(() => collector, snapshotDir);
     const probe = await connectRawProbe(fx.ingestUrl(), 'leaky');
     try {

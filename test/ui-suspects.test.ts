@@ -5,11 +5,11 @@ import type { Browser, Page } from 'playwright-core';
 import type { SuspectsBody } from '../src/api/http-contract';
 import { startCollector, type Collector } from '../src/collector/collector';
 import { openStore } from '../src/store/open-store';
-import type { GcRow, SampleRow, Store } from '../src/store/store-interface';
+import type { Store } from '../src/store/store-interface';
 import { collectorSnapshots, snapshotCollectorOptions } from './helpers/collector-snapshots';
 import { connectRawProbe } from './helpers/raw-probe';
-import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
-import { uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
+import { makeHello } from './helpers/store-fixtures';
+import { leakingRows, uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, openWatchedPage, screenshotPath } from './helpers/ui-browser';
 import { getJson } from './helpers/wait-for';
@@ -23,7 +23,6 @@ import { getJson } from './helpers/wait-for';
  */
 const tmp = makeTempDir('ui-suspects');
 const dataDir = path.join(tmp.dir, 'data');
-const MB = 1024 * 1024;
 const MINUTE = 60_000;
 const start = Date.now() - 40 * MINUTE;
 const CONTAINER_PATH = 'suspects-child.js (module) › responseCache (Map)';
@@ -35,18 +34,6 @@ let browser: Browser | undefined;
 let leaky: string[] = [];
 let healthy: string[] = [];
 
-/** One sample a second over 25 minutes; the floor rises 1 MB a minute; a major GC every 10 s finds it. */
-function leakingRows(run: string): { samples: SampleRow[]; gcs: GcRow[] } {
-  const samples: SampleRow[] = [];
-  const gcs: GcRow[] = [];
-  for (let s = 0; s <= 25 * 60; s++) {
-    const floor = 50 * MB + (s / 60) * MB;
-    samples.push(makeSample(run, start + s * 1000, Math.round(floor + 20 * MB * ((s % 10) / 10)), { seq: s + 1 }));
-    if (s % 10 === 0) gcs.push(makeGc(run, start + s * 1000, 0, 'major', 5, Math.round(floor), s + 1));
-  }
-  return { samples, gcs };
-}
-
 /** Five minutes apart inside the rising stretch. */
 const takenAt = [5, 10, 15, 20].map((m) => start + m * MINUTE);
 
@@ -57,7 +44,7 @@ before(async () => {
   store = await openStore({ target: { kind: 'embedded', dataDir }, retentionDays: 30 });
   collector = await startCollector(snapshotCollectorOptions(store, path.join(dataDir, 'snapshots')));
   await store.upsertRun(makeHello('leaky', { startedAt: start }));
-  await store.insertRows({ ...leakingRows('leaky'), spaces: [] });
+  await store.insertRows({ ...leakingRows('leaky', start), spaces: [] });
 });
 
 after(async () => {

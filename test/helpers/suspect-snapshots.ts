@@ -2,9 +2,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SnapshotRecord } from '../../src/shared/snapshot-data';
+import type { GcRow, SampleRow } from '../../src/store/store-interface';
 import type { collectorSnapshots } from './collector-snapshots';
 import type { RawProbe } from './raw-probe';
 import { uploadSnapshot } from './snapshot-upload-client';
+import { makeGc, makeSample } from './store-fixtures';
 
 const run = promisify(execFile);
 const CHILD = path.join(__dirname, '..', 'fixtures', 'suspects-child.js');
@@ -35,4 +37,21 @@ export async function uploadInTurn(collectorUrl: string, fx: ReturnType<typeof c
     ready.push((await fx.waitForStatus(probe.run, sid, 'ready')).snapshot);
   }
   return ready;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * A leaking run's rows from `start`: one sample a second over 25 minutes; the floor rises 1 MB a
+ * minute; a major GC every 10 s finds it (so the verdict is a leak and the suspects are named).
+ */
+export function leakingRows(run: string, start: number): { samples: SampleRow[]; gcs: GcRow[] } {
+  const samples: SampleRow[] = [];
+  const gcs: GcRow[] = [];
+  for (let s = 0; s <= 25 * 60; s++) {
+    const floor = 50 * MB + (s / 60) * MB;
+    samples.push(makeSample(run, start + s * 1000, Math.round(floor + 20 * MB * ((s % 10) / 10)), { seq: s + 1 }));
+    if (s % 10 === 0) gcs.push(makeGc(run, start + s * 1000, 0, 'major', 5, Math.round(floor), s + 1));
+  }
+  return { samples, gcs };
 }

@@ -1,3 +1,4 @@
+import type { SuspectSummary } from '../../shared/suspect-data';
 import type { ContainerDigest } from './container-digest';
 import { CONTAINER_KINDS, type ContainerKind } from './container-kinds';
 
@@ -29,22 +30,13 @@ export interface GrowthOptions {
 
 export const GROWTH_DEFAULTS: Required<GrowthOptions> = { window: 6, minGrowth: 64, dipTolerance: 0.25, lastStepShare: 0.25, maxSuspects: 25 };
 
-export interface GrowthSuspect {
-  /** V8 node id of the container (the same in every snapshot of the process). */
-  id: number;
+/**
+ * The growth part of a suspect: the fields of the stored summary (src/shared/suspect-data.ts,
+ * documented there) that the digests alone give, with the kind typed.
+ */
+export type GrowthSuspect = Pick<SuspectSummary, 'id' | 'takenAt' | 'entries' | 'bytes' | 'growth' | 'entriesPerHour' | 'ownBytesPerHour' | 'newSinceId'> & {
   kind: ContainerKind;
-  /** When each digest of the window was taken, and the container's entries and bytes then. */
-  takenAt: number[];
-  entries: number[];
-  bytes: number[];
-  /** Entries gained over the window. */
-  growth: number;
-  entriesPerHour: number;
-  /** Growth of the container's own bytes (itself and its backing store) per hour. */
-  ownBytesPerHour: number;
-  /** maxNodeId of the window's first digest: objects with larger ids were allocated during it. */
-  newSinceId: number;
-}
+};
 
 /** Digests in the order they were taken; fewer than 3 in the window gives no suspects. */
 export function findGrowthSuspects(digests: readonly ContainerDigest[], options: GrowthOptions = {}): GrowthSuspect[] {

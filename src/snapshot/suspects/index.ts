@@ -1,3 +1,4 @@
+import type { SuspectSummary } from '../../shared/suspect-data';
 import type { HeapGraph } from '../heap-graph';
 import { loadSnapshotFile } from '../load-snapshot';
 import { digestContainers, type ContainerDigest, type DigestOptions } from './container-digest';
@@ -24,19 +25,8 @@ export interface SuspectOptions extends GrowthOptions {
   minNewBytes?: number;
 }
 
-export interface Suspect extends GrowthSuspect {
-  /** How the container reads (its class, or a closure with its location). */
-  label: string;
-  /** BLeak's LeakShare on the last snapshot: bytes only the suspects keep, split among them. */
-  leakShareBytes: number;
-  /** The part of leakShareBytes allocated during the window. */
-  newBytes: number;
-  /** newBytes per hour of the window. */
-  bytesPerHour: number;
-  /** newBytes / floorGrowthBytes when the floor grew; null when it was not given or did not grow. */
-  floorShare: number | null;
-  paths: RetainerPaths;
-}
+/** One ranked suspect: the stored summary (src/shared/suspect-data.ts, documented there), kind typed. */
+export type Suspect = SuspectSummary & GrowthSuspect;
 
 /**
  * Ranks the suspects of `digests` (in the order taken; the last one is `graph`'s) by LeakShare,

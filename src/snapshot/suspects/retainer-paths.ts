@@ -1,22 +1,13 @@
+import type { SuspectPathGroup, SuspectSummary } from '../../shared/suspect-data';
 import type { HeapGraph } from '../heap-graph';
 import type { ContainerReader } from './container-kinds';
 import type { PathText } from './path-text';
 import type { RetainerTree } from './retainer-tree';
 
 /** Paths of one shape (path-text.ts collapses indexes and keys), with how many objects have it. */
-export interface PathGroup {
-  path: string;
-  count: number;
-  /** Node id of one object whose path this is (to look it up in DevTools). */
-  exampleId: number;
-}
-
-export interface RetainerPaths {
-  /** The container's own shortest path, or null when no root reaches it. */
-  container: string | null;
-  /** The sample of its new members, grouped by path shape, the largest group first. */
-  members: PathGroup[];
-}
+/** Paths of one shape with their count (the stored form's types: src/shared/suspect-data.ts). */
+export type PathGroup = SuspectPathGroup;
+export type RetainerPaths = SuspectSummary['paths'];
 
 /**
  * The retainer paths of one suspect: the shortest path from the user roots to the container,
