@@ -81,9 +81,20 @@ function recordSnapshotFrames(page: Page): { id: string; status: string }[] {
   return frames;
 }
 
+/**
+ * Waits until the sections above the snapshot list (verdict line, growth suspects) have had
+ * their first answer. Each one changes height when it does, so a click aimed at the take button
+ * before then can land on whatever slid under the pointer: the lost click a busy CI machine hit.
+ */
+export async function waitForSettledLayout(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.waitForSelector('.verdict-line:not([data-verdict=pending])', { timeout: timeoutMs });
+  await page.waitForSelector('[data-section=suspects]:not([data-state=loading])', { timeout: timeoutMs });
+}
+
 /** Clicks the take button and returns the answer shown next to it. */
 export async function takeSnapshot(page: Page): Promise<{ answer: string; code: string; text: string }> {
   const answer = page.locator('.take-answer');
+  await waitForSettledLayout(page);
   await page.click('button[data-action=take-snapshot]');
   await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
   return { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
