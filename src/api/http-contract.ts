@@ -9,6 +9,7 @@ import type { ErrorCode } from '../shared/errors';
 import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-results';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 import type { RunSummary } from '../shared/run-data';
+import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
 import type { TrendResult } from '../trend/trend-model';
 
@@ -75,7 +76,28 @@ export interface SuspectsBody {
  * (largest LeakShare first, at most 3) of the newest process that has suspects, and its top 3
  * surviving types; both `[]` otherwise. The trend itself knows nothing of snapshots: the collector adds them.
  */
-export type VerdictBody = TrendResult & { suspects: SuspectSummary[]; survivingTypes: SurvivingType[] };
+export type VerdictBody = TrendResult & {
+  suspects: SuspectSummary[];
+  survivingTypes: SurvivingType[];
+  /** Under `leak`, the growing allocation sites (largest slope first, at most 3), source-mapped; `[]` otherwise. */
+  sites: AllocSite[];
+  /** Under `leak`, what watching the top suspects found (who adds to them); `[]` otherwise. */
+  watches: SuspectWatch[];
+};
+
+/**
+ * `GET /api/runs/:id/alloc-sites`: per process (boot) of the run, the allocation sites the
+ * probe's sampling heap profiler reported, growing ones first (then by live bytes), at most
+ * `limit` (default 20) per process, source-mapped. `growingOnly=1` leaves the others out.
+ */
+export interface AllocSitesBody {
+  boots: Array<{ boot: string; profiles: number; intervalBytes: number; sites: AllocSite[] }>;
+}
+
+/** `GET /api/runs/:id/watches`: what watching suspect containers found, newest first. */
+export interface WatchesBody {
+  watches: SuspectWatch[];
+}
 
 /** Every 4xx/5xx answer, with a stable code from the one error table. */
 export interface ApiErrorBody {
@@ -100,6 +122,8 @@ export interface ApiRoutes {
   'GET /api/runs/:id/snapshots/:sid': SnapshotDetail;
   'GET /api/runs/:id/diff': SnapshotDiff;
   'GET /api/runs/:id/suspects': SuspectsBody;
+  'GET /api/runs/:id/alloc-sites': AllocSitesBody;
+  'GET /api/runs/:id/watches': WatchesBody;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -156,6 +156,11 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
+    if (msg.type === 'alloc-profile' || msg.type === 'source-map' || msg.type === 'watch-report') {
+      // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
+      chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
+      return;
+    }
     // bye: ends the run after everything before it is stored; later messages wait for that write.
     chain = chain.then(() =>
       ackAfterPrevious(msg, NO_ROWS, () => (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run))),

@@ -49,8 +49,8 @@ export const VERDICT_SUSPECTS = 3;
  * The trend stays pure; the culprit is added beside its result.
  */
 export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[]): VerdictBody {
-  if (result.verdict !== 'leak') return { ...result, suspects: [], survivingTypes: [] };
+  if (result.verdict !== 'leak') return { ...result, suspects: [], survivingTypes: [], sites: [], watches: [] };
   // The surviving types of the process whose suspects are named, else of the newest that has any.
   const named = perBoot.find((b) => b.suspects.length > 0) ?? perBoot.find((b) => b.survivingTypes.length > 0);
-  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS) };
+  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS), sites: [], watches: [] };
 }

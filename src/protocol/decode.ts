@@ -2,6 +2,7 @@ import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/run-da
 import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
 
 export { ProtocolError };
+import { decodeAllocProfile, decodeSourceMap, decodeWatchReport, decodeWatchRequest } from './decode-alloc';
 import { decodeSnapshotRequest, decodeSnapshotStatus } from './decode-snapshot';
 import {
   PROTOCOL_VERSION,
@@ -17,6 +18,7 @@ const SAMPLE_FIELDS = [
   'mallocedMemory', 'peakMallocedMemory', 'nativeContexts', 'detachedContexts', 'elP50Ms', 'elP99Ms', 'elMaxMs',
 ] as const satisfies readonly (keyof Sample)[];
 const SPACE_NUMBER_FIELDS = ['ts', 'size', 'used', 'available', 'physical'] as const;
+const PROBE_TYPES: ReadonlySet<string> = new Set<ProbeMessage['type']>(['hello', 'batch', 'bye', 'snapshot-status', 'alloc-profile', 'source-map', 'watch-report']);
 const GC_KINDS: ReadonlySet<string> = new Set<GcKind>(['minor', 'major', 'incremental', 'weakcb', 'unknown']);
 function arr(obj: Record<string, unknown>, key: string, where: string): unknown[] {
   const value = obj[key];
@@ -84,7 +86,7 @@ function gap(raw: unknown): Gap | undefined {
 export function decodeProbeMessage(data: Buffer | string, isBinary = false): ProbeMessage {
   const raw = parseEnvelope(data, isBinary);
   const type = raw.type;
-  if (type !== 'hello' && type !== 'batch' && type !== 'bye' && type !== 'snapshot-status') {
+  if (!PROBE_TYPES.has(type as string)) {
     throw new ProtocolError('LW_ERR_PROTOCOL_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
   }
   const base = { v: PROTOCOL_VERSION, run: id(raw, 'run'), boot: id(raw, 'boot'), seq: num(raw, 'seq', 'message') };
@@ -110,6 +112,9 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
   }
   if (base.seq < 1) invalid(`${type}.seq must be at least 1`);
   if (type === 'snapshot-status') return decodeSnapshotStatus(raw, base);
+  if (type === 'alloc-profile') return decodeAllocProfile(raw, base);
+  if (type === 'source-map') return decodeSourceMap(raw, base);
+  if (type === 'watch-report') return decodeWatchReport(raw, base);
   if (type === 'batch') {
     const batch: BatchMessage = {
       ...base,
@@ -123,7 +128,7 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
     return batch;
   }
   if (raw.endsRun !== undefined && typeof raw.endsRun !== 'boolean') invalid('bye.endsRun must be a boolean');
-  const bye: ByeMessage = { ...base, type, endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256), endsRun: raw.endsRun !== false };
+  const bye: ByeMessage = { ...base, type: 'bye', endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256), endsRun: raw.endsRun !== false };
   return bye;
 }
 
@@ -137,6 +142,7 @@ export function decodeCollectorMessage(data: Buffer | string): CollectorMessage 
   }
   if (!isRecord(parsed) || parsed.v !== PROTOCOL_VERSION) return null;
   if (parsed.type === 'snapshot-request') return decodeSnapshotRequest(parsed);
+  if (parsed.type === 'watch-request') return decodeWatchRequest(parsed);
   if (parsed.type !== 'ack') return null;
   if (typeof parsed.run !== 'string' || typeof parsed.boot !== 'string' || !Number.isSafeInteger(parsed.seq)) return null;
   return { v: PROTOCOL_VERSION, type: 'ack', run: parsed.run, boot: parsed.boot, seq: parsed.seq as number };

@@ -6,3 +6,4 @@ export * from './encode';
 export * from './snapshot-messages';
 export * from './decode-snapshot';
 
+export * from './alloc-messages';

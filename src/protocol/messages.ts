@@ -1,5 +1,6 @@
 import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/run-data';
 import type { Envelope } from './envelope';
+import type { AllocProfileMessage, SourceMapMessage, WatchReportMessage, WatchRequestMessage } from './alloc-messages';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
 
 /**
@@ -49,7 +50,7 @@ export interface ByeMessage extends Envelope {
   endsRun: boolean;
 }
 
-export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage | SnapshotStatusMessage;
+export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage | SnapshotStatusMessage | AllocProfileMessage | SourceMapMessage | WatchReportMessage;
 
 /** Collector -> probe: every message of this boot with seq <= `seq` is stored. */
 export interface AckMessage {
@@ -60,4 +61,4 @@ export interface AckMessage {
   seq: number;
 }
 
-export type CollectorMessage = AckMessage | SnapshotRequestMessage;
+export type CollectorMessage = AckMessage | SnapshotRequestMessage | WatchRequestMessage;
