@@ -9,5 +9,6 @@ export type { ErrorCode } from '../shared/errors';
 export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
 export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 export type { SnapshotSuspects, SuspectPathGroup, SuspectSummary } from '../shared/suspect-data';
+export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller } from '../shared/alloc-data';
 export type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';

@@ -48,5 +48,13 @@ export interface LiveSnapshotMessage {
   snapshot: SnapshotRecord;
 }
 
+/** A process of the run sent an allocation profile (stored): its growing sites may have changed. */
+export interface LiveAllocProfileMessage {
+  type: 'alloc-profile';
+  runId: string;
+  boot: string;
+  at: number;
+}
+
 /** Collector -> page. */
-export type LiveMessage = LiveBatchMessage | LiveRunMessage | LiveSnapshotMessage;
+export type LiveMessage = LiveBatchMessage | LiveRunMessage | LiveSnapshotMessage | LiveAllocProfileMessage;

@@ -58,6 +58,10 @@ export function createLiveHub() {
     publishSnapshot(runId: string, snapshot: SnapshotRecord): void {
       send((subs) => subs.has(runId), { type: 'snapshot', runId, snapshot });
     },
+    /** An allocation profile of one process of the run is stored. */
+    publishAllocProfile(runId: string, boot: string, at: number): void {
+      send((subs) => subs.has(runId), { type: 'alloc-profile', runId, boot, at });
+    },
     close(): void {
       for (const ws of subscriptions.keys()) ws.terminate();
       subscriptions.clear();

@@ -1,4 +1,4 @@
-import type { ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
+import type { AllocSitesBody, ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
 import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or the UI's own for network trouble). */
@@ -104,6 +104,11 @@ export async function fetchSnapshots(runId: string, signal?: AbortSignal): Promi
 /** `GET /api/runs/:id/suspects`: per process of the run, newest first, its latest ranked growth suspects. */
 export async function fetchSuspects(runId: string, signal?: AbortSignal): Promise<SnapshotSuspects[]> {
   return (await getJson<'GET /api/runs/:id/suspects'>(`${runPath(runId)}/suspects`, signal)).boots;
+}
+
+/** `GET /api/runs/:id/alloc-sites`: per process, its allocation sites (growing first), source-mapped. */
+export async function fetchAllocSites(runId: string, signal?: AbortSignal): Promise<AllocSitesBody['boots']> {
+  return (await getJson<'GET /api/runs/:id/alloc-sites'>(`${runPath(runId)}/alloc-sites?limit=10`, signal)).boots;
 }
 
 export function fetchSnapshot(runId: string, snapshotId: string, signal?: AbortSignal): Promise<SnapshotDetail> {

@@ -9,6 +9,7 @@ import { createLiveSocket, type LiveSocket } from '../common/live-socket';
 import { thresholdsFromQuery, withThresholds } from '../common/verdict-query';
 import { createSnapshotMarkers, type MarkerPosition } from '../snapshots/snapshot-markers';
 import { createSnapshotPanel } from '../snapshots/snapshot-panel';
+import { createSitesPanel } from '../alloc/sites-panel';
 import { createSuspectsPanel } from '../suspects/suspects-panel';
 import { createRunVerdict } from '../verdict/verdict-view';
 import { showVerdictLines } from '../verdict/verdict-lines';
@@ -41,8 +42,9 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   const verdictHost = el('div', {});
   const grid = el('div', { class: 'chart-grid' });
   const suspectsHost = el('div', {});
+  const sitesHost = el('div', {});
   const snapshotsHost = el('div', {});
-  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, suspectsHost, snapshotsHost);
+  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, suspectsHost, sitesHost, snapshotsHost);
   const banner = createBanner(bannerHost);
 
   let run: RunSummary;
@@ -77,6 +79,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
+  const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
     runId,
@@ -212,6 +215,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       // A newly ready snapshot has its suspects ranked: the panel and a leak verdict's culprits change.
       if (suspects.onSnapshot(msg.snapshot)) void verdict.refresh();
     }
+    if (msg.type === 'alloc-profile' && msg.runId === runId) void sites.refresh();
     if (msg.type === 'run' && msg.run.id === runId) {
       run = msg.run;
       header.render(run);
@@ -237,6 +241,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
         controls.setConnection(connected ? 'connected' : 'reconnecting');
         snapshots.setLive(connected);
         suspects.setLive(connected);
+        sites.setLive(connected);
         if (!connected) return;
         // Rows stored before this (re)subscription were never pushed to us: refetch so the
         // charts have no hole (a load whose range queries start later covers them anyway).
@@ -265,6 +270,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   syncLiveSocket();
   void snapshots.refresh();
   void suspects.refresh();
+  void sites.refresh();
   await load();
 }
 

@@ -1,10 +1,12 @@
-import type { RunSummary, SuspectSummary, TrendResult, VerdictBody } from '../../../src/api';
+import type { AllocSite, RunSummary, SuspectSummary, SuspectWatch, TrendResult, VerdictBody } from '../../../src/api';
+import { frameText } from '../../../src/shared/alloc-data';
 import { topSuspectPath } from '../../../src/shared/suspect-data';
 import { confidenceText } from '../../../src/trend/reason-text';
 import { ApiError, fetchVerdict } from '../common/collector-api';
 import { el } from '../common/dom';
 import { formatRatePerHour } from '../common/format';
 import type { VerdictThresholds } from '../common/verdict-query';
+import { siteGrowthText, siteLocationText } from '../alloc/site-text';
 import { suspectSummaryText } from '../suspects/suspect-text';
 import { resultBadge, verdictBadge } from './verdict-badge';
 
@@ -22,6 +24,19 @@ export interface RunVerdictOptions {
 function suspectLine(suspect: SuspectSummary, rank: number): HTMLLIElement {
   const path = topSuspectPath(suspect);
   return el('li', { 'data-rank': String(rank) }, el('strong', {}, `suspect ${rank}: `), suspectSummaryText(suspect), path ? ' — ' : null, path ? el('code', {}, path) : null);
+}
+
+/** "allocated at src/audit.ts:20 remember(), +3.1 MB/h, live 12 MB": a growing allocation site. */
+function siteLine(site: AllocSite, rank: number): HTMLLIElement {
+  return el('li', { 'data-site-rank': String(rank) }, el('strong', {}, `growing allocation site ${rank}: `), el('code', {}, siteLocationText(site)), ` ${siteGrowthText(site)}`);
+}
+
+/** "adds to @123: src/audit.ts:20 remember() (37 of 40 sampled calls)": what watching a suspect found. */
+function watchLine(watch: SuspectWatch): HTMLLIElement | null {
+  const top = watch.callers[0];
+  if (watch.state !== 'done' || !top) return null;
+  const caller = top.frames[0];
+  return el('li', { 'data-watch': String(watch.objectId) }, el('strong', {}, `adds to @${watch.objectId}: `), el('code', {}, caller ? frameText(caller) : '(unknown caller)'), ` ${top.method}, ${top.count} of ${watch.sampled} sampled calls`);
 }
 
 /**
@@ -63,9 +78,15 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
     slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}` : '';
     confidence.textContent = result.verdict === 'inconclusive' ? '' : confidenceText(result.confidence);
     // The API sends suspects only under a leak; the check here keeps the line honest regardless.
-    const named = result.verdict === 'leak' ? result.suspects : [];
-    culprits.replaceChildren(...named.map((s, i) => suspectLine(s, i + 1)));
-    culprits.hidden = named.length === 0;
+    const leak = result.verdict === 'leak';
+    const named = leak ? result.suspects : [];
+    const lines = [
+      ...named.map((s, i) => suspectLine(s, i + 1)),
+      ...(leak ? result.watches : []).map(watchLine).filter((line) => line !== null),
+      ...(leak ? result.sites : []).map((s, i) => siteLine(s, i + 1)),
+    ];
+    culprits.replaceChildren(...lines);
+    culprits.hidden = lines.length === 0;
     reasons.replaceChildren(...result.reasons.map((reason) => el('li', {}, reason)));
     setState(result.verdict);
   }
