@@ -58,6 +58,8 @@ export interface AllocSampler {
  * One isolate has one sampling heap profiler: a second session's startSampling (another probe,
  * DevTools' "Allocation sampling") is a no-op while ours runs, and its stopSampling stops ours.
  * A read that finds sampling stopped starts it again, with a new `startedAt`.
+ * V8 resolves each node's script (url, line) when the profile is read: a script whose functions
+ * were all collected by then leaves its sites with the function name only (url '', line 0).
  * Disconnecting a session makes V8's heap profiler agent forget its heap object ids
  * (V8HeapProfilerAgentImpl::disable calls ClearObjectIds), so the session stays connected for
  * the whole boot: snapshot node ids must stay stable within a process.

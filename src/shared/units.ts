@@ -78,7 +78,8 @@ export function parseByteSize(input: string | number, what: string, min: number,
   else {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(input);
     const unit = match?.[2]?.toLowerCase() ?? 'b';
-    if (match && BYTE_UNITS[unit] !== undefined) value = Math.round(Number(match[1]) * BYTE_UNITS[unit]);
+    // Fractions only of a unit ("1.5m"): a fraction of a byte is a typo.
+    if (match && BYTE_UNITS[unit] !== undefined && (unit !== 'b' || !match[1]!.includes('.'))) value = Math.round(Number(match[1]) * BYTE_UNITS[unit]!);
   }
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a size from ${sizeText(min)} to ${sizeText(max)} such as 512KiB, 512k, 1MiB or 65536, got "${input}"`);
