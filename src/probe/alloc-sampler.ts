@@ -48,9 +48,14 @@ export interface AllocSampler {
  * (`HeapProfiler.startSampling`). V8 samples one allocation every `intervalBytes` on average
  * (a Poisson process over allocated bytes) and keeps a sample only while its object is alive, so
  * each profile read is the live state: a site whose live bytes keep rising from one read to the
- * next is what leaks. No pause: the sampling is an allocation observer on the allocating thread.
- * The read is synchronous V8 work (V8 builds the profile tree and the inspector serialises it);
- * flattening it is linear in the tree and bounded by the protocol's limits.
+ * next is what leaks. Sampling itself does not pause: it is an allocation observer on the
+ * allocating thread, a stack walk per sample. The read does: the inspector starts V8's profiler
+ * with kSamplingForceGC (V8HeapProfilerAgentImpl::startSampling; CDP has no parameter to turn it
+ * off), so every getSamplingProfile first runs a full, atomic major GC, so that the profile holds
+ * only live objects; then V8 builds the tree and the inspector serialises it. One such pause per
+ * `everyMs` (about as long as a major GC of the live heap: tens of ms per 100 MB) is the fixed
+ * cost; the GC observer sees it as a major GC (a heap floor point). Flattening is linear in the
+ * tree and bounded by the protocol's limits.
  *
  * The stack depth option is not V8's: CDP's startSampling has no depth parameter and V8's
  * inspector always samples 128 frames deep; `stackDepth` is how many the probe keeps per site.
