@@ -205,7 +205,7 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
             ? `scrapes ${server.scraper.ok} ok/${server.scraper.failed} failed`
             : '';
       console.log(
-        `round ${String(round).padStart(2)}/${options.rounds}  ${server.mode.padEnd(12)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s ` +
+        `round ${String(round).padStart(2)}/${options.rounds}  ${server.mode.padEnd(15)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s ` +
           `${result.cpuUsPerReq.toFixed(2).padStart(6)} µs/req  RSS ${(result.rss / 1048576).toFixed(1)} MB  ` +
           `heap ${(result.heapUsed / 1048576).toFixed(2)} MB  ${extra}`,
       );

@@ -65,7 +65,7 @@ export function formatReport(results: readonly RoundResult[], modes: readonly Be
 
   lines.push(
     [
-      pad('mode', 13, true), pad('req/s', 9), pad('vs bare', 9), pad('CPU µs/req', 11), pad('vs bare', 9),
+      pad('mode', 16, true), pad('req/s', 9), pad('vs bare', 9), pad('CPU µs/req', 11), pad('vs bare', 9),
       pad('RSS MB', 8), pad('ΔRSS MB', 8), pad('heap MB', 8), pad('Δheap MB', 9),
     ].join(' '),
   );
@@ -80,7 +80,7 @@ export function formatReport(results: readonly RoundResult[], modes: readonly Be
     const heap = median(rows.map((r) => r.heapUsed));
     lines.push(
       [
-        pad(mode, 13, true),
+        pad(mode, 16, true),
         pad(median(rows.map((r) => r.reqPerSec)).toFixed(0), 9),
         pad(rps.median.toFixed(3), 9),
         pad(median(rows.map((r) => r.cpuUsPerReq)).toFixed(1), 11),
