@@ -7,10 +7,17 @@
 /**
  * `bare-control` is a second bare server (bench --control): its "overhead" against bare is pure
  * measurement noise, the floor below which no difference in the report means anything.
+ * `leakwatch` is the probe without allocation sampling (LEAKWATCH_ALLOC_SAMPLING=0);
+ * `leakwatch-alloc` the probe as it ships, sampling allocations at the default 512 KiB.
  */
-export type BenchMode = 'bare' | 'leakwatch' | 'prom-client' | 'bare-control';
+export type BenchMode = 'bare' | 'leakwatch' | 'leakwatch-alloc' | 'prom-client' | 'bare-control';
 
-export const BENCH_MODES: readonly BenchMode[] = ['bare', 'leakwatch', 'prom-client'];
+export const BENCH_MODES: readonly BenchMode[] = ['bare', 'leakwatch', 'leakwatch-alloc', 'prom-client'];
+
+/** The modes that attach the probe with `-r register.js`. */
+export function isProbeMode(mode: BenchMode): boolean {
+  return mode === 'leakwatch' || mode === 'leakwatch-alloc';
+}
 
 /** server -> bench, once listening. */
 export interface ServerReady {

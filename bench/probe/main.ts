@@ -4,22 +4,26 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { forkTracked, stopChild, waitForMessage } from '../common/tracked-children';
-import { BENCH_MODES, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './ipc';
+import { BENCH_MODES, isProbeMode, type BenchMode, type LoadCommand, type LoadConnected, type LoadResult, type MarkRequest, type ServerMark, type ServerReady } from './ipc';
 import { formatReport, type RoundResult } from './report';
 import { startScraper } from './scraper';
 import { formatCostReport, runCostBench } from './cost';
+import { formatAllocCostReport, runAllocCostBench } from './alloc-cost';
 import { median } from '../common/stats';
 import { createStandInCollector, type StandInCollector } from '../../support/stand-in-collector';
 
 /**
  * `npm run bench:probe`: what the in-app probe costs a busy HTTP server.
  *
- * Three modes of the same workload server (server-child.ts):
- *   bare         nothing attached: the baseline;
- *   leakwatch    the probe attached with `-r register.js`, sampling every second, sending to an
- *                in-process stand-in collector in mode 'acks' (support/stand-in-collector.ts);
- *   prom-client  collectDefaultMetrics() with /metrics scraped once a second: the overhead users
- *                already accept from the usual metrics library.
+ * Four modes of the same workload server (server-child.ts):
+ *   bare             nothing attached: the baseline;
+ *   leakwatch        the probe attached with `-r register.js`, sampling every second, sending to
+ *                    an in-process stand-in collector in mode 'acks' (support/stand-in-collector.ts),
+ *                    allocation sampling off;
+ *   leakwatch-alloc  the same with allocation sampling as it ships (512 KiB, a profile a minute):
+ *                    its CPU per request and RSS are compared with `leakwatch` (budget 2 %, 10 MB);
+ *   prom-client      collectDefaultMetrics() with /metrics scraped once a second: the overhead
+ *                    users already accept from the usual metrics library.
  * Each round starts one fresh server per mode and one load generator with keep-alive connections
  * to all of them, then moves the load from server to server in half-second slices (rotating the
  * order). Fine interleaving matters on a small shared machine: speed there drifts by 10-30 % within
@@ -89,10 +93,11 @@ const registerScript = path.resolve(__dirname, '..', '..', 'src', 'probe', 'regi
 function serverEnv(mode: BenchMode, sink: StandInCollector | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LEAKWATCH_')) env[key] = value;
-  if (mode === 'leakwatch' && sink) {
+  if (isProbeMode(mode) && sink) {
     env.LEAKWATCH_COLLECTOR = sink.url;
     env.LEAKWATCH_INTERVAL = '1s';
     env.LEAKWATCH_RUN_NAME = 'bench';
+    if (mode === 'leakwatch') env.LEAKWATCH_ALLOC_SAMPLING = '0';
   }
   return env;
 }
@@ -113,7 +118,7 @@ interface BenchServer {
 
 async function startServer(mode: BenchMode, sink: StandInCollector | undefined): Promise<BenchServer> {
   // --expose-gc in every mode (it changes nothing until gc() is called) so memory is read after full GCs.
-  const execArgv = ['--expose-gc', ...(mode === 'leakwatch' ? ['-r', registerScript] : [])];
+  const execArgv = ['--expose-gc', ...(isProbeMode(mode) ? ['-r', registerScript] : [])];
   const child = forkTracked(serverScript, [mode], { execArgv, env: serverEnv(mode, sink), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port } = await waitForMessage<ServerReady>(child, 'ready', 15_000);
   // Scraped for the whole run, busy or idle, as Prometheus would.
@@ -194,13 +199,13 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
       };
       results.push(result);
       const extra =
-        server.mode === 'leakwatch'
-          ? `probe msgs ${probeMessages}`
+        isProbeMode(server.mode)
+          ? `probe msgs ${probeMessages} (both probes)`
           : server.scraper
             ? `scrapes ${server.scraper.ok} ok/${server.scraper.failed} failed`
             : '';
       console.log(
-        `round ${String(round).padStart(2)}/${options.rounds}  ${server.mode.padEnd(12)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s ` +
+        `round ${String(round).padStart(2)}/${options.rounds}  ${server.mode.padEnd(15)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s ` +
           `${result.cpuUsPerReq.toFixed(2).padStart(6)} µs/req  RSS ${(result.rss / 1048576).toFixed(1)} MB  ` +
           `heap ${(result.heapUsed / 1048576).toFixed(2)} MB  ${extra}`,
       );
@@ -215,7 +220,7 @@ async function runRound(round: number, modes: readonly BenchMode[], options: Ben
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const probeBuilt = fs.existsSync(registerScript);
-  const modes: BenchMode[] = BENCH_MODES.filter((mode) => mode !== 'leakwatch' || probeBuilt);
+  const modes: BenchMode[] = BENCH_MODES.filter((mode) => !isProbeMode(mode) || probeBuilt);
   if (options.control) modes.push('bare-control');
   const sink = probeBuilt ? await createStandInCollector({ mode: 'acks' }) : undefined;
   const sliceOverhead = 1 + (RAMP_MS + 10) / options.sliceMs;
@@ -229,7 +234,8 @@ async function main(): Promise<void> {
   );
   if (sink) {
     console.log('leakwatch mode: probe at 1 s interval sending to an in-process stand-in collector (decode + ack, no storage),');
-    console.log('  not the full collector, so database CPU does not compete with the measured server for cores');
+    console.log('  not the full collector, so database CPU does not compete with the measured server for cores; allocation sampling off');
+    console.log('leakwatch-alloc mode: the same with allocation sampling as it ships (512 KiB interval, one profile a minute)');
   } else {
     console.log(`leakwatch mode skipped: ${path.relative(process.cwd(), registerScript)} is not built`);
   }
@@ -261,6 +267,9 @@ async function main(): Promise<void> {
   console.log('');
   const cost = await runCostBench({ idleSeconds: 30 }, (line) => console.log(line));
   for (const line of formatCostReport(cost, { workloadCpuUsPerSecond, httpGcsPerCpuSecond })) console.log(line);
+  console.log('');
+  const allocCost = await runAllocCostBench({}, (line) => console.log(line));
+  for (const line of formatAllocCostReport(allocCost, { workloadCpuUsPerSecond })) console.log(line);
 }
 
 main().then(

@@ -38,11 +38,11 @@ interface Ratio {
   high: number;
 }
 
-function pairedRatio(results: readonly RoundResult[], mode: BenchMode, pick: (r: RoundResult) => number): Ratio {
+function pairedRatio(results: readonly RoundResult[], mode: BenchMode, pick: (r: RoundResult) => number, baseMode: BenchMode = 'bare'): Ratio {
   const ratios: number[] = [];
   for (const r of results) {
     if (r.mode !== mode) continue;
-    const base = results.find((b) => b.mode === 'bare' && b.round === r.round);
+    const base = results.find((b) => b.mode === baseMode && b.round === r.round);
     if (base) ratios.push(pick(r) / pick(base));
   }
   return { median: median(ratios), ...medianConfidence(ratios) };
@@ -65,7 +65,7 @@ export function formatReport(results: readonly RoundResult[], modes: readonly Be
 
   lines.push(
     [
-      pad('mode', 13, true), pad('req/s', 9), pad('vs bare', 9), pad('CPU µs/req', 11), pad('vs bare', 9),
+      pad('mode', 16, true), pad('req/s', 9), pad('vs bare', 9), pad('CPU µs/req', 11), pad('vs bare', 9),
       pad('RSS MB', 8), pad('ΔRSS MB', 8), pad('heap MB', 8), pad('Δheap MB', 9),
     ].join(' '),
   );
@@ -80,7 +80,7 @@ export function formatReport(results: readonly RoundResult[], modes: readonly Be
     const heap = median(rows.map((r) => r.heapUsed));
     lines.push(
       [
-        pad(mode, 13, true),
+        pad(mode, 16, true),
         pad(median(rows.map((r) => r.reqPerSec)).toFixed(0), 9),
         pad(rps.median.toFixed(3), 9),
         pad(median(rows.map((r) => r.cpuUsPerReq)).toFixed(1), 11),
@@ -131,5 +131,30 @@ export function formatReport(results: readonly RoundResult[], modes: readonly Be
   if (straddles(lw.cpu, 1) || straddles(lw.rps, -1)) {
     lines.push(`note: a confidence interval straddles the ${BUDGET_PERCENT} % budget, so that verdict is within this machine's noise; rerun on an idle machine or with more --rounds`);
   }
+  if (of('leakwatch-alloc').length > 0) lines.push(...allocLines(results));
   return lines.join('\n');
+}
+
+/** Budgets of allocation sampling on top of the probe without it: CPU per request and RSS. */
+const ALLOC_CPU_BUDGET_PERCENT = 2;
+const ALLOC_RSS_BUDGET_MB = 10;
+
+/** leakwatch-alloc against leakwatch, paired within each round like every ratio here. */
+function allocLines(results: readonly RoundResult[]): string[] {
+  const cpu = overhead(pairedRatio(results, 'leakwatch-alloc', (r) => r.cpuUsPerReq, 'leakwatch'), 1);
+  const rssDeltas: number[] = [];
+  for (const r of results) {
+    if (r.mode !== 'leakwatch-alloc') continue;
+    const base = results.find((b) => b.mode === 'leakwatch' && b.round === r.round);
+    if (base) rssDeltas.push((r.rss - base.rss) / MB);
+  }
+  const rss = median(rssDeltas);
+  const ci = medianConfidence(rssDeltas);
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  return [
+    '',
+    'allocation sampling (leakwatch-alloc vs leakwatch, paired per round; its per-minute profile read is in the cost accounting below)',
+    `${verdict(cpu.value <= ALLOC_CPU_BUDGET_PERCENT)}  allocation sampling CPU/request overhead ${cpu.text}, budget ≤ ${ALLOC_CPU_BUDGET_PERCENT} %`,
+    `${verdict(rss <= ALLOC_RSS_BUDGET_MB)}  allocation sampling extra RSS ${signed(rss, 1)} MB (95 % CI ${signed(ci.low, 1)} .. ${signed(ci.high, 1)} MB), budget ≤ ${ALLOC_RSS_BUDGET_MB} MB`,
+  ];
 }

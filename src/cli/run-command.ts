@@ -6,6 +6,7 @@ import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
 import type { VerdictBody } from '../api/http-contract';
+import { addAllocFlags, allocFlagsToEnv, type AllocFlags } from './alloc-flags';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
 import { DEFAULT_CHECK_SNAPSHOTS, MAX_CHECK_SNAPSHOTS, parseCheckSnapshots } from './check-snapshot-planner';
@@ -16,7 +17,7 @@ import { embeddedRunSource } from './run-source/store-run-source';
 import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
-interface RunFlags extends StoreFlags, CheckFlags {
+interface RunFlags extends StoreFlags, CheckFlags, AllocFlags {
   check?: boolean;
   /** `--check-snapshots <n>` (text), `--no-check-snapshots` (false), or neither (undefined). */
   checkSnapshots?: string | boolean;
@@ -69,6 +70,7 @@ export function runCommand(): Command {
     .option('--check-snapshots <n>', `with --check and --duration: once the trend points to a leak, take up to n heap snapshots (a count, 0-${MAX_CHECK_SNAPSHOTS}) so the verdict names the culprit (default ${DEFAULT_CHECK_SNAPSHOTS})`)
     .option('--no-check-snapshots', 'with --check: take no snapshots for the verdict')
     .passThroughOptions();
+  addAllocFlags(command);
   addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (cmd: string[], flags: RunFlags) => {
@@ -80,6 +82,7 @@ export function runCommand(): Command {
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = flags.token ?? process.env.LEAKWATCH_TOKEN;
     const snapshotEnv = snapshotFlagsToEnv(flags);
+    const allocEnv = allocFlagsToEnv(flags);
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
     const checkSnapshots = parseCheckSnapshots(flags.checkSnapshots);
@@ -109,7 +112,7 @@ export function runCommand(): Command {
       [PROBE_ENV.managed]: '1',
     };
     if (token) env[PROBE_ENV.token] = token;
-    Object.assign(env, snapshotEnv);
+    Object.assign(env, snapshotEnv, allocEnv);
 
     let stoppedByUs = false;
     let result;

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeMessage } from '../protocol/encode';
 import { PROTOCOL_VERSION, type BatchMessage, type ByeMessage, type HelloMessage } from '../protocol/messages';
+import type { AllocProfileMessage } from '../protocol/alloc-messages';
 import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
 import type { ProbeConfig } from '../shared/probe-config';
+import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
@@ -20,12 +22,13 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats };
+  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats };
 }
 
 /** Seams for tests and benchmarks; production code passes none. */
 export interface ProbeInternals {
   snapshot?: Pick<SnapshotterOptions, 'headroom' | 'upload'>;
+  alloc?: Pick<AllocSamplerOptions, 'createSession'>;
 }
 
 /**
@@ -82,6 +85,22 @@ export function createProbe(
     },
     ...internals.snapshot,
   });
+  // Pushed like a snapshot status: its own seq, acked like a batch, no samples, no gap to carry.
+  const allocSampler = createAllocSampler({
+    config: config.alloc,
+    notice,
+    send: (body) => {
+      queue.push(
+        (seq) => {
+          const message: AllocProfileMessage = { v: PROTOCOL_VERSION, run: runId, boot: bootId, seq, ...body };
+          return { text: encodeMessage(message), samples: 0, ts: body.at };
+        },
+        { carriesGap: false },
+      );
+      transport.flush();
+    },
+    ...internals.alloc,
+  });
   const transport = createTransport({
     url: config.collectorUrl,
     token: config.token,
@@ -127,6 +146,8 @@ export function createProbe(
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
         tick();
+        // The last live-allocation profile, then sampling stops: both before the bye.
+        await allocSampler.stop();
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
           return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
@@ -141,7 +162,7 @@ export function createProbe(
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats() };
+      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats() };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { LeakwatchError } from './errors';
-import { parseDuration, parseLabels, parseShare } from './units';
+import { parseByteSize, parseDuration, parseInteger, parseLabels, parseShare, parseSwitch } from './units';
 
 /**
  * Probe configuration, from `startProbe(options)` or from `LEAKWATCH_*` environment variables
@@ -27,6 +27,16 @@ export const PROBE_ENV = {
   snapshotDir: 'LEAKWATCH_SNAPSHOT_DIR',
   /** Multiplier on the headroom guard's memory estimate (default 1; 0 turns the guard off). */
   snapshotHeadroomFactor: 'LEAKWATCH_SNAPSHOT_HEADROOM_FACTOR',
+  /** V8's sampling heap profiler: on unless `0`, `off`, `false` or `no`. */
+  allocSampling: 'LEAKWATCH_ALLOC_SAMPLING',
+  /** Mean bytes between two allocation samples (`512KiB`, `1m`, a bare number of bytes). */
+  allocInterval: 'LEAKWATCH_ALLOC_INTERVAL',
+  /** Frames kept per allocation site (1-128). */
+  allocStackDepth: 'LEAKWATCH_ALLOC_STACK_DEPTH',
+  /** Ship the live-allocation profile every this long (default 60s, at least 1s). */
+  allocEvery: 'LEAKWATCH_ALLOC_EVERY',
+  /** Upload the source maps of the app's scripts to the collector: on unless `0`/`off`. */
+  sourceMapUpload: 'LEAKWATCH_SOURCE_MAP_UPLOAD',
 } as const;
 
 export const DEFAULT_COLLECTOR_URL = 'ws://127.0.0.1:7070/ingest';
@@ -37,6 +47,21 @@ export const MIN_SNAPSHOT_EVERY_MS = 1000;
 export const DEFAULT_SNAPSHOT_MIN_GAP_MS = 10 * 60_000;
 /** Largest growth share accepted ("10000%"): beyond that the trigger could never fire anyway. */
 export const MAX_GROWTH_SHARE = 100;
+/** V8's sampling heap profiler default in Chrome DevTools and Node's --heap-prof-interval: 512 KiB. */
+export const DEFAULT_ALLOC_INTERVAL_BYTES = 512 * 1024;
+/**
+ * Below 1 KiB nearly every object is sampled (each sample records a stack: the cost of a
+ * profiler, not of a probe); above 1 GiB a whole minute may see no sample. The protocol's
+ * decoder takes at most 1 GiB too.
+ */
+export const MIN_ALLOC_INTERVAL_BYTES = 1024;
+export const MAX_ALLOC_INTERVAL_BYTES = 1024 ** 3;
+export const DEFAULT_ALLOC_STACK_DEPTH = 64;
+/** V8's inspector samples 128 frames deep (a constant in V8HeapProfilerAgentImpl::startSampling). */
+export const MAX_ALLOC_STACK_DEPTH = 128;
+export const DEFAULT_ALLOC_EVERY_MS = 60_000;
+/** Each read makes V8 build the whole profile tree on the app's thread; once a second is the floor. */
+export const MIN_ALLOC_EVERY_MS = 1000;
 
 export interface ProbeOptions {
   /** Collector endpoint: ws://host:port/ingest (http:// is accepted and converted). */
@@ -70,6 +95,20 @@ export interface ProbeOptions {
    * (default 1). Above 1 is more careful; 0 turns the guard off.
    */
   snapshotHeadroomFactor?: number | string;
+  /** V8's sampling heap profiler for live allocation sites (default on; false or "off" turns it off). */
+  allocSampling?: boolean | string;
+  /** Mean bytes between allocation samples: 524288 or "512KiB", "512k", "1MiB" (default 512 KiB). */
+  allocInterval?: number | string;
+  /**
+   * Frames kept per allocation site, innermost first (1-128, default 64). V8's inspector always
+   * samples 128 frames deep (HeapProfiler.startSampling takes no depth); this is how many of them
+   * the probe keeps when it flattens the profile.
+   */
+  allocStackDepth?: number | string;
+  /** Ship the live-allocation profile every this long (ms or "1m"; default 60 s, at least 1 s). */
+  allocEvery?: number | string;
+  /** Upload the source maps of the app's scripts to the collector (default on). */
+  uploadSourceMaps?: boolean | string;
 }
 
 export interface ProbeConfig {
@@ -82,6 +121,22 @@ export interface ProbeConfig {
   maxQueuedMessages: number;
   managed: boolean;
   snapshot: SnapshotConfig;
+  alloc: AllocSamplingConfig;
+  sourceMaps: SourceMapsConfig;
+}
+
+export interface AllocSamplingConfig {
+  enabled: boolean;
+  /** HeapProfiler.startSampling's samplingInterval. */
+  intervalBytes: number;
+  /** Frames kept per site when flattening (V8 samples 128 deep regardless). */
+  stackDepth: number;
+  everyMs: number;
+}
+
+export interface SourceMapsConfig {
+  /** Send the app's source maps to the collector (once per script and boot). */
+  upload: boolean;
 }
 
 export interface SnapshotConfig {
@@ -132,6 +187,26 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
     maxQueuedMessages: Math.max(1, options.maxQueuedMessages ?? 600),
     managed: options.managed ?? false,
     snapshot: resolveSnapshotConfig(options),
+    alloc: resolveAllocConfig(options),
+    sourceMaps: { upload: parseSwitch(options.uploadSourceMaps ?? true, `source map upload (LEAKWATCH_SOURCE_MAP_UPLOAD)`) },
+  };
+}
+
+function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
+  const depth = options.allocStackDepth ?? DEFAULT_ALLOC_STACK_DEPTH;
+  const depthWhat = `allocation stack depth (--alloc-stack-depth / ${PROBE_ENV.allocStackDepth})`;
+  const stackDepth = typeof depth === 'number' ? depth : parseInteger(depth, depthWhat, 1, MAX_ALLOC_STACK_DEPTH);
+  if (!Number.isSafeInteger(stackDepth) || stackDepth < 1 || stackDepth > MAX_ALLOC_STACK_DEPTH) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${depthWhat}: expected a whole number from 1 to ${MAX_ALLOC_STACK_DEPTH}, got "${depth}"`);
+  }
+  const everyWhat = `allocation profile interval (--alloc-every / ${PROBE_ENV.allocEvery})`;
+  const everyMs = parseDuration(options.allocEvery ?? DEFAULT_ALLOC_EVERY_MS, everyWhat);
+  if (everyMs < MIN_ALLOC_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `${everyWhat} must be at least ${MIN_ALLOC_EVERY_MS}ms, got ${everyMs}ms`);
+  return {
+    enabled: parseSwitch(options.allocSampling ?? true, `allocation sampling (--no-alloc-sampling / ${PROBE_ENV.allocSampling})`),
+    intervalBytes: parseByteSize(options.allocInterval ?? DEFAULT_ALLOC_INTERVAL_BYTES, `allocation sampling interval (--alloc-interval / ${PROBE_ENV.allocInterval})`, MIN_ALLOC_INTERVAL_BYTES, MAX_ALLOC_INTERVAL_BYTES),
+    stackDepth,
+    everyMs,
   };
 }
 
@@ -173,5 +248,10 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   if (env[PROBE_ENV.snapshotMinGap]) options.snapshotMinGap = env[PROBE_ENV.snapshotMinGap];
   if (env[PROBE_ENV.snapshotDir]) options.snapshotDir = env[PROBE_ENV.snapshotDir];
   if (env[PROBE_ENV.snapshotHeadroomFactor]) options.snapshotHeadroomFactor = env[PROBE_ENV.snapshotHeadroomFactor];
+  if (env[PROBE_ENV.allocSampling]) options.allocSampling = env[PROBE_ENV.allocSampling];
+  if (env[PROBE_ENV.allocInterval]) options.allocInterval = env[PROBE_ENV.allocInterval];
+  if (env[PROBE_ENV.allocStackDepth]) options.allocStackDepth = env[PROBE_ENV.allocStackDepth];
+  if (env[PROBE_ENV.allocEvery]) options.allocEvery = env[PROBE_ENV.allocEvery];
+  if (env[PROBE_ENV.sourceMapUpload]) options.uploadSourceMaps = env[PROBE_ENV.sourceMapUpload];
   return options;
 }

@@ -63,3 +63,44 @@ export function parseRatePerHour(input: string, what: string): number {
   if (!match) throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a rate such as 1MB/h, got "${input}"`);
   return Number(match[1]) * RATE_UNITS[match[2].toLowerCase()];
 }
+
+const BYTE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/**
+ * A byte size such as "512KiB", "512k", "1MiB", "1m" or a bare number of bytes (as Node's
+ * --heap-prof-interval takes it). Every unit is 1024-based (k, kb and kib all mean 1024 bytes):
+ * V8's sampling interval is a power-of-two habit, and one meaning per letter is less surprising
+ * than telling kB from KiB. Whole bytes, from `min` to `max`.
+ */
+export function parseByteSize(input: string | number, what: string, min: number, max: number): number {
+  let value = Number.NaN;
+  if (typeof input === 'number') value = input;
+  else {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(input);
+    const unit = match?.[2]?.toLowerCase() ?? 'b';
+    // Fractions only of a unit ("1.5m"): a fraction of a byte is a typo.
+    if (match && BYTE_UNITS[unit] !== undefined && (unit !== 'b' || !match[1]!.includes('.'))) value = Math.round(Number(match[1]) * BYTE_UNITS[unit]!);
+  }
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a size from ${sizeText(min)} to ${sizeText(max)} such as 512KiB, 512k, 1MiB or 65536, got "${input}"`);
+  }
+  return value;
+}
+
+/** 1024 -> "1KiB", 1536 -> "1536B": a bound as a user would type it. */
+function sizeText(bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  return `${bytes}B`;
+}
+
+const SWITCH_OFF = new Set(['0', 'off', 'false', 'no']);
+const SWITCH_ON = new Set(['1', 'on', 'true', 'yes']);
+
+/** An on/off setting: true/false, or "1/on/true/yes" and "0/off/false/no" from the environment. */
+export function parseSwitch(input: string | boolean, what: string): boolean {
+  if (typeof input === 'boolean') return input;
+  const text = String(input).trim().toLowerCase();
+  if (SWITCH_OFF.has(text)) return false;
+  if (SWITCH_ON.has(text)) return true;
+  throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected on or off (1/0, true/false), got "${input}"`);
+}
