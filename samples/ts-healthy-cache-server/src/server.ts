@@ -2,7 +2,7 @@
  * A healthy product-page service in TypeScript, the control for the leaky TypeScript samples:
  * rendered pages are cached in a BoundedCache (bounded-cache.ts) of 600 entries over a catalogue
  * five times larger, so the cache keeps evicting and the heap floor stays flat once it is full
- * (after about 8 s at the default 100 requests/s; the sample prints one line then). Compiled with
+ * (after about 7 s at the default 100 requests/s; the sample prints one line then). Compiled with
  * external source maps into samples/ts-healthy-cache-server/dist/ by `npm run build`. A profiler
  * should call this "no leak", with no growing allocation site and no growth suspect.
  *
