@@ -6,6 +6,8 @@
 //     (ui/styles/index.css and its @imports, in order) -> dist/ui/style.css, plus index.html
 //  3. esbuild: the self-contained probe (ws bundled in) -> dist/leakwatch-probe.cjs, for production
 //     images that attach with `node -r ./leakwatch-probe.cjs` without installing the collector.
+//  4. tsc: each TypeScript sample app (samples/<name>/tsconfig.json) -> samples/<name>/dist/, with
+//     the source maps its tsconfig asks for (samples/README.md).
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -19,6 +21,24 @@ function tsc() {
   const bin = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [bin, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
   execFileSync(process.execPath, [bin, '-p', path.join(root, 'ui', 'tsconfig.json')], { stdio: 'inherit' });
+  tscSamples(bin);
+}
+
+/**
+ * The TypeScript samples build as a user's app does, in their own folder: src/*.ts -> dist/*.js
+ * beside it, so a map's `sources` (`../src/<file>.ts`) resolve to the sources in the repository
+ * and the compiled files reach the shared harness (samples/self-driving-server.js) by the same
+ * relative path as their sources. Each dist/ is emptied first: a renamed source must not leave
+ * its old output behind for a test to run.
+ */
+function tscSamples(bin) {
+  const samples = path.join(root, 'samples');
+  for (const entry of fs.readdirSync(samples, { withFileTypes: true })) {
+    const project = path.join(samples, entry.name, 'tsconfig.json');
+    if (!entry.isDirectory() || !fs.existsSync(project)) continue;
+    fs.rmSync(path.join(samples, entry.name, 'dist'), { recursive: true, force: true });
+    execFileSync(process.execPath, [bin, '-p', project], { stdio: 'inherit' });
+  }
 }
 
 async function buildUi() {

@@ -79,6 +79,15 @@ const LEAKY: LeakySample[] = [
     // lru-cache's private `#valList` array, its class and field names as its minified build has them.
     suspect: { kind: 'array', name: /^#\w+ \(Array\)$/, topPath: /^leaky-lru-ttl-server\.js \(module\) › idempotencyCache \(\w+\) › #\w+ \(Array\) › \[\*\] › IdempotentReply$/ },
   },
+  // The TypeScript samples run as compiled (samples/<name>/dist/); a heap snapshot names the compiled script.
+  {
+    script: 'ts-leaky-audit-server/dist/server.js', leaked: 'AuditEntry', holder: 'auditTrail (Array) in audit.ts', perRequest: 1, bytesEach: 1400,
+    suspect: { kind: 'array', name: 'auditTrail (Array)', topPath: /^audit\.js \(module\) › auditTrail \(Array\) › \[\*\] › AuditEntry$/ },
+  },
+  {
+    script: 'ts-leaky-presence-server/dist/server.js', leaked: 'Presence', holder: "tracker (PresenceTracker)'s online (Set)", perRequest: 1, bytesEach: 1800,
+    suspect: { kind: 'set', name: 'online (Set)', topPath: /^server\.js \(module\) › tracker \(PresenceTracker\) › online \(Set\) › \[\*\] › Presence$/ },
+  },
 ];
 
 const HEALTHY: HealthySample[] = [
@@ -87,7 +96,25 @@ const HEALTHY: HealthySample[] = [
   // 5 s of logins, plus up to one sweep period and one second of catch-up burst from the driver.
   { script: 'healthy-sessions-server.js', kept: 'UserSession', holder: 'sessions (Map, 5 s TTL)', cap: RATE * (5 + 0.5 + 1), warm: RATE * 5 * 0.25 },
   { script: 'healthy-warmup-server.js', kept: 'CompiledTemplate', holder: 'templateCache (Map, 800 keys)', cap: 800, warm: 800 },
+  { script: 'ts-healthy-cache-server/dist/server.js', kept: 'RenderedPage', holder: 'pages (BoundedCache, 600)', cap: 600, warm: 600 },
 ];
+
+/**
+ * A sample is a script in samples/ (leaky-*.js, healthy-*.js) or a TypeScript app in a folder of
+ * its own (samples/ts-<name>/, with a tsconfig.json), run as `npm run build` compiled it.
+ */
+function listSamples(): string[] {
+  return fs.readdirSync(SAMPLES, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isFile() && /^(leaky|healthy)-.*\.js$/.test(entry.name)) return [entry.name];
+    if (entry.isDirectory() && fs.existsSync(path.join(SAMPLES, entry.name, 'tsconfig.json'))) return [`${entry.name}/dist/server.js`];
+    return [];
+  }).sort();
+}
+
+/** How a sample calls itself (its script's name, or its folder's) and its row in the README (`<folder>/` for a TypeScript one). */
+const sampleName = (script: string) => (script.includes('/') ? script.slice(0, script.indexOf('/')) : script.replace(/\.js$/, ''));
+const readmeLabel = (script: string) => (script.includes('/') ? `${sampleName(script)}/` : script);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 const temp = makeTempDir('samples');
 let collector: { url: string; stop: () => Promise<void> } | undefined;
@@ -114,12 +141,13 @@ function describeSoak(r: SoakResult, type: string): string {
 }
 
 test('every sample has a row in samples/README.md and a case here', () => {
-  const scripts = fs.readdirSync(SAMPLES).filter((name) => /^(leaky|healthy)-.*\.js$/.test(name)).sort();
+  const scripts = listSamples();
   const covered = [...LEAKY, ...HEALTHY].map((sample) => sample.script).sort();
   assert.deepEqual(scripts, covered);
   assert.ok(LEAKY.length >= 6 && HEALTHY.length >= 4, 'six leaky shapes and four healthy ones');
+  for (const script of scripts) assert.ok(fs.existsSync(path.join(SAMPLES, script)), `${script} is built (npm run build compiles the TypeScript samples)`);
   const readme = fs.readFileSync(path.join(SAMPLES, 'README.md'), 'utf8');
-  for (const script of scripts) assert.match(readme, new RegExp(`\\| \`${script.replace('.', '\\.')}\` \\|`), `${script} in the README's table`);
+  for (const script of scripts) assert.match(readme, new RegExp(`\\| \`${escapeRegExp(readmeLabel(script))}\` \\|`), `${readmeLabel(script)} in the README's table`);
   for (const sample of LEAKY) assert.match(readme, new RegExp(`\`${sample.leaked}\``), `${sample.script}'s leaked class named in the README`);
 });
 
@@ -131,7 +159,7 @@ test('each sample prints one line at start and exits 0 when its --duration is ov
     child.once('exit', (code) => resolve({ script, code, out }));
   }));
   for (const { script, code, out } of await Promise.all(runs)) {
-    const name = script.replace(/\.js$/, '');
+    const name = sampleName(script);
     assert.equal(code, 0, `${script} exit code; stdout: ${out}`);
     const lines = out.trim().split('\n');
     assert.match(lines[0], new RegExp(`^${name} listening on http://127\\.0\\.0\\.1:\\d+, driving load for 2 s$`));
