@@ -1,7 +1,8 @@
 import type { VerdictBody } from '../api/http-contract';
+import { frameText, type AllocSite } from '../shared/alloc-data';
 import { suspectName, topSuspectPath, type SurvivingType, type SuspectSummary } from '../shared/suspect-data';
 import { confidenceText } from '../trend/reason-text';
-import { formatBytes } from './text-format';
+import { formatBytes, formatBytesDelta } from './text-format';
 
 /** Exit codes of `leakwatch check`: CI fails the build on 1 and can treat 2 as "run longer". */
 export const CHECK_EXIT_CODES = { 'no-leak': 0, leak: 1, inconclusive: 2 } as const;
@@ -23,11 +24,33 @@ export function survivingLine(types: readonly SurvivingType[]): string | null {
   return `surviving new objects: ${types.map((t) => `${t.type} +${t.count.toLocaleString('en-US')} (${formatBytes(t.selfSize)})`).join(', ')}`;
 }
 
+/**
+ * One growing site in a line: `growing allocation site: src/audit.ts:20 remember() +3.1 MB/h
+ * (live 12 MB), allocates suspect 1`: the allocating frame, mapped to the original file when its
+ * script has a source map (else the generated location, and why), its slope and latest live bytes.
+ */
+export function siteLine(site: AllocSite, suspects: readonly SuspectSummary[]): string {
+  const top = site.frames[0];
+  const where = top ? frameText(top) : '(unknown site)';
+  const live = `live ${formatBytes(site.liveBytes[site.liveBytes.length - 1] ?? 0)}`;
+  const unmapped = top && !top.source.mapped ? `; generated location, ${top.source.note || 'not mapped'}` : '';
+  const named = site.suspectIds.map((id) => suspects.findIndex((s) => s.id === id) + 1).filter((n) => n > 0);
+  const allocates = named.length > 0 ? `, allocates ${named.map((n) => `suspect ${n}`).join(' and ')}` : '';
+  return `growing allocation site: ${where} ${formatBytesDelta(site.slopeBytesPerHour)}/h (${live}${unmapped})${allocates}`;
+}
+
+/** Said once under the sites: V8 names functions, so a site's line is not the allocating statement. */
+export const SITE_LINE_NOTE = '(a site\'s line is where its allocating function starts: V8\'s sampling heap profiler records functions, not statements)';
+
 function suspectLines(result: VerdictBody): string[] {
   const lines = result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
-  // A report written by a collector from before the surviving types has none.
+  // A report written by a collector from before the surviving types (or the sites) has none.
   const surviving = result.verdict === 'leak' ? survivingLine(result.survivingTypes ?? []) : null;
-  return surviving ? [...lines, surviving] : lines;
+  if (surviving) lines.push(surviving);
+  const sites = result.verdict === 'leak' ? (result.sites ?? []) : [];
+  for (const site of sites) lines.push(siteLine(site, result.suspects));
+  if (sites.length > 0) lines.push(SITE_LINE_NOTE);
+  return lines;
 }
 
 export function checkText(runId: string, result: VerdictBody): string {

@@ -36,11 +36,12 @@ export function createBatchWriter(options: BatchWriterOptions) {
     pending = [];
     pendingRows = 0;
     if (entries.length === 0) return;
-    const merged: RowBatch = { samples: [], spaces: [], gcs: [] };
+    const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [] };
     for (const { rows } of entries) {
       for (const r of rows.samples) merged.samples.push(r);
       for (const r of rows.spaces) merged.spaces.push(r);
       for (const r of rows.gcs) merged.gcs.push(r);
+      for (const r of rows.allocSites ?? []) merged.allocSites.push(r);
     }
     try {
       await options.store.insertRows(merged);
@@ -76,7 +77,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
         return;
       }
       pending.push(entry);
-      pendingRows += entry.rows.samples.length + entry.rows.spaces.length + entry.rows.gcs.length;
+      pendingRows += entry.rows.samples.length + entry.rows.spaces.length + entry.rows.gcs.length + (entry.rows.allocSites?.length ?? 0);
       if (pendingRows >= maxRows) void flush();
     },
     flush,

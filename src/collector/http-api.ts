@@ -8,6 +8,8 @@ import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
+import { allocSitesQueryOf, readAllocSites, verdictSites } from './alloc';
+import { createUnmappedResolver, type LocationResolver } from './source-maps/location-resolver';
 
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;
@@ -60,7 +62,15 @@ async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, u
  * Routes /api/*. Returns false when the path is not an API path. Throws LeakwatchError for
  * user mistakes; the caller turns it into a JSON error.
  */
-export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub, snapshots: SnapshotService): Promise<boolean> {
+export async function handleApi(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  store: Store,
+  live: LiveHub,
+  snapshots: SnapshotService,
+  resolver: LocationResolver = createUnmappedResolver(),
+): Promise<boolean> {
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
   const method = req.method ?? 'GET';
@@ -95,8 +105,17 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   } else if (sub === 'gc' && method === 'GET') {
     sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
   } else if (sub === 'verdict' && method === 'GET') {
-    const result = await runVerdict(store, runId, trendOptionsOf(url.searchParams));
-    sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, result.verdict === 'leak' ? await snapshots.suspects(runId) : []));
+    const trend = trendOptionsOf(url.searchParams);
+    const result = await runVerdict(store, runId, trend);
+    if (result.verdict !== 'leak') {
+      sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, []));
+    } else {
+      const suspects = await snapshots.suspects(runId);
+      sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, trend)));
+    }
+  } else if (sub === 'alloc-sites' && method === 'GET') {
+    const query = allocSitesQueryOf(url.searchParams, trendOptionsOf(url.searchParams));
+    sendJson<'GET /api/runs/:id/alloc-sites'>(res, 200, await readAllocSites({ store, resolver, suspects: await snapshots.suspects(runId) }, runId, query));
   } else if (sub === 'end' && method === 'POST') {
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;

@@ -6,6 +6,7 @@ import type { Envelope } from '../protocol/envelope';
 import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
 import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/store-interface';
+import { allocRowsOf } from './alloc';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
@@ -156,7 +157,12 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    if (msg.type === 'alloc-profile' || msg.type === 'source-map' || msg.type === 'watch-report') {
+    if (msg.type === 'alloc-profile') {
+      // Stored through the writer like a batch, so its ack keeps the boot's seq order.
+      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], allocSites: allocRowsOf(msg) }));
+      return;
+    }
+    if (msg.type === 'source-map' || msg.type === 'watch-report') {
       // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
       chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
       return;

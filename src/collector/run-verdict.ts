@@ -1,4 +1,5 @@
 import type { VerdictBody } from '../api/http-contract';
+import type { AllocSite } from '../shared/alloc-data';
 import type { SnapshotSuspects } from '../shared/suspect-data';
 import type { GcResult, SeriesResult, Store } from '../store/store-interface';
 import { detectLeak } from '../trend/detect-leak';
@@ -44,13 +45,14 @@ export const VERDICT_SUSPECTS = 3;
 
 /**
  * The verdict as the API and `leakwatch check` give it: under `leak`, the top suspects of the
- * newest process that has any (`perBoot` newest first, as latestSuspectsPerBoot returns it), and
- * that process's top surviving types.
+ * newest process that has any (`perBoot` newest first, as latestSuspectsPerBoot returns it),
+ * that process's top surviving types, and the run's steepest growing allocation sites (`sites`,
+ * as verdictSites in ./alloc reads them, at most 3).
  * The trend stays pure; the culprit is added beside its result.
  */
-export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[]): VerdictBody {
+export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[], sites: readonly AllocSite[] = []): VerdictBody {
   if (result.verdict !== 'leak') return { ...result, suspects: [], survivingTypes: [], sites: [], watches: [] };
   // The surviving types of the process whose suspects are named, else of the newest that has any.
   const named = perBoot.find((b) => b.suspects.length > 0) ?? perBoot.find((b) => b.survivingTypes.length > 0);
-  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS), sites: [], watches: [] };
+  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS), sites: sites.slice(0, VERDICT_SUSPECTS), watches: [] };
 }

@@ -2,6 +2,7 @@ import type { HelloMessage } from '../protocol/messages';
 import { LeakwatchError } from '../shared/errors';
 import { insertBatch } from './insert-rows';
 import { createKeyedSerializer } from '../shared/keyed-serializer';
+import { queryAllocSites } from './query-alloc-sites';
 import { queryGc } from './query-gc';
 import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';
@@ -61,6 +62,8 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     insertSnapshotTypes: (key, rows, analysedAt) => insertSnapshotTypes(ctx, key, rows, analysedAt),
 
     getSnapshotTypes: (runId, snapshotId) => readSnapshotTypes(ctx, runId, snapshotId),
+
+    queryAllocSites: (runId) => queryAllocSites(ctx, runId),
 
     close: () => {
       // Idempotent: a shutdown path may close twice; the engine must be released once.

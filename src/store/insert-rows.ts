@@ -1,3 +1,4 @@
+import { allocSiteInsertRow } from './insert-alloc-profiles';
 import { METRIC_COLUMNS, METRIC_NAMES, storedMetricValue } from './metric-columns';
 import { insertValues, type RawRow, type StoreContext } from './store-context';
 import type { GcRow, RowBatch, SampleRow, SpaceRow } from './store-interface';
@@ -52,6 +53,7 @@ export async function insertBatch(ctx: StoreContext, batch: RowBatch): Promise<v
     insertValues(ctx, 'cannot store samples', tables.samples, batch.samples.map(sampleInsertRow)),
     insertValues(ctx, 'cannot store heap spaces', tables.spaces, batch.spaces.map(spaceInsertRow)),
     insertValues(ctx, 'cannot store GC events', tables.gcs, batch.gcs.map(gcInsertRow)),
+    insertValues(ctx, 'cannot store allocation sites', tables.allocSites, (batch.allocSites ?? []).map(allocSiteInsertRow)),
   ]);
   for (const result of results) if (result.status === 'rejected') throw result.reason;
 }

@@ -24,6 +24,7 @@ export interface Migration {
  * - Monthly partitions let TTL drop whole parts. The TTL itself is not part of these statements: it
  *   depends on the configured retention and is applied (and changed) by `ensureRetention`.
  * - Snapshot tables expire by taken_at with the same retention (the files on disk too).
+ * - alloc_sites expires by `at` (the profile's time) with the same retention.
  * - runs has no TTL on purpose: a run row is tiny and a live run may go for longer than the
  *   retention without a new hello; expiring it would orphan its recent data.
  */
@@ -152,6 +153,46 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree(analysed_at)
       PARTITION BY toYYYYMM(taken_at)
       ORDER BY (run_id, snapshot_id, type)`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'allocation sites of the sampling heap profiler',
+    /*
+     * alloc_sites: one row per (run, boot, site, profile time `at`). A profile is the live state
+     * at `at` (V8's sampling heap profile keeps a sample until its object is collected), so rows
+     * are levels, not deltas. site_id is a hash of the stack (collector/alloc/site-id.ts); the
+     * allocating frame is repeated in fn/url/line/col so a query needs no array access to name
+     * it, and the stack (allocating frame first) is four parallel arrays. What the probe did
+     * not send (beyond its top sites) is one row per profile with site_id '' and an empty stack,
+     * whose site_count says how many sites it stands for; so every profile has a row, and a
+     * site absent from a profile whose remainder counts no sites is known to have had none alive.
+     * A resent message writes the same key again, which ReplacingMergeTree collapses.
+     */
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.allocSites} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64 CODEC(Delta, ZSTD(1)),
+        at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+        started_at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+        site_id LowCardinality(String),
+        fn LowCardinality(String),
+        url LowCardinality(String),
+        line UInt32 CODEC(T64, ZSTD(1)),
+        col UInt32 CODEC(T64, ZSTD(1)),
+        stack_fn Array(LowCardinality(String)),
+        stack_url Array(LowCardinality(String)),
+        stack_line Array(UInt32),
+        stack_col Array(UInt32),
+        live_bytes UInt64 CODEC(T64, ZSTD(1)),
+        samples UInt64 CODEC(T64, ZSTD(1)),
+        site_count UInt32 CODEC(T64, ZSTD(1)),
+        interval_bytes UInt32 CODEC(T64, ZSTD(1)),
+        stack_depth UInt16
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (run_id, boot, site_id, at)`,
     ],
   },
 ];

@@ -1,3 +1,4 @@
+import type { AllocFrame } from '../protocol/alloc-messages';
 import type { HelloMessage } from '../protocol/messages';
 import type { SnapshotTypeRow } from '../shared/snapshot-data';
 import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
@@ -31,10 +32,50 @@ export type SpaceRow = SpaceSample & RowOrigin;
 /** `idx` numbers the GC events of one message so two GCs in the same millisecond stay distinct. */
 export type GcRow = GcEvent & RowOrigin & { idx: number };
 
+/**
+ * One site of one allocation profile (`alloc-profile` message). `siteId` '' with no frames is the
+ * profile's remainder (what did not fit the message), standing for `siteCount` sites.
+ */
+export interface AllocSiteRow extends RowOrigin {
+  at: number;
+  startedAt: number;
+  siteId: string;
+  /** Allocating frame first; [] for the remainder. */
+  frames: AllocFrame[];
+  liveBytes: number;
+  samples: number;
+  siteCount: number;
+  intervalBytes: number;
+  stackDepth: number;
+}
+
 export interface RowBatch {
   samples: SampleRow[];
   spaces: SpaceRow[];
   gcs: GcRow[];
+  /** Absent or [] when the batch has no allocation profile. */
+  allocSites?: AllocSiteRow[];
+}
+
+/** One site of one boot as stored: its stack and its level in each profile it was reported in (oldest first). */
+export interface StoredAllocSite {
+  siteId: string;
+  frames: AllocFrame[];
+  t: number[];
+  liveBytes: number[];
+  samples: number[];
+}
+
+/** The allocation profiles of one boot of a run: every profile's time and remainder, and every site reported. */
+export interface StoredAllocBoot {
+  boot: string;
+  /** Profile times, oldest first, with what each profile's remainder held (sites, live bytes). */
+  profiles: number[];
+  otherSites: number[];
+  otherLiveBytes: number[];
+  /** The profiler's sampling interval in the newest profile (bytes). */
+  intervalBytes: number;
+  sites: StoredAllocSite[];
 }
 
 export interface RangeQuery {
@@ -69,5 +110,7 @@ export interface Store {
   insertSnapshotTypes(key: SnapshotKey, rows: readonly SnapshotTypeRow[], analysedAt: number): Promise<void>;
   /** All types of one snapshot, largest retained size first; [] when it has none. */
   getSnapshotTypes(runId: string, snapshotId: string): Promise<SnapshotTypeRow[]>;
+  /** Every allocation profile of a run, per boot (oldest boot first); [] when it has none. */
+  queryAllocSites(runId: string): Promise<StoredAllocBoot[]>;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ export interface TableNames {
   gcs: string;
   snapshots: string;
   snapshotTypes: string;
+  allocSites: string;
 }
 
 /** Bare table names (as `system.tables.name` knows them), fixed in code. */
@@ -27,6 +28,7 @@ export const TABLE = {
   gcs: 'gc_events',
   snapshots: 'snapshots',
   snapshotTypes: 'snapshot_types',
+  allocSites: 'alloc_sites',
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -53,5 +55,6 @@ export function tableNames(database: string): TableNames {
     gcs: `${db}.${TABLE.gcs}`,
     snapshots: `${db}.${TABLE.snapshots}`,
     snapshotTypes: `${db}.${TABLE.snapshotTypes}`,
+    allocSites: `${db}.${TABLE.allocSites}`,
   };
 }

@@ -1,4 +1,6 @@
+import { verdictSites } from '../../collector/alloc';
 import { runVerdict, verdictWithSuspects } from '../../collector/run-verdict';
+import { createUnmappedResolver, type LocationResolver } from '../../collector/source-maps/location-resolver';
 import { createLogger } from '../../shared/log';
 import type { Store, StoreOptions } from '../../store/store-interface';
 import { openStoreOnDemand } from '../open-store-on-demand';
@@ -10,7 +12,7 @@ import type { CollectorRunSource, RunSource } from './run-source';
  * it. The suspects are files beside the snapshots, not rows: the store knows the run's snapshots,
  * `snapshotDir` (the one the collector wrote them to) has their suspects.
  */
-function storeReads(store: Store, snapshotDir: string): Pick<RunSource, 'listRuns' | 'verdict'> {
+function storeReads(store: Store, snapshotDir: string, resolver: LocationResolver): Pick<RunSource, 'listRuns' | 'verdict'> {
   return {
     listRuns: () => store.listRuns(),
     async verdict(runId, thresholds) {
@@ -18,25 +20,29 @@ function storeReads(store: Store, snapshotDir: string): Pick<RunSource, 'listRun
       if (result.verdict !== 'leak') return verdictWithSuspects(result, []);
       // Loaded only for a leak: the collector's snapshot side is not needed otherwise.
       const { latestSuspectsIn } = await import('../../collector/snapshots/index.js');
-      return verdictWithSuspects(result, await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn')));
+      const suspects = await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn'));
+      return verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, thresholds.options));
     },
   };
 }
 
-/** Opens the store itself (`runs`, `check`): nobody else holds the data directory. */
-export async function openStoreRunSource(options: StoreOptions, snapshotDir: string): Promise<RunSource> {
+/**
+ * Opens the store itself (`runs`, `check`): nobody else holds the data directory. `resolver`
+ * maps the verdict's allocation sites to the user's sources (default: not mapped).
+ */
+export async function openStoreRunSource(options: StoreOptions, snapshotDir: string, resolver: LocationResolver = createUnmappedResolver()): Promise<RunSource> {
   const store = await openStoreOnDemand(options);
   return {
-    ...storeReads(store, snapshotDir),
+    ...storeReads(store, snapshotDir, resolver),
     endRun: (runId, exitCode) => store.endRun(runId, Date.now(), exitCode),
     close: () => store.close(),
   };
 }
 
 /** The store under `leakwatch run`'s embedded collector, which ends runs and releases it all on close. */
-export function embeddedRunSource(running: RunningCollector): CollectorRunSource {
+export function embeddedRunSource(running: RunningCollector, resolver: LocationResolver = createUnmappedResolver()): CollectorRunSource {
   return {
-    ...storeReads(running.store, running.snapshotDir),
+    ...storeReads(running.store, running.snapshotDir, resolver),
     collectorUrl: running.collector.url,
     async ensureReachable() {},
     async endRun(runId, exitCode) {
