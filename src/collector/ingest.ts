@@ -9,6 +9,7 @@ import type { RowBatch, Store } from '../store/store-interface';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
+import type { UploadedMaps } from './source-maps';
 import type { SnapshotService } from './snapshots';
 
 /** What a status message or a bye adds to the writer: nothing but its place in the order. */
@@ -23,6 +24,8 @@ export interface IngestDeps {
   storedSeq: Map<string, number>;
   /** Snapshot requests go to this connection once it said hello; its snapshot-status messages are recorded there. */
   snapshots: SnapshotService;
+  /** Where `source-map` parts are assembled and kept; without it they are acked and dropped. */
+  sourceMaps?: UploadedMaps;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface IngestDeps {
  * specific code and reason; other probes are unaffected.
  */
 export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
-  const { store, writer, live, log, storedSeq, snapshots } = deps;
+  const { store, writer, live, log, storedSeq, snapshots, sourceMaps } = deps;
   let hello: HelloMessage | undefined;
   let chain: Promise<void> = Promise.resolve();
   /**
@@ -156,7 +159,19 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    if (msg.type === 'alloc-profile' || msg.type === 'source-map' || msg.type === 'watch-report') {
+    if (msg.type === 'source-map') {
+      // Kept (and, for a map's last part, verified and written) in connection order, then acked
+      // after the writes before it like a status message. A bad map is dropped, never refused.
+      chain = chain
+        .then(async () => {
+          if (failed) return;
+          await sourceMaps?.onPart(msg);
+          void ackAfterPrevious(msg, NO_ROWS);
+        })
+        .catch((err: Error) => storeFailed(err));
+      return;
+    }
+    if (msg.type === 'alloc-profile' || msg.type === 'watch-report') {
       // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
       chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
       return;
