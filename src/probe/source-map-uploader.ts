@@ -67,6 +67,8 @@ export function createSourceMapUploader(options: SourceMapUploaderOptions): Sour
   let stopped = false;
   let running: Promise<void> | null = null;
   const noticed = new Set<string>();
+  /** Ends the wait for room at once on stop(), rather than at the next poll. */
+  let wake: (() => void) | null = null;
 
   const noticeOnce = (kind: string, line: string) => {
     if (noticed.has(kind)) return;
@@ -77,12 +79,15 @@ export function createSourceMapUploader(options: SourceMapUploaderOptions): Sour
   /** Waits (unref'd: never keeps the app alive) until a part of `chars` fits under the pace. */
   async function roomFor(chars: number): Promise<boolean> {
     while (!stopped && options.queueBytes() + chars > paceBytes && options.queueBytes() > 0) {
-      await new Promise<void>((resolve) => setTimeout(resolve, pollMs).unref());
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, pollMs).unref();
+      });
     }
     return !stopped;
   }
 
-  async function mapOf(url: string, scriptPath: string): Promise<{ text: string; mapUrl: string } | null> {
+  async function mapOf(url: string, scriptPath: string): Promise<{ text: string; mapUrl: string } | { reason: string } | null> {
     if (useNode) {
       try {
         const payload = findSourceMap(scriptPath)?.payload;
@@ -93,6 +98,7 @@ export function createSourceMapUploader(options: SourceMapUploaderOptions): Sour
       }
     }
     const located = await locateSourceMap(url, { maxMapBytes });
+    if (located.state === 'unreadable') return { reason: located.reason };
     return located.state === 'found' ? { text: located.text, mapUrl: located.mapUrl } : null;
   }
 
@@ -110,8 +116,10 @@ export function createSourceMapUploader(options: SourceMapUploaderOptions): Sour
     const scriptPath = scriptPathOf(url);
     if (scriptPath === null) return;
     const found = await mapOf(url, scriptPath);
-    if (!found) {
+    if (!found || 'reason' in found) {
       skipped++;
+      // A script without a map is the normal case; one whose map cannot be read is worth a word.
+      if (found) noticeOnce('unreadable', `source map of ${url} not uploaded: ${found.reason}`);
       return;
     }
     const { text, mapUrl } = found;
@@ -170,6 +178,7 @@ export function createSourceMapUploader(options: SourceMapUploaderOptions): Sour
     stop() {
       stopped = true;
       waiting.length = 0;
+      wake?.();
     },
     stats: () => ({ offered: seen.size, uploaded, skipped, bytes, waiting: waiting.length }),
   };
