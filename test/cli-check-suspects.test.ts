@@ -26,7 +26,7 @@ const dataDir = path.join(tmp.dir, 'data');
 const snapshotDir = path.join(dataDir, 'snapshots');
 const MINUTE = 60_000;
 const start = Date.now() - 40 * MINUTE;
-const TOP_PATH = 'suspects-child.js (module) › responseCache (Map) › [*] › CachedResponse';
+const TOP_PATH = 'suspects-child.ts (module) › responseCache (Map) › [*] › CachedResponse';
 
 /** The collector on the CLI's data directory, for the snapshots' upload and the --collector case. */
 async function withCollector<T>(fn: (collector: Collector, store: Store) => Promise<T>): Promise<T> {
@@ -82,7 +82,7 @@ test('the JSON and JUnit reports carry the suspects; a run without a leak names 
   assert.equal(report.verdict, 'leak');
   assert.equal(report.suspects.length, 3);
   const [top] = report.suspects;
-  assert.deepEqual([top.kind, top.entries, top.paths.container, top.paths.members[0].path], ['map', [400, 800, 1200, 1600], 'suspects-child.js (module) › responseCache (Map)', TOP_PATH]);
+  assert.deepEqual([top.kind, top.entries, top.paths.container, top.paths.members[0].path], ['map', [400, 800, 1200, 1600], 'suspects-child.ts (module) › responseCache (Map)', TOP_PATH]);
   // 1,200 entries over 15 minutes; the floor rose ~15 MB meanwhile, of which the Map's new entries are a small part.
   assert.equal(Math.round(top.entriesPerHour), 4800);
   assert.ok(top.floorShare !== null && top.floorShare > 0 && top.floorShare < 1, `floor share ${top.floorShare}`);
@@ -93,7 +93,7 @@ test('the JSON and JUnit reports carry the suspects; a run without a leak names 
   const junit = await runCli(['check', 'leaky', '--data', dataDir, '--format', 'junit', '--report', file]);
   assert.equal(junit.code, 1);
   const xml = fs.readFileSync(file, 'utf8');
-  assert.match(xml, /<failure message="memory leak" type="leak">heap floor \+6\d MB\/h[^<]*\nsuspect 1: responseCache \(Map\) \+1,200 entries, [^<]+ — suspects-child\.js \(module\) › responseCache \(Map\) › \[\*\] › CachedResponse\n/);
+  assert.match(xml, /<failure message="memory leak" type="leak">heap floor \+6\d MB\/h[^<]*\nsuspect 1: responseCache \(Map\) \+1,200 entries, [^<]+ — suspects-child\.ts \(module\) › responseCache \(Map\) › \[\*\] › CachedResponse\n/);
 
   const flat = await runCli(['check', 'flat', '--data', dataDir, '--format', 'json', '--min-duration', '0s']);
   const flatReport = JSON.parse(flat.stdout) as VerdictBody;

@@ -57,8 +57,8 @@ test('four snapshots of a leaking process: GET /api/runs/:id/suspects names the 
     assert.equal(top.kind, 'map');
     assert.deepEqual(top.entries, [400, 800, 1200, 1600]);
     assert.deepEqual(top.takenAt, takenAt);
-    assert.equal(top.paths.container, 'suspects-child.js (module) › responseCache (Map)');
-    assert.equal(top.paths.members[0].path, 'suspects-child.js (module) › responseCache (Map) › [*] › CachedResponse');
+    assert.equal(top.paths.container, 'suspects-child.ts (module) › responseCache (Map)');
+    assert.equal(top.paths.members[0].path, 'suspects-child.ts (module) › responseCache (Map) › [*] › CachedResponse');
     // 1,200 entries in 30 minutes.
     assert.equal(Math.round(top.entriesPerHour), 2400);
     assert.ok(top.bytesPerHour > 0 && top.newBytes <= top.leakShareBytes);
@@ -102,7 +102,7 @@ test('a snapshot whose suspects step fails is still ready; the route then gives 
     assert.equal(fs.existsSync(path.join(fx.snapshotDir, run, 'broken1.suspects.json')), false);
     const { body } = await getJson<SuspectsBody>(api(`${run}/suspects`));
     assert.deepEqual(body.boots.map((b) => b.snapshotId), ['s3']);
-    assert.equal(body.boots[0].suspects[0].paths.container, 'suspects-child.js (module) › responseCache (Map)');
+    assert.equal(body.boots[0].suspects[0].paths.container, 'suspects-child.ts (module) › responseCache (Map)');
     assert.equal(body.boots[0].survivingTypes[0]?.type, 'CachedResponse');
     // A suspects file written before the surviving types were kept reads with none.
     const file = path.join(fx.snapshotDir, run, 's3.suspects.json');

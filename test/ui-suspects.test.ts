@@ -25,7 +25,7 @@ const tmp = makeTempDir('ui-suspects');
 const dataDir = path.join(tmp.dir, 'data');
 const MINUTE = 60_000;
 const start = Date.now() - 40 * MINUTE;
-const CONTAINER_PATH = 'suspects-child.js (module) › responseCache (Map)';
+const CONTAINER_PATH = 'suspects-child.ts (module) › responseCache (Map)';
 const TOP_PATH = `${CONTAINER_PATH} › [*] › CachedResponse`;
 
 let store: Store | undefined;

@@ -16,6 +16,7 @@ import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
+import { createSourceMapResolver, createUploadedMaps } from './source-maps';
 import { serveStatic } from './static-files';
 
 export interface CollectorOptions {
@@ -42,6 +43,10 @@ export interface CollectorOptions {
   orphanSweepMs?: number;
   /** Epoch-milliseconds clock that sweep goes by (tests; default Date.now). */
   now?: () => number;
+  /** Where the source maps probes upload are kept (default `source-maps` beside the snapshot directory). */
+  sourceMapDir?: string;
+  /** Also read scripts' source maps from this machine's disk (default true: the app runs here). */
+  readLocalSourceMaps?: boolean;
 }
 
 export interface Collector {
@@ -84,17 +89,22 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
   const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
+  const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
+  // Beside the snapshots by default, so a test's or a data directory's maps stay with its data.
+  const uploadedMaps = createUploadedMaps({ dir: options.sourceMapDir ?? path.join(path.dirname(snapshotDir), 'source-maps'), log });
+  const resolver = createSourceMapResolver({ uploaded: uploadedMaps, readLocalFiles: options.readLocalSourceMaps ?? true });
   const snapshots = createSnapshotService({
     store,
     live,
     log,
-    dir: options.snapshotDir ?? path.join('.leakwatch', 'snapshots'),
+    dir: snapshotDir,
     retentionDays: options.retentionDays ?? 30,
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
     workerPath: options.analysisWorkerPath,
     orphanSweepMs: options.orphanSweepMs,
     now: options.now,
+    resolver,
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -118,7 +128,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots }) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps }) }],
     [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
@@ -186,6 +196,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         await writer.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
         await snapshots.close();
+        resolver.close();
         live.close();
         server.closeAllConnections();
         await new Promise((resolve) => setTimeout(resolve, 50));

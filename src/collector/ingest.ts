@@ -10,6 +10,7 @@ import { allocRowsOf } from './alloc';
 import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
+import type { UploadedMaps } from './source-maps';
 import type { SnapshotService } from './snapshots';
 
 /** What a status message or a bye adds to the writer: nothing but its place in the order. */
@@ -24,6 +25,8 @@ export interface IngestDeps {
   storedSeq: Map<string, number>;
   /** Snapshot requests go to this connection once it said hello; its snapshot-status messages are recorded there. */
   snapshots: SnapshotService;
+  /** Where `source-map` parts are assembled and kept; without it they are acked and dropped. */
+  sourceMaps?: UploadedMaps;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface IngestDeps {
  * specific code and reason; other probes are unaffected.
  */
 export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
-  const { store, writer, live, log, storedSeq, snapshots } = deps;
+  const { store, writer, live, log, storedSeq, snapshots, sourceMaps } = deps;
   let hello: HelloMessage | undefined;
   let chain: Promise<void> = Promise.resolve();
   /**
@@ -158,11 +161,24 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'alloc-profile') {
-      // Stored through the writer like a batch, so its ack keeps the boot's seq order.
-      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], allocSites: allocRowsOf(msg) }));
+      // Stored through the writer like a batch, so its ack keeps the boot's seq order; the run
+      // page is told once the rows are stored, so its sites panel never reads ahead of the store.
+      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], allocSites: allocRowsOf(msg) }, () => live.publishAllocProfile(msg.run, msg.boot, msg.at)));
       return;
     }
-    if (msg.type === 'source-map' || msg.type === 'watch-report') {
+    if (msg.type === 'source-map') {
+      // Kept (and, for a map's last part, verified and written) in connection order, then acked
+      // after the writes before it like a status message. A bad map is dropped, never refused.
+      chain = chain
+        .then(async () => {
+          if (failed) return;
+          await sourceMaps?.onPart(msg);
+          void ackAfterPrevious(msg, NO_ROWS);
+        })
+        .catch((err: Error) => storeFailed(err));
+      return;
+    }
+    if (msg.type === 'watch-report') {
       // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
       chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
       return;

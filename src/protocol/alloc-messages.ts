@@ -63,6 +63,11 @@ export interface SourceMapMessage extends Envelope {
   type: 'source-map';
   /** The script the map belongs to, as V8 names it in frames and snapshots. */
   url: string;
+  /**
+   * Where the map was on the app's machine (a file:// URL; the script's own URL for an inline
+   * map): its relative `sources` resolve from there. Absent from older probes: then the script's url.
+   */
+  mapUrl?: string;
   /** sha256 (lowercase hex) of the whole map text. */
   sha256: string;
   /** 0-based part index, and the number of parts. */

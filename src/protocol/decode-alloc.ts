@@ -77,7 +77,9 @@ export function decodeSourceMap(raw: Record<string, unknown>, base: Base): Sourc
   const parts = int(raw, 'parts', where, Math.ceil(MAX_SOURCE_MAP_BYTES / SOURCE_MAP_PART_CHARS));
   const part = int(raw, 'part', where, 1e6);
   if (parts < 1 || part >= parts) invalid(`${where}.part must be below parts (and parts at least 1)`);
-  return { ...base, type: 'source-map', url: str(raw, 'url', where, MAX_STRING), sha256, part, parts, data: str(raw, 'data', where, SOURCE_MAP_PART_CHARS) };
+  const message: SourceMapMessage = { ...base, type: 'source-map', url: str(raw, 'url', where, MAX_STRING), sha256, part, parts, data: str(raw, 'data', where, SOURCE_MAP_PART_CHARS) };
+  if (raw.mapUrl !== undefined) message.mapUrl = str(raw, 'mapUrl', where, MAX_STRING);
+  return message;
 }
 
 export function decodeWatchReport(raw: Record<string, unknown>, base: Base): WatchReportMessage {

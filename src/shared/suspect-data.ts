@@ -11,6 +11,27 @@ export interface SuspectPathGroup {
   exampleId: number;
 }
 
+/**
+ * A closure or module location as a suspect's texts show it (`remember() audit.js:20:3`,
+ * `audit.js (module)`), kept structured so that the collector can map it through the script's
+ * source map and rewrite those texts (`remember() src/audit.ts:20:3`).
+ */
+export interface SuspectLocation {
+  /** The exact text the label and paths hold for it. */
+  token: string;
+  /** The closure's name ('' for a module). */
+  fn: string;
+  /** The script as V8 names it (an absolute path, a file:// URL, node:…). */
+  url: string;
+  /** 1-based, as V8's `locations` say where the closure starts (for a module: a closure of it); 0 when unknown. */
+  line: number;
+  col: number;
+  /** A script's top scope (`(module)`), rather than one closure. */
+  module: boolean;
+  /** Set by the collector once mapped: the original file:line:col ('' file when unmapped, with the note). */
+  source?: { file: string; line: number; col: number; mapped: boolean; note: string };
+}
+
 /** One container that keeps growing across the snapshots of a process. */
 export interface SuspectSummary {
   /** V8 node id of the container (stable within the process). */
@@ -36,6 +57,11 @@ export interface SuspectSummary {
   /** newBytes / the heap floor's growth over the window; null when that is unknown or did not grow. */
   floorShare: number | null;
   paths: { container: string | null; members: SuspectPathGroup[] };
+  /**
+   * The closure and module locations its label and paths name, as first rendered (generated
+   * script, line, column). Absent in files written before locations were kept.
+   */
+  locations?: SuspectLocation[];
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/log';
 import type { SnapshotProgress } from '../../shared/snapshot-data';
 import type { AnalysisProgress, SnapshotAnalysis } from '../../snapshot/analysis-result';
 import type { Store } from '../../store/store-interface';
+import type { LocationResolver } from '../source-maps';
 import { AnalysisCancelled, startAnalysisWorker, type RunningJob } from './analysis-worker-runner';
 import { compressFile } from './compress-file';
 import type { SnapshotFiles, VerifiedUpload } from './files';
@@ -25,6 +26,8 @@ export interface SnapshotPipelineDeps {
   log: Logger;
   /** Worker entry override (tests). */
   workerPath?: string;
+  /** Maps the suspects' closure locations through source maps (suspects-step.ts). */
+  resolver?: LocationResolver;
 }
 
 /**
@@ -115,7 +118,7 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
     if (record && !stopped) {
       // Before `ready`, so that a ready snapshot has its suspects (or never will); a failure or a
       // stop here only leaves it without them.
-      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
+      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, resolver: deps.resolver, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
       current = undefined;
     }
     await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));

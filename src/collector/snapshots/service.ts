@@ -6,6 +6,7 @@ import type { SnapshotRecord } from '../../shared/snapshot-data';
 import type { SnapshotSuspects } from '../../shared/suspect-data';
 import type { Store } from '../../store/store-interface';
 import type { LiveHub } from '../live-hub';
+import type { LocationResolver } from '../source-maps';
 import { createSnapshotFiles } from './files';
 import { applyCaptureLost, applyProbeStatus } from './lifecycle';
 import { createOrphanSweeper } from './orphan-sweeper';
@@ -31,6 +32,8 @@ export interface SnapshotServiceOptions {
   orphanSweepMs?: number;
   /** Epoch-milliseconds clock of the orphaned-capture sweep (tests). */
   now?: () => number;
+  /** Maps the suspects' closure locations to the original sources (default: they stay generated). */
+  resolver?: LocationResolver;
 }
 
 /** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
@@ -48,7 +51,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
   const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
   const records = createRecordBook({ store, live });
-  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath });
+  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath, resolver: options.resolver });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
   const orphans = createOrphanSweeper({ store, records, log, intervalMs: options.orphanSweepMs, now: options.now });
   const activeUploads = new Set<string>();

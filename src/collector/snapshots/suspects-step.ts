@@ -4,6 +4,7 @@ import type { SnapshotRecord } from '../../shared/snapshot-data';
 import { decodeDigest } from '../../snapshot/suspects';
 import type { Store } from '../../store/store-interface';
 import { floorGrowthBetween } from '../floor-growth';
+import { mapSuspectLocations, type LocationResolver } from '../source-maps';
 import { AnalysisCancelled, startSuspectsWorker, type RunningJob } from './analysis-worker-runner';
 import type { SnapshotFiles } from './files';
 import type { RecordBook } from './record-book';
@@ -22,6 +23,8 @@ export interface SuspectsStepDeps {
   files: SnapshotFiles;
   log: Logger;
   workerPath?: string;
+  /** Maps the suspects' closure locations to the original sources (none: they stay generated). */
+  resolver?: LocationResolver;
   /** Told of the running worker, so that stopping the pipeline stops it too. */
   onStart(job: RunningJob<unknown>): void;
 }
@@ -76,12 +79,20 @@ export async function runSuspectsStep(deps: SuspectsStepDeps, record: SnapshotRe
     deps.onStart(job);
     const answer = await job.result;
     if (answer.survivingError) deps.log.warn(`snapshot ${id} of run ${run}: no surviving types: ${answer.survivingError}`);
+    // After the worker ranked them: the maps are the collector's (uploaded ones included), and a
+    // map that cannot be read leaves the generated locations, never the snapshot without suspects.
+    const suspects = deps.resolver
+      ? await mapSuspectLocations(deps.resolver, run, answer.suspects).catch((err: Error) => {
+          deps.log.warn(`snapshot ${id} of run ${run}: suspect locations not source-mapped: ${err.message.split('\n')[0]}`);
+          return answer.suspects;
+        })
+      : answer.suspects;
     await writeSuspectsFiles(
       deps.files,
-      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects: answer.suspects, survivingTypes: answer.survivingTypes },
+      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects, survivingTypes: answer.survivingTypes },
       answer.digest,
     );
-    deps.log.info(`snapshot ${id} of run ${run}: ${answer.suspects.length} growth suspect(s) over ${earlier.bytes.length + 1} snapshot(s), in ${Date.now() - started} ms`);
+    deps.log.info(`snapshot ${id} of run ${run}: ${suspects.length} growth suspect(s) over ${earlier.bytes.length + 1} snapshot(s), in ${Date.now() - started} ms`);
     return true;
   } catch (err) {
     if (err instanceof AnalysisCancelled) return false;

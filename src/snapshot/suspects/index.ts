@@ -48,14 +48,18 @@ export function rankSuspects(graph: HeapGraph, digests: readonly ContainerDigest
     const hours = (s.takenAt[s.takenAt.length - 1] - s.takenAt[0]) / 3_600_000;
     const newBytes = shares.newShare[j];
     const floor = options.floorGrowthBytes;
+    const label = text.label(ordinals[j]);
+    const paths = suspectPaths(graph, tree, text, ordinals[j], sampleNewMembers(graph, reader, ordinals[j], newSinceId, options.sampleSize ?? 200));
     return {
       ...s,
-      label: text.label(ordinals[j]),
+      label,
       leakShareBytes: shares.leakShare[j],
       newBytes,
       bytesPerHour: hours > 0 ? newBytes / hours : 0,
       floorShare: floor !== undefined && floor > 0 ? newBytes / floor : null,
-      paths: suspectPaths(graph, tree, text, ordinals[j], sampleNewMembers(graph, reader, ordinals[j], newSinceId, options.sampleSize ?? 200)),
+      paths,
+      // Structured, so the collector can map them through the scripts' source maps.
+      locations: text.locationsIn([label, paths.container, ...paths.members.map((m) => m.path)]),
     };
   });
   return suspects

@@ -1,3 +1,4 @@
+import type { SuspectLocation } from '../../shared/suspect-data';
 import { typeIndexes, type HeapGraph } from '../heap-graph';
 import { KIND_MAP, KIND_OBJECT, KIND_SET, KIND_TIMERS, type ContainerReader } from './container-kinds';
 import { createNameMatcher } from './edge-names';
@@ -19,6 +20,12 @@ export interface PathText {
   render(start: number, edges: readonly number[]): string;
   /** How a single node reads (a class name, a closure with its location, a module). */
   label(node: number): string;
+  /**
+   * The closure and module locations rendered so far whose text occurs in `texts`: the full
+   * script url and the 1-based position behind each short `name() file.js:L:C` token, so the
+   * collector can map them through source maps and rewrite the texts.
+   */
+  locationsIn(texts: ReadonlyArray<string | null>): SuspectLocation[];
 }
 
 const NAMES = ['table', 'context', 'shared', 'script_or_debug_info', 'script', 'previous', 'system / Context', '_idleNext', '_idlePrev'] as const;
@@ -33,6 +40,8 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
   const names = createNameMatcher(strings, NAMES);
   let owners: Map<number, number> | null = null;
   let locationAt: Map<number, number> | null = null;
+  /** Every location token rendered, by its text (one per closure or module shown). */
+  const rendered = new Map<string, SuspectLocation>();
 
   const target = (node: number, name: number): number => {
     for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) if (edgeType[e] === t.internalEdge && names.is(edgeName[e], name)) return edgeTarget[e];
@@ -53,30 +62,39 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
     return owners.get(context) ?? -1;
   }
 
-  function scriptOf(closure: number): string {
+  /** The script a closure's SharedFunctionInfo names: its full name, and the short one shown. */
+  function scriptOf(closure: number): { url: string; short: string } {
     const shared = target(closure, SHARED);
-    if (shared < 0) return '';
+    if (shared < 0) return { url: '', short: '' };
     let script = target(shared, SCRIPT_OR_DEBUG);
     if (script < 0) script = target(shared, SCRIPT);
-    const name = script >= 0 ? strings.get(nodeName[script]) : '';
-    return name.startsWith('node:') ? name : name.slice(name.lastIndexOf('/') + 1);
+    const url = script >= 0 ? strings.get(nodeName[script]) : '';
+    return { url, short: url.startsWith('node:') ? url : url.slice(url.lastIndexOf('/') + 1) };
   }
 
-  function locationOf(closure: number): string {
+  /** Where V8 says the closure starts, 1-based (line 0 when the snapshot has no location). */
+  function positionOf(closure: number): { line: number; col: number } {
     const locations = graph.locations;
-    if (!locations) return '';
+    if (!locations) return { line: 0, col: 0 };
     if (!locationAt) {
       locationAt = new Map();
       for (let i = 0; i + 3 < locations.length; i += 4) locationAt.set(locations[i], i);
     }
     const i = locationAt.get(closure);
-    return i === undefined ? '' : `:${locations[i + 2] + 1}:${locations[i + 3] + 1}`;
+    return i === undefined ? { line: 0, col: 0 } : { line: locations[i + 2] + 1, col: locations[i + 3] + 1 };
+  }
+
+  function remember(token: string, fn: string, url: string, closure: number, module: boolean): string {
+    if (!rendered.has(token)) rendered.set(token, { token, fn, url, ...positionOf(closure), module });
+    return token;
   }
 
   function closureLabel(closure: number): string {
     const name = strings.get(nodeName[closure]) || '(anonymous)';
     const script = scriptOf(closure);
-    return script ? `${name}() ${script}${locationOf(closure)}` : `${name}()`;
+    if (!script.short) return `${name}()`;
+    const { line, col } = positionOf(closure);
+    return remember(`${name}() ${script.short}${line > 0 ? `:${line}:${col}` : ''}`, name, script.url, closure, false);
   }
 
   function label(node: number): string {
@@ -86,7 +104,8 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
       if (owner < 0) return '(context)';
       const top = !isContext(target(node, PREVIOUS));
       const script = scriptOf(owner);
-      return top && script ? `${script} (module)` : `${closureLabel(owner)} (scope)`;
+      // A module is placed by one of its closures: the map names the source that closure is in.
+      return top && script.short ? remember(`${script.short} (module)`, '', script.url, owner, true) : `${closureLabel(owner)} (scope)`;
     }
     if (type === t.closure) return closureLabel(node);
     if (type === t.object || type === t.native) return strings.get(nodeName[node]) || '(object)';
@@ -141,5 +160,10 @@ export function createPathText(graph: HeapGraph, containers: ContainerReader): P
     return parts.join(SEPARATOR);
   }
 
-  return { render, label };
+  function locationsIn(texts: ReadonlyArray<string | null>): SuspectLocation[] {
+    const present = texts.filter((t): t is string => t !== null);
+    return [...rendered.values()].filter((l) => present.some((t) => t.includes(l.token))).map((l) => ({ ...l }));
+  }
+
+  return { render, label, locationsIn };
 }
