@@ -17,6 +17,7 @@ import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
 import { createSourceMapResolver, createUploadedMaps } from './source-maps';
+import type { LocationResolver } from './source-maps/location-resolver';
 import { serveStatic } from './static-files';
 
 export interface CollectorOptions {
@@ -53,6 +54,8 @@ export interface Collector {
   /** http://host:port of the running collector. */
   readonly url: string;
   readonly port: number;
+  /** Maps generated locations through the app's source maps (on disk and uploaded): the CLI's verdict reads use it too. */
+  readonly resolver: LocationResolver;
   /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
@@ -115,7 +118,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
-      if (await handleApi(req, res, url, store, live, snapshots)) return;
+      if (await handleApi(req, res, url, store, live, snapshots, resolver)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -184,6 +187,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   return {
     url,
     port: address.port,
+    resolver,
     async endRun(runId, endedAt, exitCode) {
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
     },

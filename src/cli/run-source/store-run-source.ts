@@ -1,6 +1,7 @@
 import { verdictSites } from '../../collector/alloc';
 import { runVerdict, verdictWithSuspects } from '../../collector/run-verdict';
-import { createUnmappedResolver, type LocationResolver } from '../../collector/source-maps/location-resolver';
+import path from 'node:path';
+import type { LocationResolver } from '../../collector/source-maps/location-resolver';
 import { createLogger } from '../../shared/log';
 import type { Store, StoreOptions } from '../../store/store-interface';
 import { openStoreOnDemand } from '../open-store-on-demand';
@@ -30,17 +31,23 @@ function storeReads(store: Store, snapshotDir: string, resolver: LocationResolve
  * Opens the store itself (`runs`, `check`): nobody else holds the data directory. `resolver`
  * maps the verdict's allocation sites to the user's sources (default: not mapped).
  */
-export async function openStoreRunSource(options: StoreOptions, snapshotDir: string, resolver: LocationResolver = createUnmappedResolver()): Promise<RunSource> {
+export async function openStoreRunSource(options: StoreOptions, snapshotDir: string, resolver?: LocationResolver): Promise<RunSource> {
   const store = await openStoreOnDemand(options);
+  // The maps the collector kept beside the snapshots (uploaded by probes), then the app's files.
+  const { createSourceMapResolver, createUploadedMaps } = await import('../../collector/source-maps/index.js');
+  const own = resolver ? null : createSourceMapResolver({ uploaded: createUploadedMaps({ dir: path.join(path.dirname(snapshotDir), 'source-maps'), log: createLogger('warn') }) });
   return {
-    ...storeReads(store, snapshotDir, resolver),
+    ...storeReads(store, snapshotDir, resolver ?? own!),
     endRun: (runId, exitCode) => store.endRun(runId, Date.now(), exitCode),
-    close: () => store.close(),
+    close: async () => {
+      own?.close();
+      await store.close();
+    },
   };
 }
 
 /** The store under `leakwatch run`'s embedded collector, which ends runs and releases it all on close. */
-export function embeddedRunSource(running: RunningCollector, resolver: LocationResolver = createUnmappedResolver()): CollectorRunSource {
+export function embeddedRunSource(running: RunningCollector, resolver: LocationResolver = running.collector.resolver): CollectorRunSource {
   return {
     ...storeReads(running.store, running.snapshotDir, resolver),
     collectorUrl: running.collector.url,
