@@ -10,6 +10,7 @@ import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } 
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
+import { createSourceMapUploader, type SourceMapUploader } from './source-map-uploader';
 import { createSnapshotter, type SnapshotterOptions, type SnapshotterStats } from './snapshotter';
 import { createTransport } from './transport';
 
@@ -86,10 +87,22 @@ export function createProbe(
     ...internals.snapshot,
   });
   // Pushed like a snapshot status: its own seq, acked like a batch, no samples, no gap to carry.
+  // Maps of the scripts that profiles name, for a collector that cannot read this machine's files.
+  const maps: SourceMapUploader | null = config.sourceMaps.upload
+    ? createSourceMapUploader({
+        push: (part) => {
+          queue.push((seq) => ({ text: encodeMessage({ v: PROTOCOL_VERSION, type: 'source-map', run: runId, boot: bootId, seq, ...part }), samples: 0, ts: Date.now() }), { carriesGap: false });
+          transport.flush();
+        },
+        queueBytes: () => queue.stats().queuedBytes,
+        notice,
+      })
+    : null;
   const allocSampler = createAllocSampler({
     config: config.alloc,
     notice,
     send: (body) => {
+      maps?.offer(body.frames.map((f) => f.url));
       queue.push(
         (seq) => {
           const message: AllocProfileMessage = { v: PROTOCOL_VERSION, run: runId, boot: bootId, seq, ...body };
@@ -148,6 +161,7 @@ export function createProbe(
         tick();
         // The last live-allocation profile, then sampling stops: both before the bye.
         await allocSampler.stop();
+        maps?.stop();
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
           return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
