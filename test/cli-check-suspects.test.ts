@@ -12,6 +12,7 @@ import { connectRawProbe } from './helpers/raw-probe';
 import { makeHello } from './helpers/store-fixtures';
 import { leakingRows, uploadInTurn, writeSuspectSnapshots } from './helpers/suspect-snapshots';
 import { makeTempDir } from './helpers/temp-dir';
+import { allocProfileBody, flat, frame, rising, INTERVAL, MB as MIB } from './helpers/alloc-profiles';
 import { getJson, waitFor } from './helpers/wait-for';
 
 /*
@@ -27,6 +28,12 @@ const snapshotDir = path.join(dataDir, 'snapshots');
 const MINUTE = 60_000;
 const start = Date.now() - 40 * MINUTE;
 const TOP_PATH = 'suspects-child.ts (module) › responseCache (Map) › [*] › CachedResponse';
+/** The child's allocation sites as its probe's sampling heap profiler would report them: the leaked class's constructor grows. */
+const CHILD_JS = path.join(__dirname, 'fixtures', 'suspects-child.js');
+const PROFILE_SITES = [
+  { stack: [frame('CachedResponse', CHILD_JS, 10, 1), frame('handle', CHILD_JS, 30, 1)], liveAt: rising(MIB, 256 * 1024) },
+  { stack: [frame('render', CHILD_JS, 40, 1)], liveAt: flat(4 * MIB, INTERVAL) },
+];
 
 /** The collector on the CLI's data directory, for the snapshots' upload and the --collector case. */
 async function withCollector<T>(fn: (collector: Collector, store: Store) => Promise<T>): Promise<T> {
@@ -50,6 +57,10 @@ before(async () => {
     try {
       // Four snapshots inside the rising stretch, five minutes apart.
       await uploadInTurn(collector.url, fx, probe, files, [5, 10, 15, 20].map((m) => start + m * MINUTE));
+      // One allocation profile a minute over the same 25 minutes, from the same process.
+      let last = 0;
+      for (let i = 0; i <= 25; i++) last = probe.send(allocProfileBody(start + i * MINUTE, start, PROFILE_SITES, i));
+      await probe.waitForAck(last);
       await waitFor('the suspects of s4', async () => (await getJson<SuspectsBody>(fx.api('leaky/suspects'))).body.boots[0]?.snapshotId === 's4' || undefined, 60_000);
     } finally {
       await probe.close();
@@ -75,6 +86,20 @@ test('a leak names its top suspects: what grows, how fast, who holds it', { time
   assert.match(surviving, /^  surviving new objects: CachedResponse \+800 \([\d.]+ KB\), \S.* \+[\d,]+ \([\d.]+ [KM]?B\), \S.* \+[\d,]+ \([\d.]+ [KM]?B\)$/);
 });
 
+test('a leak names its growing allocation site, the line its function starts at, and the suspect it allocates', { timeout: 60_000 }, async () => {
+  const result = await runCli(['check', 'leaky', '--data', dataDir]);
+  assert.equal(result.code, 1, result.stderr);
+  const lines = result.stdout.split('\n');
+  const site = lines.findIndex((l) => l.startsWith('  growing allocation site: '));
+  assert.ok(site > 0, result.stdout);
+  assert.match(lines[site], /^ {2}growing allocation site: \S*suspects-child\.js:10 CachedResponse\(\) \+1[45]\.\d MB\/h \(live 7\.3 MB; generated location, no source map\), allocates suspect 1$/);
+  assert.equal(lines[site + 1], "  (a site's line is where its allocating function starts: V8's sampling heap profiler records functions, not statements)");
+  assert.ok(!lines.some((l) => /growing allocation site: .*render\(\)/.test(l)), 'the flat site is not named');
+  const json = JSON.parse((await runCli(['check', 'leaky', '--data', dataDir, '--format', 'json'])).stdout) as VerdictBody;
+  assert.equal(json.sites.length, 1);
+  assert.deepEqual([json.sites[0].frames[0].fn, json.sites[0].growing, json.sites[0].suspectIds], ['CachedResponse', true, [json.suspects[0].id]]);
+});
+
 test('the JSON and JUnit reports carry the suspects; a run without a leak names none', { timeout: 60_000 }, async () => {
   const json = await runCli(['check', 'leaky', '--data', dataDir, '--format', 'json']);
   assert.equal(json.code, 1, json.stderr);
@@ -97,7 +122,7 @@ test('the JSON and JUnit reports carry the suspects; a run without a leak names 
 
   const flat = await runCli(['check', 'flat', '--data', dataDir, '--format', 'json', '--min-duration', '0s']);
   const flatReport = JSON.parse(flat.stdout) as VerdictBody;
-  assert.deepEqual([flatReport.suspects, flatReport.survivingTypes], [[], []]);
+  assert.deepEqual([flatReport.suspects, flatReport.survivingTypes, flatReport.sites], [[], [], []]);
   assert.doesNotMatch((await runCli(['check', 'flat', '--data', dataDir, '--min-duration', '0s'])).stdout, /surviving/);
 });
 

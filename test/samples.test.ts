@@ -82,11 +82,11 @@ const LEAKY: LeakySample[] = [
   // The TypeScript samples run as compiled (samples/<name>/dist/); a heap snapshot names the compiled script.
   {
     script: 'ts-leaky-audit-server/dist/server.js', leaked: 'AuditEntry', holder: 'auditTrail (Array) in audit.ts', perRequest: 1, bytesEach: 1400,
-    suspect: { kind: 'array', name: 'auditTrail (Array)', topPath: /^audit\.js \(module\) › auditTrail \(Array\) › \[\*\] › AuditEntry$/ },
+    suspect: { kind: 'array', name: 'auditTrail (Array)', topPath: /^audit\.ts \(module\) › auditTrail \(Array\) › \[\*\] › AuditEntry$/ },
   },
   {
     script: 'ts-leaky-presence-server/dist/server.js', leaked: 'Presence', holder: "tracker (PresenceTracker)'s online (Set)", perRequest: 1, bytesEach: 1800,
-    suspect: { kind: 'set', name: 'online (Set)', topPath: /^server\.js \(module\) › tracker \(PresenceTracker\) › online \(Set\) › \[\*\] › Presence$/ },
+    suspect: { kind: 'set', name: 'online (Set)', topPath: /^server\.ts \(module\) › tracker \(PresenceTracker\) › online \(Set\) › \[\*\] › Presence$/ },
   },
 ];
 
