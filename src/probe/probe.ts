@@ -4,11 +4,13 @@ import path from 'node:path';
 import { encodeMessage } from '../protocol/encode';
 import { PROTOCOL_VERSION, type BatchMessage, type ByeMessage, type HelloMessage } from '../protocol/messages';
 import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
+import type { WatchReportMessage } from '../protocol/alloc-messages';
 import type { ProbeConfig } from '../shared/probe-config';
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
 import { createSnapshotter, type SnapshotterOptions, type SnapshotterStats } from './snapshotter';
+import { createSuspectWatcher, type SuspectWatcherStats } from './suspect-watcher';
 import { createTransport } from './transport';
 
 export const PROBE_VERSION = '0.1.0';
@@ -20,7 +22,7 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats };
+  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; watches: SuspectWatcherStats };
 }
 
 /** Seams for tests and benchmarks; production code passes none. */
@@ -82,6 +84,15 @@ export function createProbe(
     },
     ...internals.snapshot,
   });
+  // Watching a suspect container on the collector's request (suspect-watcher.ts); reports go out like snapshot statuses.
+  const watcher = createSuspectWatcher({
+    notice,
+    sendReport: (fields) => {
+      const at = Date.now();
+      queue.push((seq) => ({ text: encodeMessage({ v: PROTOCOL_VERSION, type: 'watch-report', run: runId, boot: bootId, seq, ...fields } satisfies WatchReportMessage), samples: 0, ts: at }), { carriesGap: false });
+      transport.flush();
+    },
+  });
   const transport = createTransport({
     url: config.collectorUrl,
     token: config.token,
@@ -89,6 +100,7 @@ export function createProbe(
     hello: () => helloText,
     notice,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),
+    onWatchRequest: (request) => watcher.request(request),
   });
   let stopping: Promise<{ flushed: boolean }> | undefined;
 
@@ -126,6 +138,8 @@ export function createProbe(
         clearInterval(timer);
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
+        // Unhooked before the bye, so the report of a watch cut short goes out ahead of it.
+        watcher.stop();
         tick();
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
@@ -141,7 +155,7 @@ export function createProbe(
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats() };
+      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), watches: watcher.stats() };
     },
   };
 }
