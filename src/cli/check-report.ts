@@ -1,4 +1,5 @@
 import type { VerdictBody } from '../api/http-contract';
+import { frameText, type SuspectWatch } from '../shared/alloc-data';
 import { suspectName, topSuspectPath, type SurvivingType, type SuspectSummary } from '../shared/suspect-data';
 import { confidenceText } from '../trend/reason-text';
 import { formatBytes } from './text-format';
@@ -23,8 +24,22 @@ export function survivingLine(types: readonly SurvivingType[]): string | null {
   return `surviving new objects: ${types.map((t) => `${t.type} +${t.count.toLocaleString('en-US')} (${formatBytes(t.selfSize)})`).join(', ')}`;
 }
 
+/**
+ * What watching a suspect container found, one line per watch: `adds to responseCache (Map):
+ * src/audit.ts:20 remember() (37 of 40 sampled calls)`, the most frequent caller stack's first
+ * frame (source-mapped); a watch that found no caller says why.
+ */
+export function watchLine(watch: SuspectWatch): string {
+  const top = watch.callers[0];
+  if (watch.state === 'failed' && !top) return `watching ${watch.container} failed: ${watch.reason}`;
+  if (!top || top.frames.length === 0) return `adds to ${watch.container}: no calls in ${Math.round(watch.watchedMs / 1000)} s of watching`;
+  return `adds to ${watch.container}: ${frameText(top.frames[0])} (${top.count.toLocaleString('en-US')} of ${watch.sampled.toLocaleString('en-US')} sampled calls)`;
+}
+
 function suspectLines(result: VerdictBody): string[] {
   const lines = result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
+  // A report written by a collector from before the watches has none.
+  if (result.verdict === 'leak') lines.push(...(result.watches ?? []).map(watchLine));
   // A report written by a collector from before the surviving types has none.
   const surviving = result.verdict === 'leak' ? survivingLine(result.survivingTypes ?? []) : null;
   return surviving ? [...lines, surviving] : lines;

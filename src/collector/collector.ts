@@ -16,7 +16,9 @@ import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
+import type { LocationResolver } from './source-maps/location-resolver';
 import { serveStatic } from './static-files';
+import { createWatchService } from './watches';
 
 export interface CollectorOptions {
   store: Store;
@@ -42,6 +44,13 @@ export interface CollectorOptions {
   orphanSweepMs?: number;
   /** Epoch-milliseconds clock that sweep goes by (tests; default Date.now). */
   now?: () => number;
+  /** Watch the top suspect containers of a process after each snapshot's suspects (--watch-suspects; default off). */
+  watchSuspects?: boolean;
+  /** How long one watch lasts (default 30 s) and how many caller stacks it samples (default 200). */
+  watchDurationMs?: number;
+  watchMaxStacks?: number;
+  /** Maps watched callers' frames to the user's sources (default: unmapped). */
+  locationResolver?: LocationResolver;
 }
 
 export interface Collector {
@@ -84,17 +93,20 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
   const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
+  const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
+  const watches = createWatchService({ dir: snapshotDir, log, resolver: options.locationResolver, auto: options.watchSuspects ?? false, durationMs: options.watchDurationMs, maxStacks: options.watchMaxStacks });
   const snapshots = createSnapshotService({
     store,
     live,
     log,
-    dir: options.snapshotDir ?? path.join('.leakwatch', 'snapshots'),
+    dir: snapshotDir,
     retentionDays: options.retentionDays ?? 30,
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
     workerPath: options.analysisWorkerPath,
     orphanSweepMs: options.orphanSweepMs,
     now: options.now,
+    onSuspects: (result) => watches.onSuspects(result),
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -105,7 +117,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
-      if (await handleApi(req, res, url, store, live, snapshots)) return;
+      if (await handleApi(req, res, url, store, live, snapshots, watches)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -118,7 +130,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots }) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, watches }) }],
     [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
@@ -186,6 +198,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         await writer.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
         await snapshots.close();
+        await watches.close();
         live.close();
         server.closeAllConnections();
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -8,6 +8,7 @@ import { parseDuration, parseRatePerHour } from '../shared/units';
 import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
+import { handleWatchesApi, type WatchService } from './watches';
 
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;
@@ -60,7 +61,7 @@ async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, u
  * Routes /api/*. Returns false when the path is not an API path. Throws LeakwatchError for
  * user mistakes; the caller turns it into a JSON error.
  */
-export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub, snapshots: SnapshotService): Promise<boolean> {
+export async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, store: Store, live: LiveHub, snapshots: SnapshotService, watches?: WatchService): Promise<boolean> {
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
   const method = req.method ?? 'GET';
@@ -81,6 +82,7 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
   if (!run) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no run "${runId.slice(0, 80)}"`);
   const sub = parts[3];
   if (await handleSnapshotApi(req, res, url, parts, runId, { store, snapshots })) return true;
+  if (watches && (await handleWatchesApi(res, parts, method, runId, watches))) return true;
 
   if (parts.length > 4) {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
@@ -96,7 +98,7 @@ export async function handleApi(req: http.IncomingMessage, res: http.ServerRespo
     sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
   } else if (sub === 'verdict' && method === 'GET') {
     const result = await runVerdict(store, runId, trendOptionsOf(url.searchParams));
-    sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, result.verdict === 'leak' ? await snapshots.suspects(runId) : []));
+    sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, result.verdict === 'leak' ? await snapshots.suspects(runId) : [], result.verdict === 'leak' && watches ? await watches.list(runId) : []));
   } else if (sub === 'end' && method === 'POST') {
     const body = await readJsonBody(req);
     const exitCode = body.exitCode;

@@ -10,6 +10,7 @@ import type { BatchWriter } from './batch-writer';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
 import type { SnapshotService } from './snapshots';
+import type { WatchService } from './watches';
 
 /** What a status message or a bye adds to the writer: nothing but its place in the order. */
 const NO_ROWS: RowBatch = { samples: [], spaces: [], gcs: [] };
@@ -23,6 +24,8 @@ export interface IngestDeps {
   storedSeq: Map<string, number>;
   /** Snapshot requests go to this connection once it said hello; its snapshot-status messages are recorded there. */
   snapshots: SnapshotService;
+  /** Watch requests go to this connection's process once it said hello; its watch reports are stored there. */
+  watches?: WatchService;
 }
 
 /**
@@ -132,6 +135,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       const first = !hello;
       hello = msg;
       if (first) snapshots.addProbe(msg.run, ws);
+      if (first) deps.watches?.addProbe(msg.run, msg.boot, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {
         await store.upsertRun(msg);
@@ -156,7 +160,18 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    if (msg.type === 'alloc-profile' || msg.type === 'source-map' || msg.type === 'watch-report') {
+    if (msg.type === 'watch-report') {
+      // Stored (callers source-mapped) in connection order, then acked like a snapshot status.
+      chain = chain
+        .then(async () => {
+          if (failed) return;
+          await deps.watches?.onReport(msg);
+          void ackAfterPrevious(msg, NO_ROWS);
+        })
+        .catch((err: Error) => storeFailed(err));
+      return;
+    }
+    if (msg.type === 'alloc-profile' || msg.type === 'source-map') {
       // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
       chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
       return;

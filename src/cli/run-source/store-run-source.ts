@@ -18,7 +18,9 @@ function storeReads(store: Store, snapshotDir: string): Pick<RunSource, 'listRun
       if (result.verdict !== 'leak') return verdictWithSuspects(result, []);
       // Loaded only for a leak: the collector's snapshot side is not needed otherwise.
       const { latestSuspectsIn } = await import('../../collector/snapshots/index.js');
-      return verdictWithSuspects(result, await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn')));
+      const { readWatchesIn } = await import('../../collector/watches/index.js');
+      const watches = await readWatchesIn(snapshotDir, runId).catch(() => []);
+      return verdictWithSuspects(result, await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn')), watches);
     },
   };
 }

@@ -31,6 +31,8 @@ export interface SnapshotServiceOptions {
   orphanSweepMs?: number;
   /** Epoch-milliseconds clock of the orphaned-capture sweep (tests). */
   now?: () => number;
+  /** Told of each snapshot's suspects once stored (the collector's suspect watching). */
+  onSuspects?: (result: SnapshotSuspects) => void;
 }
 
 /** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
@@ -48,7 +50,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
   const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
   const records = createRecordBook({ store, live });
-  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath });
+  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath, onSuspects: options.onSuspects });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
   const orphans = createOrphanSweeper({ store, records, log, intervalMs: options.orphanSweepMs, now: options.now });
   const activeUploads = new Set<string>();
