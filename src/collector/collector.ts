@@ -7,6 +7,7 @@ import { LIVE_PATH } from '../api/live-messages';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
+import type { SuspectWatch } from '../shared/alloc-data';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
@@ -61,6 +62,11 @@ export interface Collector {
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
   sweepOrphanCaptures(): Promise<number>;
+  /**
+   * Asks process `boot` of `run` to watch container `objectId` (a node id of its snapshots) for
+   * `durationMs`; resolves once asked, `done` when its report is stored (LW_ERR_WATCH_NO_PROBE).
+   */
+  requestWatch(run: string, boot: string, objectId: number, kind: string, durationMs?: number): Promise<{ watch: SuspectWatch; done: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -190,6 +196,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
     },
     sweepOrphanCaptures: () => snapshots.sweepOrphans(),
+    requestWatch: (run, boot, objectId, kind, durationMs) => watches.requestWatch(run, boot, objectId, kind, durationMs),
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);

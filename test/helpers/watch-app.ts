@@ -69,7 +69,8 @@ function own() {
   };
 }
 ${mode === 'probe'
-    ? `const probe = require(${JSON.stringify(path.join(DIST_SRC, 'probe', 'index.js'))}).startProbe();`
+    ? `const { probeOptionsFromEnv } = require(${JSON.stringify(path.join(DIST_SRC, 'shared', 'probe-config.js'))});
+const probe = require(${JSON.stringify(path.join(DIST_SRC, 'probe', 'index.js'))}).startProbe(probeOptionsFromEnv(process.env));`
     : `const { createSuspectWatcher } = require(${JSON.stringify(path.join(DIST_SRC, 'probe', 'suspect-watcher.js'))});
 const watcher = createSuspectWatcher({ sendReport: (report) => process.send({ type: 'report', report }), notice: (line) => process.send({ type: 'notice', line }) });`}
 process.on('message', (msg) => {
