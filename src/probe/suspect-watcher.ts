@@ -143,6 +143,8 @@ export function createSuspectWatcher(options: SuspectWatcherOptions) {
     if (stopped) return fail(request, 'the probe is stopping');
     if (active.has(request.requestId)) return;
     if (active.size >= maxActive) return fail(request, `busy: ${active.size} watch(es) running`);
+    // Hooks on hooks would unhook correctly only in reverse order; one watch per object keeps it simple.
+    if ([...active.values()].some((w) => w.request.objectId === request.objectId)) return fail(request, `heap id ${request.objectId} is already being watched`);
     let target: unknown;
     try {
       target = objectById(request.objectId);
