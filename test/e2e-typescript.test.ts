@@ -43,7 +43,7 @@ after(async () => {
 
 /** Starts a compiled sample with the probe attached (run id `run`), allocation profiles every 2 s. */
 function startSample(script: string, run: string): ChildProcess {
-  const child = spawn(process.execPath, ['-r', register, path.join(SAMPLES, script), '--duration', '60'], {
+  const child = spawn(process.execPath, ['-r', register, path.join(SAMPLES, script), '--duration', '150'], {
     env: { ...process.env, LEAKWATCH_COLLECTOR: `${collector!.url.replace('http', 'ws')}/ingest`, LEAKWATCH_RUN_ID: run, LEAKWATCH_ALLOC_EVERY: '2s', LEAKWATCH_INTERVAL: '500ms' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -51,8 +51,10 @@ function startSample(script: string, run: string): ChildProcess {
   return child;
 }
 
+/** The sites as the collector judges them, with a 10 s warm-up (the default minute is longer than this soak). */
 async function sitesOf(run: string, growingOnly: boolean): Promise<AllocSitesBody['boots']> {
-  return (await getJson<AllocSitesBody>(`${collector!.url}/api/runs/${run}/alloc-sites${growingOnly ? '?growingOnly=1' : ''}`)).body.boots;
+  const body = (await getJson<AllocSitesBody>(`${collector!.url}/api/runs/${run}/alloc-sites?warmup=10s${growingOnly ? '&growingOnly=1' : ''}`)).body;
+  return body.boots ?? [];
 }
 
 /** Every frame's `file:line` of every growing site of the run. */

@@ -1,5 +1,5 @@
 import type { VerdictBody } from '../api/http-contract';
-import { frameText, type AllocSite } from '../shared/alloc-data';
+import { frameText, type AllocSite, type SuspectWatch } from '../shared/alloc-data';
 import { suspectName, topSuspectPath, type SurvivingType, type SuspectSummary } from '../shared/suspect-data';
 import { confidenceText } from '../trend/reason-text';
 import { formatBytes, formatBytesDelta } from './text-format';
@@ -42,9 +42,23 @@ export function siteLine(site: AllocSite, suspects: readonly SuspectSummary[]): 
 /** Said once under the sites: V8 names functions, so a site's line is not the allocating statement. */
 export const SITE_LINE_NOTE = '(a site\'s line is where its allocating function starts: V8\'s sampling heap profiler records functions, not statements)';
 
+/**
+ * What watching a suspect container found, one line per watch: `adds to responseCache (Map):
+ * src/audit.ts:20 remember() (37 of 40 sampled calls)`, the most frequent caller stack's first
+ * frame (source-mapped); a watch that found no caller says why.
+ */
+export function watchLine(watch: SuspectWatch): string {
+  const top = watch.callers[0];
+  if (watch.state === 'failed' && !top) return `watching ${watch.container} failed: ${watch.reason}`;
+  if (!top || top.frames.length === 0) return `adds to ${watch.container}: no calls in ${Math.round(watch.watchedMs / 1000)} s of watching`;
+  return `adds to ${watch.container}: ${frameText(top.frames[0])} (${top.count.toLocaleString('en-US')} of ${watch.sampled.toLocaleString('en-US')} sampled calls)`;
+}
+
 function suspectLines(result: VerdictBody): string[] {
   const lines = result.suspects.map((s, i) => `suspect ${i + 1}: ${suspectLine(s)}`);
-  // A report written by a collector from before the surviving types (or the sites) has none.
+  // A report written by a collector from before the watches has none.
+  if (result.verdict === 'leak') lines.push(...(result.watches ?? []).map(watchLine));
+  // A report written by a collector from before the surviving types has none.
   const surviving = result.verdict === 'leak' ? survivingLine(result.survivingTypes ?? []) : null;
   if (surviving) lines.push(surviving);
   const sites = result.verdict === 'leak' ? (result.sites ?? []) : [];

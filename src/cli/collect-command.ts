@@ -10,6 +10,7 @@ interface CollectFlags extends StoreFlags {
   token?: string;
   logLevel: LogLevel;
   snapshotDir?: string;
+  watchSuspects?: boolean;
 }
 
 export function collectCommand(): Command {
@@ -19,7 +20,8 @@ export function collectCommand(): Command {
     .option('--port <port>', 'port to listen on', '7070')
     .option('--token <token>', 'require probes to present this token (or LEAKWATCH_TOKEN)')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
-    .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)');
+    .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)')
+    .option('--watch-suspects', 'after a snapshot names growth suspects, ask the probe to watch the top containers for 30 s and record the lines that add to them');
   addStoreFlags(command);
   return command.action(async (flags: CollectFlags) => {
     const log = createLogger(flags.logLevel);
@@ -32,6 +34,7 @@ export function collectCommand(): Command {
       token: flags.token ?? process.env.LEAKWATCH_TOKEN,
       log,
       snapshotDir: flags.snapshotDir,
+      watchSuspects: flags.watchSuspects === true,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

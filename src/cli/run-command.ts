@@ -33,6 +33,8 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags {
   snapshotEvery?: string;
   snapshotOnGrowth?: string;
   snapshotNearLimit?: string;
+  /** `--watch-suspects` (true), `--no-watch-suspects` (false), or neither (undefined: on with --check). */
+  watchSuspects?: boolean;
 }
 
 /** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
@@ -69,6 +71,8 @@ export function runCommand(): Command {
     .option('--check', 'when the command ends, judge the run like `leakwatch check` and exit 0 no leak, 1 leak, 2 inconclusive')
     .option('--check-snapshots <n>', `with --check and --duration: once the trend points to a leak, take up to n heap snapshots (a count, 0-${MAX_CHECK_SNAPSHOTS}) so the verdict names the culprit (default ${DEFAULT_CHECK_SNAPSHOTS})`)
     .option('--no-check-snapshots', 'with --check: take no snapshots for the verdict')
+    .option('--watch-suspects', 'after a snapshot names growth suspects, watch the top containers for 30 s to find the lines that add to them (default with --check)')
+    .option('--no-watch-suspects', 'do not watch suspect containers (also with --check)')
     .passThroughOptions();
   addAllocFlags(command);
   addCheckFlags(command);
@@ -95,6 +99,7 @@ export function runCommand(): Command {
       token,
       log,
       snapshotDir: flags.snapshotDir,
+      watchSuspects: flags.watchSuspects ?? flags.check === true,
     }));
     const source = await openRunSource(flags, startEmbedded, (owner) => process.stderr.write(`leakwatch: using the collector at ${owner.url} that owns ${flags.data}\n`));
     await source.ensureReachable();

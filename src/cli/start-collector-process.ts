@@ -35,11 +35,13 @@ export async function startCollectorProcess(options: {
   log: Logger;
   /** Heap snapshot files; default `<data dir>/snapshots` (embedded) or `.leakwatch/snapshots`. */
   snapshotDir?: string;
+  /** Watch the top suspect containers after each snapshot's suspects (--watch-suspects). */
+  watchSuspects?: boolean;
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
   const snapshotDir = snapshotDirOf(storeOptions, options.snapshotDir);
-  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays };
+  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
     if (owner) {

@@ -7,6 +7,7 @@ import { LIVE_PATH } from '../api/live-messages';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
+import type { SuspectWatch } from '../shared/alloc-data';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
@@ -19,6 +20,7 @@ import { createSnapshotService } from './snapshots';
 import { createSourceMapResolver, createUploadedMaps } from './source-maps';
 import type { LocationResolver } from './source-maps/location-resolver';
 import { serveStatic } from './static-files';
+import { createWatchService } from './watches';
 
 export interface CollectorOptions {
   store: Store;
@@ -48,6 +50,13 @@ export interface CollectorOptions {
   sourceMapDir?: string;
   /** Also read scripts' source maps from this machine's disk (default true: the app runs here). */
   readLocalSourceMaps?: boolean;
+  /** Watch the top suspect containers of a process after each snapshot's suspects (--watch-suspects; default off). */
+  watchSuspects?: boolean;
+  /** How long one watch lasts (default 30 s) and how many caller stacks it samples (default 200). */
+  watchDurationMs?: number;
+  watchMaxStacks?: number;
+  /** Maps generated locations to the user's sources (default: the source maps on disk and uploaded). */
+  locationResolver?: LocationResolver;
 }
 
 export interface Collector {
@@ -60,6 +69,11 @@ export interface Collector {
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
   sweepOrphanCaptures(): Promise<number>;
+  /**
+   * Asks process `boot` of `run` to watch container `objectId` (a node id of its snapshots) for
+   * `durationMs`; resolves once asked, `done` when its report is stored (LW_ERR_WATCH_NO_PROBE).
+   */
+  requestWatch(run: string, boot: string, objectId: number, kind: string, durationMs?: number): Promise<{ watch: SuspectWatch; done: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -95,7 +109,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
   // Beside the snapshots by default, so a test's or a data directory's maps stay with its data.
   const uploadedMaps = createUploadedMaps({ dir: options.sourceMapDir ?? path.join(path.dirname(snapshotDir), 'source-maps'), log });
-  const resolver = createSourceMapResolver({ uploaded: uploadedMaps, readLocalFiles: options.readLocalSourceMaps ?? true });
+  const ownResolver = options.locationResolver ? null : createSourceMapResolver({ uploaded: uploadedMaps, readLocalFiles: options.readLocalSourceMaps ?? true });
+  const resolver: LocationResolver = options.locationResolver ?? ownResolver!;
+  const watches = createWatchService({ dir: snapshotDir, log, resolver, auto: options.watchSuspects ?? false, durationMs: options.watchDurationMs, maxStacks: options.watchMaxStacks });
   const snapshots = createSnapshotService({
     store,
     live,
@@ -108,6 +124,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     orphanSweepMs: options.orphanSweepMs,
     now: options.now,
     resolver,
+    onSuspects: (result) => watches.onSuspects(result),
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -118,7 +135,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
-      if (await handleApi(req, res, url, store, live, snapshots, resolver)) return;
+      if (await handleApi(req, res, url, store, live, snapshots, resolver, watches)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -131,7 +148,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps }) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps, watches }) }],
     [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
@@ -192,6 +209,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
     },
     sweepOrphanCaptures: () => snapshots.sweepOrphans(),
+    requestWatch: (run, boot, objectId, kind, durationMs) => watches.requestWatch(run, boot, objectId, kind, durationMs),
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);
@@ -200,7 +218,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         await writer.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
         await snapshots.close();
-        resolver.close();
+        await watches.close();
+        ownResolver?.close();
         live.close();
         server.closeAllConnections();
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -10,6 +10,7 @@ import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
 import { allocSitesQueryOf, readAllocSites, verdictSites } from './alloc';
 import { createUnmappedResolver, type LocationResolver } from './source-maps/location-resolver';
+import { handleWatchesApi, type WatchService } from './watches';
 
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;
@@ -70,6 +71,7 @@ export async function handleApi(
   live: LiveHub,
   snapshots: SnapshotService,
   resolver: LocationResolver = createUnmappedResolver(),
+  watches?: WatchService,
 ): Promise<boolean> {
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
@@ -91,6 +93,7 @@ export async function handleApi(
   if (!run) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no run "${runId.slice(0, 80)}"`);
   const sub = parts[3];
   if (await handleSnapshotApi(req, res, url, parts, runId, { store, snapshots })) return true;
+  if (watches && (await handleWatchesApi(res, parts, method, runId, watches))) return true;
 
   if (parts.length > 4) {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);
@@ -111,7 +114,8 @@ export async function handleApi(
       sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, []));
     } else {
       const suspects = await snapshots.suspects(runId);
-      sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, trend)));
+      const sites = await verdictSites({ store, resolver, suspects }, runId, trend);
+      sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, suspects, sites, watches ? await watches.list(runId) : []));
     }
   } else if (sub === 'alloc-sites' && method === 'GET') {
     const query = allocSitesQueryOf(url.searchParams, trendOptionsOf(url.searchParams));

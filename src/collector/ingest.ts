@@ -12,6 +12,7 @@ import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
 import type { UploadedMaps } from './source-maps';
 import type { SnapshotService } from './snapshots';
+import type { WatchService } from './watches';
 
 /** What a status message or a bye adds to the writer: nothing but its place in the order. */
 const NO_ROWS: RowBatch = { samples: [], spaces: [], gcs: [] };
@@ -27,6 +28,8 @@ export interface IngestDeps {
   snapshots: SnapshotService;
   /** Where `source-map` parts are assembled and kept; without it they are acked and dropped. */
   sourceMaps?: UploadedMaps;
+  /** Watch requests go to this connection's process once it said hello; its watch reports are stored there. */
+  watches?: WatchService;
 }
 
 /**
@@ -136,6 +139,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       const first = !hello;
       hello = msg;
       if (first) snapshots.addProbe(msg.run, ws);
+      if (first) deps.watches?.addProbe(msg.run, msg.boot, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {
         await store.upsertRun(msg);
@@ -179,8 +183,14 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'watch-report') {
-      // Not stored yet (the allocation-sampling work adds their handlers): acked in order.
-      chain = chain.then(() => ackAfterPrevious(msg, NO_ROWS));
+      // Stored (callers source-mapped) in connection order, then acked like a snapshot status.
+      chain = chain
+        .then(async () => {
+          if (failed) return;
+          await deps.watches?.onReport(msg);
+          void ackAfterPrevious(msg, NO_ROWS);
+        })
+        .catch((err: Error) => storeFailed(err));
       return;
     }
     // bye: ends the run after everything before it is stored; later messages wait for that write.

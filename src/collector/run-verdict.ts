@@ -1,5 +1,5 @@
 import type { VerdictBody } from '../api/http-contract';
-import type { AllocSite } from '../shared/alloc-data';
+import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects } from '../shared/suspect-data';
 import type { GcResult, SeriesResult, Store } from '../store/store-interface';
 import { detectLeak } from '../trend/detect-leak';
@@ -50,9 +50,25 @@ export const VERDICT_SUSPECTS = 3;
  * as verdictSites in ./alloc reads them, at most 3).
  * The trend stays pure; the culprit is added beside its result.
  */
-export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[], sites: readonly AllocSite[] = []): VerdictBody {
+export function verdictWithSuspects(result: TrendResult, perBoot: readonly SnapshotSuspects[], sites: readonly AllocSite[] = [], watches: readonly SuspectWatch[] = []): VerdictBody {
   if (result.verdict !== 'leak') return { ...result, suspects: [], survivingTypes: [], sites: [], watches: [] };
   // The surviving types of the process whose suspects are named, else of the newest that has any.
   const named = perBoot.find((b) => b.suspects.length > 0) ?? perBoot.find((b) => b.survivingTypes.length > 0);
-  return { ...result, suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS), survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS), sites: sites.slice(0, VERDICT_SUSPECTS), watches: [] };
+  return {
+    ...result,
+    suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS),
+    survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS),
+    sites: sites.slice(0, VERDICT_SUSPECTS),
+    watches: watchesOf(named?.boot, watches),
+  };
+}
+
+/** The newest finished watch per container of the named process (`watches` newest first, as the watch service lists them). */
+export function watchesOf(boot: string | undefined, watches: readonly SuspectWatch[]): SuspectWatch[] {
+  const seen = new Set<number>();
+  return watches.filter((w) => {
+    if (w.boot !== boot || w.state === 'watching' || seen.has(w.objectId)) return false;
+    seen.add(w.objectId);
+    return true;
+  });
 }

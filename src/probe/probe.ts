@@ -5,6 +5,7 @@ import { encodeMessage } from '../protocol/encode';
 import { PROTOCOL_VERSION, type BatchMessage, type ByeMessage, type HelloMessage } from '../protocol/messages';
 import type { AllocProfileMessage } from '../protocol/alloc-messages';
 import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
+import type { WatchReportMessage } from '../protocol/alloc-messages';
 import type { ProbeConfig } from '../shared/probe-config';
 import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
 import { createGcObserver } from './gc-observer';
@@ -12,6 +13,7 @@ import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
 import { createSourceMapUploader, type SourceMapUploader } from './source-map-uploader';
 import { createSnapshotter, type SnapshotterOptions, type SnapshotterStats } from './snapshotter';
+import { createSuspectWatcher, type SuspectWatcherStats } from './suspect-watcher';
 import { createTransport } from './transport';
 
 export const PROBE_VERSION = '0.1.0';
@@ -23,7 +25,7 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats };
+  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats; watches: SuspectWatcherStats };
 }
 
 /** Seams for tests and benchmarks; production code passes none. */
@@ -114,6 +116,16 @@ export function createProbe(
     },
     ...internals.alloc,
   });
+  // Watching a suspect container on the collector's request (suspect-watcher.ts); reports go out like snapshot statuses.
+  const watcher = createSuspectWatcher({
+    notice,
+    sendReport: (fields) => {
+      maps?.offer(fields.frames.map((f) => f.url));
+      const at = Date.now();
+      queue.push((seq) => ({ text: encodeMessage({ v: PROTOCOL_VERSION, type: 'watch-report', run: runId, boot: bootId, seq, ...fields } satisfies WatchReportMessage), samples: 0, ts: at }), { carriesGap: false });
+      transport.flush();
+    },
+  });
   const transport = createTransport({
     url: config.collectorUrl,
     token: config.token,
@@ -121,6 +133,7 @@ export function createProbe(
     hello: () => helloText,
     notice,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),
+    onWatchRequest: (request) => watcher.request(request),
   });
   let stopping: Promise<{ flushed: boolean }> | undefined;
 
@@ -158,6 +171,8 @@ export function createProbe(
         clearInterval(timer);
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
+        // Unhooked before the bye, so the report of a watch cut short goes out ahead of it.
+        watcher.stop();
         tick();
         // The last live-allocation profile, then sampling stops: both before the bye.
         await allocSampler.stop();
@@ -176,7 +191,7 @@ export function createProbe(
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats() };
+      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats(), watches: watcher.stats() };
     },
   };
 }

@@ -3,6 +3,7 @@ import { FATAL_CLOSE_CODES } from '../protocol/close-codes';
 import { decodeCollectorMessage } from '../protocol/decode';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages';
 import type { SnapshotRequestMessage } from '../protocol/snapshot-messages';
+import type { WatchRequestMessage } from '../protocol/alloc-messages';
 import type { SendQueue } from './send-queue';
 import { unrefConnect } from './unref-connect';
 
@@ -21,6 +22,8 @@ export interface TransportOptions {
   notice: (line: string) => void;
   /** A `snapshot-request` from the collector (must not throw; answers go through the queue). */
   onSnapshotRequest?: (request: SnapshotRequestMessage) => void;
+  /** A `watch-request` from the collector (must not throw; the report goes through the queue). */
+  onWatchRequest?: (request: WatchRequestMessage) => void;
 }
 
 /**
@@ -76,6 +79,8 @@ export function createTransport(options: TransportOptions) {
         settleIdle();
       } else if (msg?.type === 'snapshot-request') {
         options.onSnapshotRequest?.(msg);
+      } else if (msg?.type === 'watch-request') {
+        options.onWatchRequest?.(msg);
       }
     });
     socket.on('close', (code, reason) => {

@@ -65,6 +65,10 @@ export interface SuspectWatch {
   run: string;
   boot: string;
   objectId: number;
+  /** The container kind as the suspects name it (map, set, array, listeners, object). */
+  kind: string;
+  /** How the suspects name the container (`responseCache (Map)`), else `object @<id>`. */
+  container: string;
   requestedAt: number;
   state: 'watching' | 'done' | 'failed';
   reason: string;

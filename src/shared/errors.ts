@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'LW_ERR_SNAPSHOT_ANALYSIS',
   /** The probe did not answer a snapshot request in time. */
   'LW_ERR_SNAPSHOT_TIMEOUT',
+  /** No probe of the run's process is connected to watch a suspect container. */
+  'LW_ERR_WATCH_NO_PROBE',
   // Browser UI: failures the page detects itself, shown in its error banner like the API's codes.
   /** The page cannot reach the collector (fetch rejected: collector down, network cut). */
   'LW_ERR_NETWORK',

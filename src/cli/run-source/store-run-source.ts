@@ -22,7 +22,9 @@ function storeReads(store: Store, snapshotDir: string, resolver: LocationResolve
       // Loaded only for a leak: the collector's snapshot side is not needed otherwise.
       const { latestSuspectsIn } = await import('../../collector/snapshots/index.js');
       const suspects = await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn'));
-      return verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, thresholds.options));
+      const { readWatchesIn } = await import('../../collector/watches/index.js');
+      const watches = await readWatchesIn(snapshotDir, runId).catch(() => []);
+      return verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, thresholds.options), watches);
     },
   };
 }

@@ -11,7 +11,7 @@ import type { SnapshotFiles, VerifiedUpload } from './files';
 import { ANALYSIS_PERMILLE, ANALYSIS_STARTS, applyFailure, applyReady, applyRecovered, isFinal } from './lifecycle';
 import { writeNodeIndexFile } from './node-index-file';
 import type { RecordBook } from './record-book';
-import { runSuspectsStep } from './suspects-step';
+import { runSuspectsStep, type SuspectsStepDeps } from './suspects-step';
 
 /**
  * Share of an analysis each step usually takes: parsing the file dominates, the dominator tree
@@ -28,6 +28,8 @@ export interface SnapshotPipelineDeps {
   workerPath?: string;
   /** Maps the suspects' closure locations through source maps (suspects-step.ts). */
   resolver?: LocationResolver;
+  /** Passed to the suspects step (suspects-step.ts). */
+  onSuspects?: SuspectsStepDeps['onSuspects'];
 }
 
 /**
@@ -118,7 +120,7 @@ export function createSnapshotPipeline(deps: SnapshotPipelineDeps) {
     if (record && !stopped) {
       // Before `ready`, so that a ready snapshot has its suspects (or never will); a failure or a
       // stop here only leaves it without them.
-      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, resolver: deps.resolver, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
+      await runSuspectsStep({ store, records, files, log, workerPath: deps.workerPath, resolver: deps.resolver, onSuspects: deps.onSuspects, onStart: (job) => (current = { analysis: job, abort: new AbortController() }) }, record, file);
       current = undefined;
     }
     await records.update(run, id, (prev) => applyReady(prev, key, result, storedSize, analysisMs));

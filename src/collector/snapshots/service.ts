@@ -34,6 +34,8 @@ export interface SnapshotServiceOptions {
   now?: () => number;
   /** Maps the suspects' closure locations to the original sources (default: they stay generated). */
   resolver?: LocationResolver;
+  /** Told of each snapshot's suspects once stored (the collector's suspect watching). */
+  onSuspects?: (result: SnapshotSuspects) => void;
 }
 
 /** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
@@ -51,7 +53,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   const { store, live, log } = options;
   const files = createSnapshotFiles({ dir: options.dir, retentionDays: options.retentionDays, log });
   const records = createRecordBook({ store, live });
-  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath, resolver: options.resolver });
+  const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath, resolver: options.resolver, onSuspects: options.onSuspects });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
   const orphans = createOrphanSweeper({ store, records, log, intervalMs: options.orphanSweepMs, now: options.now });
   const activeUploads = new Set<string>();

@@ -1,6 +1,7 @@
 import { formatErrorLine } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { SnapshotRecord } from '../../shared/snapshot-data';
+import type { SnapshotSuspects } from '../../shared/suspect-data';
 import { decodeDigest } from '../../snapshot/suspects';
 import type { Store } from '../../store/store-interface';
 import { floorGrowthBetween } from '../floor-growth';
@@ -27,6 +28,8 @@ export interface SuspectsStepDeps {
   resolver?: LocationResolver;
   /** Told of the running worker, so that stopping the pipeline stops it too. */
   onStart(job: RunningJob<unknown>): void;
+  /** Told of each ranking once it is stored (the collector's suspect watching starts there); must not throw. */
+  onSuspects?(result: SnapshotSuspects): void;
 }
 
 /** The window before `record`: the last ready snapshots of its process taken before it, oldest first. */
@@ -87,11 +90,9 @@ export async function runSuspectsStep(deps: SuspectsStepDeps, record: SnapshotRe
           return answer.suspects;
         })
       : answer.suspects;
-    await writeSuspectsFiles(
-      deps.files,
-      { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects, survivingTypes: answer.survivingTypes },
-      answer.digest,
-    );
+    const result: SnapshotSuspects = { run, boot: record.boot, snapshotId: id, takenAt: record.takenAt, snapshots: earlier.bytes.length + 1, floorGrowthBytes, computedAt: Date.now(), suspects, survivingTypes: answer.survivingTypes };
+    await writeSuspectsFiles(deps.files, result, answer.digest);
+    deps.onSuspects?.(result);
     deps.log.info(`snapshot ${id} of run ${run}: ${suspects.length} growth suspect(s) over ${earlier.bytes.length + 1} snapshot(s), in ${Date.now() - started} ms`);
     return true;
   } catch (err) {
