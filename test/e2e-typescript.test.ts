@@ -90,7 +90,7 @@ test('allocation sampling alone names the .ts line that allocates what leaks (ex
   for (const child of children) child.kill('SIGTERM');
 });
 
-test('leakwatch run --check on the compiled TypeScript app: the verdict, the suspect in .ts terms and the .ts line that allocates it', { timeout: 240_000 }, async () => {
+test('leakwatch run --check on the compiled TypeScript app: the verdict, the suspect in .ts terms, the .ts line that adds to it and the one that allocates it', { timeout: 240_000 }, async () => {
   const report = path.join(tmp.dir, 'verdict.json');
   const script = path.join(SAMPLES, 'ts-leaky-audit-server', 'dist', 'server.js');
   const result = await runCli([
@@ -102,6 +102,8 @@ test('leakwatch run --check on the compiled TypeScript app: the verdict, the sus
   assert.equal(result.code, 1, all);
   assert.match(result.stdout, /^leak: run [\w-]+, /m, all);
   assert.match(result.stdout, /^ {2}suspect 1: auditTrail \(Array\) .*— audit\.ts \(module\) › auditTrail \(Array\) › \[\*\] › AuditEntry$/m, all);
+  // Watching the suspect's container (on by default under run --check) names the exact line that adds to it.
+  assert.match(result.stdout, /^ {2}adds to auditTrail \(Array\): samples\/ts-leaky-audit-server\/src\/audit\.ts:26 remember\(\) \(\d+ of \d+ sampled calls\)$/m, all);
   assert.match(result.stdout, /growing allocation site: samples\/ts-leaky-audit-server\/src\/(audit\.ts:16 AuditEntry|server\.ts:31 editDocument)\(\)/, all);
   const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { verdict: string; sites: { frames: { source: { file: string; line: number; mapped: boolean } }[] }[] };
   assert.equal(json.verdict, 'leak');

@@ -14,6 +14,14 @@ const CAPTURE_WAIT_MS = 60_000;
 const ANALYSIS_WAIT_MS = 120_000;
 const STATUS_POLL_MS = 500;
 const PROGRESS_EVERY_MS = 15_000;
+/**
+ * Before the command is stopped, with --watch-suspects: the collector watches the top containers
+ * one after the other (30 s each by default, src/collector/watches/watch-service.ts), so the
+ * command must still run while they are watched. How long that may take in all, and how long no
+ * watch may be under way before the watching is taken as over (the next one starts right after).
+ */
+const WATCH_WAIT_MS = 90_000;
+const WATCH_SETTLE_MS = 3_000;
 
 export interface CheckSnapshotsOptions {
   source: CollectorRunSource;
@@ -24,6 +32,8 @@ export interface CheckSnapshotsOptions {
   maxSnapshots: number;
   /** One line for the user (stderr). */
   note: (line: string) => void;
+  /** The collector watches the suspects' containers (--watch-suspects): wait for that before the command stops. */
+  watchSuspects?: boolean;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -121,6 +131,28 @@ export function startCheckSnapshots(options: CheckSnapshotsOptions) {
     }
   }
 
+  /**
+   * The suspects come with the last snapshot's analysis, and the watches of their containers
+   * after it: waits (bounded) for both while the command still runs, so the lines that add to
+   * the leak are found before the process is gone.
+   */
+  async function waitForWatches(): Promise<void> {
+    await waitWhile(new Set(['analysing']), ANALYSIS_WAIT_MS);
+    const deadline = Date.now() + WATCH_WAIT_MS;
+    const watchesRoute = `api/runs/${encodeURIComponent(runId)}/watches`;
+    let idleSince = Date.now();
+    let told = false;
+    while (Date.now() < deadline) {
+      const { watches } = await callCollector<'GET /api/runs/:id/watches'>(source.collectorUrl, watchesRoute).catch(() => ({ watches: [] }));
+      if (watches.some((w) => w.state === 'watching')) {
+        idleSince = Date.now();
+        if (!told) note(`watching the suspects' containers before the command stops, to find the lines that add to them (${spanText(WATCH_WAIT_MS)} at most)`);
+        told = true;
+      } else if (Date.now() - idleSince >= WATCH_SETTLE_MS) return;
+      await sleep(STATUS_POLL_MS);
+    }
+  }
+
   async function stop(): Promise<void> {
     stopped = true;
     clearTimeout(timer);
@@ -134,6 +166,7 @@ export function startCheckSnapshots(options: CheckSnapshotsOptions) {
     async beforeStop(): Promise<void> {
       await stop();
       if (ours.length > 0) await waitWhile(new Set(['capturing', 'uploading']), CAPTURE_WAIT_MS);
+      if (options.watchSuspects && ours.length >= SUSPECT_SNAPSHOTS) await waitForWatches();
     },
     /**
      * After the command ended, before the run is ended (which closes an embedded collector and

@@ -128,7 +128,7 @@ export function runCommand(): Command {
       const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
       if (thresholds && checkSnapshots > 0) {
         // The snapshots are spread over the run, so its length must be known.
-        if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note });
+        if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note, watchSuspects: flags.watchSuspects ?? true });
         else note('without --duration, run --check takes no snapshots by itself (the suspects need 3: add --duration or --snapshot-every)');
       }
       let killTimer: NodeJS.Timeout | undefined;
