@@ -100,13 +100,21 @@ test('leakwatch run --check on the compiled TypeScript app: the verdict, the sus
   ], steadyGcEnv('ts-leaky-audit-server/dist/server.js'));
   const all = result.stdout + result.stderr;
   assert.equal(result.code, 1, all);
+  // No snapshot flag: the run takes the three the suspects need by itself, spaced, once the trend points to a leak.
+  for (const n of [1, 2, 3]) assert.match(result.stderr, new RegExp(`^leakwatch: snapshot ${n} of 3 taken \\(\\S+\\): the trend points to a leak$`, 'm'), all);
+  assert.match(result.stderr, /^leakwatch: the run took 3 snapshots by itself \(the trend pointed to a leak after \d+ s\), 3 analysed$/m, all);
   assert.match(result.stdout, /^leak: run [\w-]+, /m, all);
   assert.match(result.stdout, /^ {2}suspect 1: auditTrail \(Array\) .*— audit\.ts \(module\) › auditTrail \(Array\) › \[\*\] › AuditEntry$/m, all);
   // Watching the suspect's container (on by default under run --check) names the exact line that adds to it.
   assert.match(result.stdout, /^ {2}adds to auditTrail \(Array\): samples\/ts-leaky-audit-server\/src\/audit\.ts:26 remember\(\) \(\d+ of \d+ sampled calls\)$/m, all);
   assert.match(result.stdout, /growing allocation site: samples\/ts-leaky-audit-server\/src\/(audit\.ts:16 AuditEntry|server\.ts:31 editDocument)\(\)/, all);
-  const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { verdict: string; sites: { frames: { source: { file: string; line: number; mapped: boolean } }[] }[] };
+  const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { verdict: string; suspects: { kind: string; takenAt: number[] }[]; sites: { frames: { source: { file: string; line: number; mapped: boolean } }[] }[] };
   assert.equal(json.verdict, 'leak');
+  assert.equal(json.suspects[0]!.kind, 'array');
+  // Ranked over the three snapshots the run took, spaced (the planner's gap is at least 15 s).
+  const taken = json.suspects[0]!.takenAt;
+  assert.equal(taken.length, 3);
+  assert.ok(taken[1]! - taken[0]! >= 14_000 && taken[2]! - taken[1]! >= 14_000, JSON.stringify(taken));
   const top = json.sites[0]?.frames[0]?.source;
   assert.ok(top && top.mapped && /ts-leaky-audit-server\/src\/(audit|server)\.ts$/.test(top.file), JSON.stringify(json.sites[0]));
 });
