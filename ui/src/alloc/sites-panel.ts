@@ -1,7 +1,7 @@
 import type { AllocSitesBody } from '../../../src/api';
 import { fetchAllocSites } from '../common/collector-api';
 import { el } from '../common/dom';
-import { errorText } from '../common/error-text';
+import { createPanelRefresh } from '../common/panel-refresh';
 import { formatBytes } from '../common/format';
 import { siteItem } from './site-item';
 
@@ -34,7 +34,6 @@ export function createSitesPanel(host: HTMLElement, runId: string) {
     body,
   );
   host.append(root);
-  let generation = 0;
 
   function render(boots: BootSites[]): void {
     const withSites = boots.filter((b) => b.sites.length > 0);
@@ -58,21 +57,7 @@ export function createSitesPanel(host: HTMLElement, runId: string) {
     );
   }
 
-  async function refresh(): Promise<void> {
-    const mine = ++generation;
-    try {
-      const boots = await fetchAllocSites(runId);
-      if (mine !== generation) return;
-      errorLine.hidden = true;
-      render(boots);
-    } catch (err) {
-      if (mine !== generation) return;
-      const { code, message } = errorText(err);
-      errorLine.replaceChildren(el('code', {}, code), ' ', message);
-      errorLine.hidden = false;
-      if (root.dataset.state === 'loading') root.dataset.state = 'error';
-    }
-  }
+  const refresh = createPanelRefresh(root, errorLine, () => fetchAllocSites(runId), render);
 
   return {
     refresh,

@@ -1,7 +1,7 @@
 import type { SnapshotRecord, SnapshotSuspects } from '../../../src/api';
 import { fetchSuspects } from '../common/collector-api';
 import { el } from '../common/dom';
-import { errorText } from '../common/error-text';
+import { createPanelRefresh } from '../common/panel-refresh';
 import { formatBytesDelta, formatDateTime } from '../common/format';
 import { suspectItem } from './suspect-item';
 import { survivingLine } from './surviving-line';
@@ -49,7 +49,6 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
 
   /** Snapshots already seen ready: a push repeating one must not refetch. */
   const seenReady = new Set<string>();
-  let generation = 0;
 
   function render(boots: SnapshotSuspects[]): void {
     const withSuspects = boots.filter((b) => b.suspects.length > 0);
@@ -78,21 +77,7 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
     if (boots[0] && boots[0].suspects.length === 0) facts.replaceChildren(el('p', { class: 'hint suspects-empty' }, `Newest process ${boots[0].boot}: ${emptyText(boots[0])}`));
   }
 
-  async function refresh(): Promise<void> {
-    const mine = ++generation;
-    try {
-      const boots = await fetchSuspects(runId);
-      if (mine !== generation) return;
-      errorLine.hidden = true;
-      render(boots);
-    } catch (err) {
-      if (mine !== generation) return;
-      const { code, message } = errorText(err);
-      errorLine.replaceChildren(el('code', {}, code), ' ', message);
-      errorLine.hidden = false;
-      if (root.dataset.state === 'loading') root.dataset.state = 'error';
-    }
-  }
+  const refresh = createPanelRefresh(root, errorLine, () => fetchSuspects(runId), render);
 
   return {
     refresh,
