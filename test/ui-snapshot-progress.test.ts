@@ -11,7 +11,7 @@ import type { Store } from '../src/store/store-interface';
 import { writeGrowingSnapshots } from './helpers/heap-snapshot-files';
 import { connectRawProbe } from './helpers/raw-probe';
 import { recordRowStates, seenRowStates } from './helpers/snapshot-rows';
-import { waitForSettledLayout } from './helpers/snapshot-page';
+import { clickTakeSnapshot } from './helpers/snapshot-page';
 import { uploadSnapshot } from './helpers/snapshot-upload-client';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, openWatchedPage, screenshotPath, watchPage } from './helpers/ui-browser';
@@ -56,8 +56,7 @@ test('run page: a snapshot uploading over a slow link shows its percentage and b
       await page.waitForSelector('button[data-action=take-snapshot]');
       await recordRowStates(page);
 
-      await waitForSettledLayout(page);
-      await page.click('button[data-action=take-snapshot]');
+      await clickTakeSnapshot(page);
       const requestId = await probe.waitForRequest(30_000);
       probe.sendStatus({ state: 'capturing', snapshotId: 'slow-1', requestId });
       await page.waitForSelector('tr[data-snapshot-id="slow-1"]', { timeout: 30_000 });
@@ -126,8 +125,7 @@ test('run page: a list read answered after a snapshot appeared does not drop tha
     const before = await Promise.all(held.map((h) => h.response.then((r) => r.json() as Promise<{ snapshots: unknown[] }>)));
     assert.deepEqual(before.map((b) => b.snapshots.length), held.map(() => 0), 'the held list reads were answered before the snapshot existed');
 
-    await waitForSettledLayout(page);
-    await page.click('button[data-action=take-snapshot]');
+    await clickTakeSnapshot(page);
     const requestId = await probe.waitForRequest(30_000);
     probe.sendStatus({ state: 'capturing', snapshotId: 'late-1', requestId });
     await page.waitForSelector('tr[data-snapshot-id="late-1"][data-status=capturing]', { timeout: 30_000 });

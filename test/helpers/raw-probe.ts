@@ -17,6 +17,7 @@ export interface RawProbe {
   send(body: Record<string, unknown>): number;
   sendBatch(samples: number): number;
   sendStatus(fields: Partial<SnapshotStatusMessage> & Pick<SnapshotStatusMessage, 'state' | 'snapshotId'>): number;
+  /** The oldest snapshot request not yet returned by an earlier call, waiting for one if none. */
   waitForRequest(timeoutMs?: number): Promise<string>;
   waitForAck(seq: number, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -41,6 +42,8 @@ export async function connectRawProbe(ingestUrl: string, run: string, boot = `${
   const acks: { seq: number; at: number }[] = [];
   const requests: string[] = [];
   let seq = 0;
+  /** How many requests waitForRequest has returned. */
+  let taken = 0;
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as { type: string; seq?: number; requestId?: string };
     if (msg.type === 'ack' && typeof msg.seq === 'number') acks.push({ seq: msg.seq, at: Date.now() });
@@ -80,9 +83,12 @@ export async function connectRawProbe(ingestUrl: string, run: string, boot = `${
         ...fields,
       });
     },
-    waitForRequest(timeoutMs = 10_000) {
-      const seen = requests.length;
-      return until('a snapshot-request', () => requests[seen], timeoutMs);
+    async waitForRequest(timeoutMs = 10_000) {
+      // The first request no earlier call returned, even one that arrived before this call: the
+      // collector can forward a click's request before the test gets here (the CI flake).
+      const id = await until('a snapshot-request', () => requests[taken], timeoutMs);
+      taken++;
+      return id;
     },
     waitForAck(ackSeq, timeoutMs = 10_000) {
       return until(`the ack of seq ${ackSeq}`, () => acks.find((a) => a.seq === ackSeq)?.at, timeoutMs);

@@ -82,20 +82,41 @@ function recordSnapshotFrames(page: Page): { id: string; status: string }[] {
 }
 
 /**
- * Waits until the sections above the snapshot list (verdict line, growth suspects) have had
- * their first answer. Each one changes height when it does, so a click aimed at the take button
- * before then can land on whatever slid under the pointer: the lost click a busy CI machine hit.
+ * Waits until the sections above the snapshot list (verdict line, growth suspects, allocation
+ * sites) have had their first answer. Each one changes height when it does, so a click aimed at
+ * the take button before then can land on whatever slid under the pointer: the lost click a busy
+ * CI machine hit (first with the suspects panel, then with the allocation sites panel).
  */
 export async function waitForSettledLayout(page: Page, timeoutMs = 30_000): Promise<void> {
   await page.waitForSelector('.verdict-line:not([data-verdict=pending])', { timeout: timeoutMs });
   await page.waitForSelector('[data-section=suspects]:not([data-state=loading])', { timeout: timeoutMs });
+  await page.waitForSelector('[data-section=alloc-sites]:not([data-state=loading])', { timeout: timeoutMs });
+}
+
+/**
+ * Clicks the take button once the layout has settled, and confirms the click reached the page:
+ * the page sends its POST to the snapshot API. A later refresh of a panel above can still move
+ * the button between Playwright's hit test and the mouse event; a click that sent nothing is
+ * clicked again (it cannot double a request, since none was sent).
+ */
+export async function clickTakeSnapshot(page: Page, attempts = 3): Promise<void> {
+  await waitForSettledLayout(page);
+  for (let attempt = 1; ; attempt++) {
+    const posted = page.waitForRequest((r) => r.method() === 'POST' && /\/api\/runs\/[^/]+\/snapshots$/.test(new URL(r.url()).pathname), { timeout: 5_000 });
+    await page.click('button[data-action=take-snapshot]');
+    try {
+      await posted;
+      return;
+    } catch (err) {
+      if (attempt >= attempts) throw new Error(`the take button sent no snapshot request after ${attempts} clicks: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Clicks the take button and returns the answer shown next to it. */
 export async function takeSnapshot(page: Page): Promise<{ answer: string; code: string; text: string }> {
   const answer = page.locator('.take-answer');
-  await waitForSettledLayout(page);
-  await page.click('button[data-action=take-snapshot]');
+  await clickTakeSnapshot(page);
   await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
   return { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
 }
