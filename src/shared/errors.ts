@@ -48,6 +48,31 @@ export const ERROR_CODES = [
   'LW_ERR_BAD_RESPONSE',
   /** A script error in the page itself (a bug in the UI, not in the data). */
   'LW_ERR_UI',
+  // Access control and isolation between probes (the collector is safe to expose).
+  /** A request from a foreign Origin or to a foreign Host header (cross-site, DNS rebinding). */
+  'LW_ERR_ORIGIN',
+  /** Listening beyond loopback without the probe and read tokens (and no --insecure-no-auth). */
+  'LW_ERR_INSECURE_BIND',
+  /** The TLS certificate, key or CA could not be read or used. */
+  'LW_ERR_TLS',
+  /** A number in a probe message is finite but outside the range its column holds. */
+  'LW_ERR_PROTOCOL_RANGE',
+  /** A hello for a (run, boot) that another connection holds, or that differs from that boot's first hello. */
+  'LW_ERR_PROBE_CONFLICT',
+  /** A connection that never said hello within the hello timeout. */
+  'LW_ERR_HELLO_TIMEOUT',
+  /** The collector holds as many probe connections as it allows. */
+  'LW_ERR_TOO_MANY_CONNECTIONS',
+  /** A snapshot upload the collector did not ask that boot for (and the probe did not announce). */
+  'LW_ERR_SNAPSHOT_UNREQUESTED',
+  /** A snapshot request too soon after the last one of the run, or while one is under way (429). */
+  'LW_ERR_SNAPSHOT_RATE_LIMITED',
+  /** A probe's batch that the store refuses even when written alone: that probe's data is bad. */
+  'LW_ERR_BAD_DATA',
+  /** The on-disk spool is over its budget: new snapshots are refused, then data is no longer acknowledged. */
+  'LW_ERR_SPOOL_FULL',
+  /** A spool segment whose tail is torn or whose checksum fails: quarantined at start-up. */
+  'LW_ERR_SPOOL_CORRUPT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
