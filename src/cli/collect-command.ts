@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+// The policy alone, not the access layer: commands that start no collector do not load it.
+import { checkBindPolicy } from '../collector/access/bind-policy';
 import { createLogger, type LogLevel } from '../shared/log';
 import { parseInteger } from '../shared/units';
 import { addAccessFlags, collectorAccessFrom, type AccessFlags } from './access-flags';
@@ -27,6 +29,8 @@ export function collectCommand(): Command {
     const log = createLogger(flags.logLevel);
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const access = collectorAccessFrom(flags);
+    // Before the store is opened: a refused start leaves nothing behind.
+    checkBindPolicy({ host: flags.host, token: access.token, readToken: access.readToken, insecureNoAuth: access.insecureNoAuth ?? false });
     const running = await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,

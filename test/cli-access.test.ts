@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { runCli, startCli } from './helpers/cli';
+import { makeSelfSignedCert } from './helpers/self-signed-cert';
+import { makeTempDir } from './helpers/temp-dir';
+
+/*
+ * The access flags as a user meets them, through the real bin: the refusal to listen beyond
+ * loopback without tokens, TLS files that cannot be used, and a shared collector (every
+ * interface, tokens from files, https) that `leakwatch runs` reaches only with the read token.
+ */
+
+const temp = makeTempDir('cli-access');
+const PROBE_TOKEN = 'probe-token-a4c09e7d2b6f1835';
+const READ_TOKEN = 'read-token-60f3b8e1d9c27a54';
+
+after(() => temp.remove());
+
+/** The one line a user error prints, and its exit code 64. */
+function assertUserError(result: { code: number | null; stdout: string; stderr: string }, code: string): void {
+  assert.equal(result.code, 64, result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0], new RegExp(`^leakwatch: ${code}: `));
+}
+
+test('collect beyond loopback without both tokens refuses to start (LW_ERR_INSECURE_BIND, exit 64), before touching the data directory', { timeout: 30_000 }, async () => {
+  const data = path.join(temp.dir, 'refused');
+  const tokenFile = path.join(temp.dir, 'only-probe-token');
+  fs.writeFileSync(tokenFile, `${PROBE_TOKEN}\n`);
+  const results = await Promise.all([
+    runCli(['collect', '--host', '0.0.0.0', '--port', '0', '--data', data]),
+    runCli(['collect', '--host', '0.0.0.0', '--port', '0', '--data', data, '--token-file', tokenFile]),
+  ]);
+  for (const result of results) {
+    assertUserError(result, 'LW_ERR_INSECURE_BIND');
+    assert.match(result.stderr, /--insecure-no-auth/);
+  }
+  assert.match(results[1].stderr, /needs a read token/);
+  assert.equal(fs.existsSync(data), false);
+});
+
+test('TLS files that cannot be read or used are one LW_ERR_TLS line, exit 64', { timeout: 60_000 }, async () => {
+  const garbage = path.join(temp.dir, 'garbage.pem');
+  fs.writeFileSync(garbage, 'not a certificate\n');
+  const [missing, half, unusable] = await Promise.all([
+    runCli(['collect', '--port', '0', '--data', path.join(temp.dir, 'tls-missing'), '--tls-cert', path.join(temp.dir, 'nope.pem'), '--tls-key', garbage]),
+    runCli(['collect', '--port', '0', '--data', path.join(temp.dir, 'tls-half'), '--tls-cert', garbage]),
+    runCli(['collect', '--port', '0', '--data', path.join(temp.dir, 'tls-garbage'), '--tls-cert', garbage, '--tls-key', garbage]),
+  ]);
+  assertUserError(missing, 'LW_ERR_TLS');
+  assert.match(missing.stderr, /nope\.pem/);
+  assertUserError(half, 'LW_ERR_TLS');
+  assertUserError(unusable, 'LW_ERR_TLS');
+});
+
+test('a shared collector: every interface, tokens from files, https; runs --collector needs LEAKWATCH_READ_TOKEN', { timeout: 60_000 }, async () => {
+  const { certFile, keyFile } = makeSelfSignedCert(temp.dir);
+  const tokenFile = path.join(temp.dir, 'probe-token');
+  const readTokenFile = path.join(temp.dir, 'read-token');
+  fs.writeFileSync(tokenFile, `${PROBE_TOKEN}\n`, { mode: 0o600 });
+  fs.writeFileSync(readTokenFile, `${READ_TOKEN}\n`, { mode: 0o600 });
+  const args = ['collect', '--host', '0.0.0.0', '--port', '0', '--data', path.join(temp.dir, 'shared'), '--token-file', tokenFile, '--read-token-file', readTokenFile, '--tls-cert', certFile, '--tls-key', keyFile];
+  assert.ok(!args.join(' ').includes(PROBE_TOKEN) && !args.join(' ').includes(READ_TOKEN), 'the command line (ps) holds no token');
+  const collect = startCli(args);
+  try {
+    const [, port] = await collect.waitForLine(/listening on https:\/\/0\.0\.0\.0:(\d+)/);
+    const url = `https://127.0.0.1:${port}`;
+    const trust = { NODE_EXTRA_CA_CERTS: certFile, LEAKWATCH_READ_TOKEN: '' };
+    const [without, withProbeToken, withReadToken] = await Promise.all([
+      runCli(['runs', '--collector', url], trust),
+      runCli(['runs', '--collector', url], { ...trust, LEAKWATCH_READ_TOKEN: PROBE_TOKEN }),
+      runCli(['runs', '--collector', url], { ...trust, LEAKWATCH_READ_TOKEN_FILE: readTokenFile }),
+    ]);
+    assertUserError(without, 'LW_ERR_AUTH');
+    assertUserError(withProbeToken, 'LW_ERR_AUTH');
+    assert.equal(withReadToken.code, 0, withReadToken.stderr);
+    for (const r of [without, withProbeToken, withReadToken]) assert.ok(!(r.stdout + r.stderr).includes(READ_TOKEN));
+  } finally {
+    collect.child.kill('SIGTERM');
+    await collect.exited;
+  }
+  const output = collect.stdout() + collect.stderr();
+  assert.ok(!output.includes(PROBE_TOKEN) && !output.includes(READ_TOKEN), output);
+});
