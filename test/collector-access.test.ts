@@ -182,6 +182,8 @@ test('foreign Host and Origin headers and cross-site requests are refused (DNS r
     assert.equal(await upgradeStatus(`${ws}/live`, { origin: 'http://evil.example' }), 403);
     assert.equal(await upgradeStatus(`${ws}/ingest`, { origin: 'http://evil.example' }), 403);
     assert.equal(await upgradeStatus(`${ws}/live`, { origin: base }), 101);
+    // Probes reach the collector by any name of its host (a container's service name): no Host check there.
+    assert.equal(await upgradeStatus(`${ws}/ingest`, { host: `collector.internal:${open.port}` }), 101);
   } finally {
     await open.close();
   }

@@ -55,8 +55,13 @@ export function createAccessControl(options: AccessOptions) {
       }
       throw new LeakwatchError('LW_ERR_AUTH', 'missing or wrong read token (Authorization: Bearer, LEAKWATCH_READ_TOKEN, or sign in at /sign-in)');
     },
-    /** Screens a WebSocket upgrade; `live` sockets also need the read token. */
+    /** Screens a WebSocket upgrade: `live` sockets as HTTP requests, probe sockets only for a browser's Origin. */
     screenUpgrade(req: http.IncomingMessage, kind: 'live' | 'probe'): UpgradeRefusal | null {
+      // Probes are not browsers: they send no Origin and may use any name of the host (a
+      // container's service name), so only a browser's page is kept off the probe sockets.
+      if (kind === 'probe') {
+        return req.headers.origin === undefined ? null : { status: 403, error: new LeakwatchError('LW_ERR_ORIGIN', 'probe sockets do not take connections from web pages') };
+      }
       const refused = guard.check(req, false);
       if (refused) return { status: 403, error: refused };
       if (kind === 'live' && !auth.allows(req)) return { status: 401, error: new LeakwatchError('LW_ERR_AUTH', 'missing or wrong read token') };
