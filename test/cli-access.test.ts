@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { startCollector } from '../src/collector/collector';
+import { createLogger } from '../src/shared/log';
+import { openStore } from '../src/store/open-store';
 import { runCli, startCli } from './helpers/cli';
 import { makeSelfSignedCert } from './helpers/self-signed-cert';
 import { makeTempDir } from './helpers/temp-dir';
@@ -84,4 +87,42 @@ test('a shared collector: every interface, tokens from files, https; runs --coll
   }
   const output = collect.stdout() + collect.stderr();
   assert.ok(!output.includes(PROBE_TOKEN) && !output.includes(READ_TOKEN), output);
+});
+
+/** A command whose node process starts another node process, each reporting what it sees. */
+const PROCESS_TREE = `
+const { spawn } = require('node:child_process');
+const report = (who) => console.log('TREE ' + JSON.stringify({ who, pid: process.pid, token: process.env.LEAKWATCH_TOKEN ?? null, file: process.env.LEAKWATCH_TOKEN_FILE ?? null }));
+report('parent');
+const child = spawn(process.execPath, ['-e', \`(\${report})('child'); setTimeout(() => {}, 1500);\`], { stdio: 'inherit' });
+child.on('exit', () => setTimeout(() => {}, 300));
+`;
+
+test('run --token-file: both node processes of a command attach with the token, none has it in its environment, and its file is gone after', { timeout: 90_000 }, async () => {
+  const store = await openStore({ target: { kind: 'embedded', dataDir: path.join(temp.dir, 'tree-data') }, retentionDays: 30 });
+  const lines: string[] = [];
+  const collector = await startCollector({ store, port: 0, token: PROBE_TOKEN, readToken: READ_TOKEN, flushIntervalMs: 100, snapshotDir: path.join(temp.dir, 'tree-snapshots'), log: createLogger('info', (l) => lines.push(l)) });
+  try {
+    const tokenFile = path.join(temp.dir, 'tree-token');
+    fs.writeFileSync(tokenFile, PROBE_TOKEN, { mode: 0o600 });
+    const script = path.join(temp.dir, 'tree.js');
+    fs.writeFileSync(script, PROCESS_TREE);
+    const result = await runCli(['run', '--collector', collector.url, '--token-file', tokenFile, '--interval', '200ms', '--', process.execPath, script], { LEAKWATCH_READ_TOKEN: READ_TOKEN, LEAKWATCH_TOKEN: '' });
+    assert.equal(result.code, 0, result.stderr);
+    const runId = /\/runs\/([\w-]+)/.exec(result.stdout)?.[1];
+    assert.ok(runId, result.stdout);
+    const seen = result.stdout.split('\n').filter((l) => l.startsWith('TREE ')).map((l) => JSON.parse(l.slice(5)) as { who: string; pid: number; token: string | null; file: string | null });
+    assert.deepEqual(seen.map((s) => s.who).sort(), ['child', 'parent']);
+    for (const s of seen) {
+      assert.equal(s.token, null, `${s.who} has LEAKWATCH_TOKEN in its environment`);
+      assert.ok(s.file && !s.file.includes(PROBE_TOKEN), `${s.who}: ${s.file}`);
+      assert.equal(fs.existsSync(s.file), false, 'the token file outlived the run');
+    }
+    const connected = lines.filter((l) => l.includes(`probe connected: run ${runId}`));
+    for (const s of seen) assert.ok(connected.some((l) => l.includes(`pid ${s.pid} `)), `${s.who} (pid ${s.pid}) attached: ${connected.join(' / ')}`);
+    assert.ok(!lines.some((l) => l.includes('refused')), lines.join('\n'));
+  } finally {
+    await collector.close();
+    await store.close();
+  }
 });

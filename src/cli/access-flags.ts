@@ -11,7 +11,7 @@ export interface TokenFlags {
 export interface AccessFlags extends TokenFlags {
   readToken?: string;
   readTokenFile?: string;
-  allowedHost: string[];
+  allowedHost?: string[];
   insecureNoAuth?: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -19,8 +19,8 @@ export interface AccessFlags extends TokenFlags {
 
 export type CollectorAccess = Pick<CollectorOptions, 'token' | 'readToken' | 'allowedHosts' | 'insecureNoAuth' | 'tls'>;
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** One secret from a file: surrounding whitespace (the editor's newline) is not part of it. */
@@ -69,7 +69,7 @@ export function addAccessFlags(command: Command): Command {
   return command
     .option('--read-token <token>', 'require this token of the UI, the API and the live socket (visible in ps: prefer --read-token-file or LEAKWATCH_READ_TOKEN)')
     .option('--read-token-file <file>', 'read the read token from this file (or LEAKWATCH_READ_TOKEN_FILE)')
-    .option('--allowed-host <name>', 'a host name browsers and clients may use to reach the collector (repeatable; guards against DNS rebinding)', collect, [])
+    .option('--allowed-host <name>', 'a host name browsers and clients may use to reach the collector (repeatable; guards against DNS rebinding)', collect)
     .option('--insecure-no-auth', 'listen beyond loopback without the probe and read tokens: anyone who reaches the port can read every run and download heap snapshots')
     .option('--tls-cert <file>', 'serve https/wss with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert');
@@ -88,7 +88,7 @@ export function collectorAccessFrom(flags: AccessFlags, env: NodeJS.ProcessEnv =
   return {
     token: probeTokenFrom(flags, env),
     readToken: secretFrom(flags.readToken, flags.readTokenFile, env, 'LEAKWATCH_READ_TOKEN', 'read token'),
-    allowedHosts: flags.allowedHost,
+    allowedHosts: flags.allowedHost ?? [],
     insecureNoAuth: flags.insecureNoAuth === true,
     tls: flags.tlsCert && flags.tlsKey ? { cert: readTlsFile(flags.tlsCert, 'certificate'), key: readTlsFile(flags.tlsKey, 'key') } : undefined,
   };

@@ -44,7 +44,8 @@ export function collectCommand(): Command {
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);
     process.stdout.write(`leakwatch UI: ${url}/\n`);
-    process.stdout.write(`attach a process: LEAKWATCH_COLLECTOR=${url.replace(/^http/, 'ws')}/ingest node -r leakwatch/register app.js\n`);
+    const tokenHint = access.token ? ' LEAKWATCH_TOKEN_FILE=<probe token file>' : '';
+    process.stdout.write(`attach a process: LEAKWATCH_COLLECTOR=${url.replace(/^http/, 'ws')}/ingest${tokenHint} node -r leakwatch/register app.js\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         log.info('shutting down: storing what was received');
