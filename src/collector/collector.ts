@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LIVE_PATH } from '../api/live-messages';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
@@ -102,14 +103,22 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return secretsEqual(header?.startsWith('Bearer ') ? header.slice(7) : '', token);
 }
 
-/** node:http, or node:https with the same handler when a certificate is given (LW_ERR_TLS when it cannot be used). */
-function createServer(tls: CollectorOptions['tls'], onRequest: http.RequestListener): http.Server {
-  if (!tls) return http.createServer(onRequest);
+/**
+ * The secure context of a certificate and key, made before anything else starts: files that do
+ * not parse or do not match are one LW_ERR_TLS, with no timer or socket left behind.
+ */
+function checkTlsFiles(tlsFiles: CollectorOptions['tls']): void {
+  if (!tlsFiles) return;
   try {
-    return https.createServer({ cert: tls.cert, key: tls.key }, onRequest);
+    tls.createSecureContext({ cert: tlsFiles.cert, key: tlsFiles.key });
   } catch (err) {
     throw new LeakwatchError('LW_ERR_TLS', `the TLS certificate and key cannot be used (${(err as Error).message.split('\n')[0]})`);
   }
+}
+
+/** node:http, or node:https with the same handler when a certificate is given. */
+function createServer(tlsFiles: CollectorOptions['tls'], onRequest: http.RequestListener): http.Server {
+  return tlsFiles ? https.createServer({ cert: tlsFiles.cert, key: tlsFiles.key }, onRequest) : http.createServer(onRequest);
 }
 
 /**
@@ -124,6 +133,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
   const bindHost = options.host ?? '127.0.0.1';
   checkBindPolicy({ host: bindHost, token: options.token, readToken: options.readToken, insecureNoAuth: options.insecureNoAuth ?? false });
+  checkTlsFiles(options.tls);
   const access = createAccessControl({ bindHost, readToken: options.readToken, allowedHosts: options.allowedHosts, tls: Boolean(options.tls), uiDir });
   const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
