@@ -29,18 +29,19 @@ function assertUserError(result: { code: number | null; stdout: string; stderr: 
   assert.match(lines[0], new RegExp(`^leakwatch: ${code}: `));
 }
 
-test('collect beyond loopback without both tokens refuses to start (LW_ERR_INSECURE_BIND, exit 64), before touching the data directory', { timeout: 30_000 }, async () => {
+test('collect (and run) beyond loopback without both tokens refuses to start (LW_ERR_INSECURE_BIND, exit 64), before touching the data directory', { timeout: 30_000 }, async () => {
   const data = path.join(temp.dir, 'refused');
   const tokenFile = path.join(temp.dir, 'only-probe-token');
   fs.writeFileSync(tokenFile, `${PROBE_TOKEN}\n`);
   const results = await Promise.all([
     runCli(['collect', '--host', '0.0.0.0', '--port', '0', '--data', data]),
     runCli(['collect', '--host', '0.0.0.0', '--port', '0', '--data', data, '--token-file', tokenFile]),
+    runCli(['run', '--host', '0.0.0.0', '--port', '0', '--data', data, '--', process.execPath, '-e', '1']),
   ]);
-  for (const result of results) {
-    assertUserError(result, 'LW_ERR_INSECURE_BIND');
-    assert.match(result.stderr, /--insecure-no-auth/);
-  }
+  for (const result of results) assertUserError(result, 'LW_ERR_INSECURE_BIND');
+  assert.match(results[0].stderr, /--insecure-no-auth/);
+  // run's embedded collector has no read token: it points to collect for a shared one.
+  assert.match(results[2].stderr, /loopback only.*leakwatch collect/);
   assert.match(results[1].stderr, /needs a read token/);
   assert.equal(fs.existsSync(data), false);
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Command } from 'commander';
+// The policy alone, not the access layer: it is all this command needs of it.
+import { isLoopbackHost } from '../collector/access/bind-policy';
 import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
@@ -92,7 +94,14 @@ export function runCommand(): Command {
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
     const checkSnapshots = parseCheckSnapshots(flags.checkSnapshots);
 
-    const startEmbedded = async () => embeddedRunSource(await startCollectorProcess({
+    const startEmbedded = async () => {
+      // The embedded collector has no read token or TLS flags: a collector others reach is `collect`'s job.
+      if (!isLoopbackHost(flags.host)) {
+        throw new LeakwatchError('LW_ERR_INSECURE_BIND', `run's embedded collector listens on loopback only (got --host ${flags.host}); for a shared collector start \`leakwatch collect\` with tokens (docs/security.md) and use run --collector`);
+      }
+      return startEmbeddedCollector();
+    };
+    const startEmbeddedCollector = async () => embeddedRunSource(await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
       port,
