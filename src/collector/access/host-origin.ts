@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import os from 'node:os';
 import { LeakwatchError } from '../../shared/errors';
-import { isLoopbackHost } from './bind-policy';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
@@ -16,23 +15,20 @@ function hostNameOf(header: string | undefined): string | null {
 }
 
 /**
- * The host names a request may name in its Host header. On loopback: loopback names only. Beyond
- * it: the `allowedHosts` the user gave, else the address the collector is bound to, or, bound to
- * every interface, this machine's addresses and host name. A name an attacker controls (DNS
+ * The host names a request may name in its Host header: loopback names, the `allowedHosts` the
+ * user gave, the address the collector is bound to; bound to every interface without
+ * `allowedHosts`, this machine's addresses and host name. A name an attacker controls (DNS
  * rebinding: evil.example resolving to this address) is never among them.
  */
 export function acceptedHostNames(bindHost: string, allowedHosts: readonly string[]): Set<string> {
+  const bare = (host: string): string => host.toLowerCase().replace(/^\[|\]$/g, '');
   const names = new Set(['localhost', '127.0.0.1', '::1']);
-  if (isLoopbackHost(bindHost) && allowedHosts.length === 0) {
-    names.add(bindHost.toLowerCase());
-    return names;
-  }
-  for (const host of allowedHosts) names.add(host.toLowerCase().replace(/^\[|\]$/g, ''));
-  if (allowedHosts.length > 0) return names;
+  for (const host of allowedHosts) names.add(bare(host));
   if (!WILDCARDS.has(bindHost)) {
-    names.add(bindHost.toLowerCase().replace(/^\[|\]$/g, ''));
+    names.add(bare(bindHost));
     return names;
   }
+  if (allowedHosts.length > 0) return names;
   names.add(os.hostname().toLowerCase());
   for (const addresses of Object.values(os.networkInterfaces())) {
     for (const a of addresses ?? []) names.add(a.address.toLowerCase());
