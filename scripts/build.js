@@ -62,6 +62,7 @@ async function buildUi() {
     logLevel: 'warning',
   });
   fs.copyFileSync(path.join(root, 'ui', 'index.html'), path.join(out, 'index.html'));
+  fs.copyFileSync(path.join(root, 'ui', 'sign-in.html'), path.join(out, 'sign-in.html'));
 }
 
 async function buildProbeBundle() {

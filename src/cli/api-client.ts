@@ -1,17 +1,23 @@
 import type { ApiBody, ApiRoute } from '../api/http-contract';
 import { ERROR_CODES, LeakwatchError, type ErrorCode } from '../shared/errors';
+import { clientReadToken } from './access-flags';
 
 /**
  * GET/POST JSON against a collector's API, mapping failures to one-line LW_ERR_* errors. The
  * route names the body it answers with in the API contract (`callCollector<'GET /api/runs'>`).
+ * The read token (LEAKWATCH_READ_TOKEN or LEAKWATCH_READ_TOKEN_FILE) goes as a bearer when set.
  */
 export async function callCollector<R extends ApiRoute>(baseUrl: string, pathAndQuery: string, init?: { method: string; body?: unknown }): Promise<ApiBody<R>> {
   const url = new URL(pathAndQuery, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const headers: Record<string, string> = {};
+  if (init?.body !== undefined) headers['content-type'] = 'application/json';
+  const readToken = clientReadToken();
+  if (readToken) headers.authorization = `Bearer ${readToken}`;
   let res: Response;
   try {
     res = await fetch(url, {
       method: init?.method ?? 'GET',
-      headers: init?.body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers,
       body: init?.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.timeout(15_000),
     });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Command } from 'commander';
+// The policy alone, not the access layer: it is all this command needs of it.
+import { isLoopbackHost } from '../collector/access/bind-policy';
 import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
 import type { VerdictBody } from '../api/http-contract';
+import { addTokenFlags, probeTokenFrom, type TokenFlags } from './access-flags';
 import { addAllocFlags, allocFlagsToEnv, type AllocFlags } from './alloc-flags';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags } from './check-flags';
 import { CHECK_EXIT_CODES } from './check-report';
@@ -15,9 +18,10 @@ import { exitCodeOf, spawnWithProbe } from './child-command';
 import { openRunSource } from './run-source/open-run-source';
 import { embeddedRunSource } from './run-source/store-run-source';
 import { startCollectorProcess } from './start-collector-process';
+import { createTokenHandoff } from './token-handoff';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
-interface RunFlags extends StoreFlags, CheckFlags, AllocFlags {
+interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, TokenFlags {
   check?: boolean;
   /** `--check-snapshots <n>` (text), `--no-check-snapshots` (false), or neither (undefined). */
   checkSnapshots?: string | boolean;
@@ -28,7 +32,6 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags {
   collector?: string;
   host: string;
   port: string;
-  token?: string;
   snapshotDir?: string;
   snapshotEvery?: string;
   snapshotOnGrowth?: string;
@@ -63,7 +66,6 @@ export function runCommand(): Command {
     .option('--collector <url>', 'send to a running collector (http://host:port) instead of starting one')
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
-    .option('--token <token>', 'token the probe presents to the collector (or LEAKWATCH_TOKEN)')
     .option('--snapshot-dir <dir>', 'where the embedded collector keeps heap snapshot files (default: <data dir>/snapshots)')
     .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m)')
     .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
@@ -74,6 +76,7 @@ export function runCommand(): Command {
     .option('--watch-suspects', 'after a snapshot names growth suspects, watch the top containers for 30 s to find the lines that add to them (default with --check)')
     .option('--no-watch-suspects', 'do not watch suspect containers (also with --check)')
     .passThroughOptions();
+  addTokenFlags(command, 'token the probe presents to the collector');
   addAllocFlags(command);
   addCheckFlags(command);
   addStoreFlags(command);
@@ -84,19 +87,26 @@ export function runCommand(): Command {
     if (intervalMs < 100) throw new LeakwatchError('LW_ERR_CONFIG', `--interval must be at least 100ms, got ${flags.interval}`);
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
     const port = parseInteger(flags.port, '--port', 0, 65_535);
-    const token = flags.token ?? process.env.LEAKWATCH_TOKEN;
+    const token = probeTokenFrom(flags);
     const snapshotEnv = snapshotFlagsToEnv(flags);
     const allocEnv = allocFlagsToEnv(flags);
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
     const checkSnapshots = parseCheckSnapshots(flags.checkSnapshots);
 
-    const startEmbedded = async () => embeddedRunSource(await startCollectorProcess({
+    const startEmbedded = async () => {
+      // The embedded collector has no read token or TLS flags: a collector others reach is `collect`'s job.
+      if (!isLoopbackHost(flags.host)) {
+        throw new LeakwatchError('LW_ERR_INSECURE_BIND', `run's embedded collector listens on loopback only (got --host ${flags.host}); for a shared collector start \`leakwatch collect\` with tokens (docs/security.md) and use run --collector`);
+      }
+      return startEmbeddedCollector();
+    };
+    const startEmbeddedCollector = async () => embeddedRunSource(await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
       port,
       allowPortFallback: flags.port === '7070',
-      token,
+      access: { token },
       log,
       snapshotDir: flags.snapshotDir,
       watchSuspects: flags.watchSuspects ?? flags.check === true,
@@ -116,8 +126,9 @@ export function runCommand(): Command {
       [PROBE_ENV.interval]: `${intervalMs}`,
       [PROBE_ENV.managed]: '1',
     };
-    if (token) env[PROBE_ENV.token] = token;
-    Object.assign(env, snapshotEnv, allocEnv);
+    delete env[PROBE_ENV.token];
+    const handoff = token ? createTokenHandoff(token) : undefined;
+    Object.assign(env, handoff?.env, snapshotEnv, allocEnv);
 
     let stoppedByUs = false;
     let result;
@@ -146,10 +157,12 @@ export function runCommand(): Command {
         result = await exited;
       } finally {
         ended = true;
+        handoff?.remove();
         clearTimeout(durationTimer);
         clearTimeout(killTimer);
       }
     } catch (err) {
+      handoff?.remove();
       await snapshots?.stop();
       await source.close();
       throw err;

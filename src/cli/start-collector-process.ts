@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Collector } from '../collector/collector';
+import type { CollectorAccess } from './access-flags';
 import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { Store, StoreOptions } from '../store/store-interface';
@@ -31,7 +32,8 @@ export async function startCollectorProcess(options: {
   host: string;
   port: number;
   allowPortFallback: boolean;
-  token?: string;
+  /** Probe token, read token, host names, TLS (see access-flags.ts); all optional on loopback. */
+  access?: CollectorAccess;
   log: Logger;
   /** Heap snapshot files; default `<data dir>/snapshots` (embedded) or `.leakwatch/snapshots`. */
   snapshotDir?: string;
@@ -41,7 +43,7 @@ export async function startCollectorProcess(options: {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
   const snapshotDir = snapshotDirOf(storeOptions, options.snapshotDir);
-  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false };
+  const snapshotOptions = { ...options.access, snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
     if (owner) {
@@ -54,11 +56,11 @@ export async function startCollectorProcess(options: {
   const store = await openStoreOnDemand(storeOptions);
   let collector: Collector;
   try {
-    collector = await startCollector({ store, host: options.host, port: options.port, token: options.token, log, ...snapshotOptions });
+    collector = await startCollector({ store, host: options.host, port: options.port, log, ...snapshotOptions });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && options.allowPortFallback) {
       log.info(`port ${options.port} is in use; using a free port instead`);
-      collector = await startCollector({ store, host: options.host, port: 0, token: options.token, log, ...snapshotOptions }).catch(async (e) => {
+      collector = await startCollector({ store, host: options.host, port: 0, log, ...snapshotOptions }).catch(async (e) => {
         await store.close();
         throw e;
       });

@@ -1,16 +1,19 @@
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import path from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
+import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LIVE_PATH } from '../api/live-messages';
 import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
 import type { SuspectWatch } from '../shared/alloc-data';
+import { LeakwatchError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
+import { checkBindPolicy, createAccessControl, isLoopbackHost, secretsEqual } from './access';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
@@ -29,6 +32,14 @@ export interface CollectorOptions {
   port?: number;
   /** When set, probes must send `Authorization: Bearer <token>`. */
   token?: string;
+  /** When set, every HTTP route, the UI and /live need it (bearer, or the sign-in cookie). Required beyond loopback. */
+  readToken?: string;
+  /** Listen beyond loopback without the tokens (the user's explicit choice; logged). */
+  insecureNoAuth?: boolean;
+  /** Host names the Host header may carry (DNS-rebinding guard; default: see docs/security.md). */
+  allowedHosts?: readonly string[];
+  /** Serve https/wss with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   uiDir?: string;
   log?: Logger;
   flushIntervalMs?: number;
@@ -89,9 +100,25 @@ interface ProbeSocketRoute {
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+  return secretsEqual(header?.startsWith('Bearer ') ? header.slice(7) : '', token);
+}
+
+/**
+ * The secure context of a certificate and key, made before anything else starts: files that do
+ * not parse or do not match are one LW_ERR_TLS, with no timer or socket left behind.
+ */
+function checkTlsFiles(tlsFiles: CollectorOptions['tls']): void {
+  if (!tlsFiles) return;
+  try {
+    tls.createSecureContext({ cert: tlsFiles.cert, key: tlsFiles.key });
+  } catch (err) {
+    throw new LeakwatchError('LW_ERR_TLS', `the TLS certificate and key cannot be used (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** node:http, or node:https with the same handler when a certificate is given. */
+function createServer(tlsFiles: CollectorOptions['tls'], onRequest: http.RequestListener): http.Server {
+  return tlsFiles ? https.createServer({ cert: tlsFiles.cert, key: tlsFiles.key }, onRequest) : http.createServer(onRequest);
 }
 
 /**
@@ -104,6 +131,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const log = options.log ?? createLogger();
   const { store } = options;
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
+  const bindHost = options.host ?? '127.0.0.1';
+  checkBindPolicy({ host: bindHost, token: options.token, readToken: options.readToken, insecureNoAuth: options.insecureNoAuth ?? false });
+  checkTlsFiles(options.tls);
+  const access = createAccessControl({ bindHost, readToken: options.readToken, allowedHosts: options.allowedHosts, tls: Boolean(options.tls), uiDir });
   const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
   const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
@@ -132,9 +163,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const storedSeq = new Map<string, number>();
   const alive = new WeakSet<WebSocket>();
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
+      if (await access.screen(req, res, url)) return;
       if (await handleApi(req, res, url, store, live, snapshots, resolver, watches)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
@@ -145,7 +177,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       if (!res.headersSent) sendError(res, err);
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(options.tls, onRequest);
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
     [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps, watches }) }],
@@ -156,6 +189,12 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     const url = new URL(req.url ?? '/', 'http://collector');
     socket.on('error', () => socket.destroy());
     const route = probeSockets.get(url.pathname);
+    const refusal = access.screenUpgrade(req, route ? 'probe' : 'live');
+    if (refusal) {
+      const body = JSON.stringify({ error: { code: refusal.error.code, message: refusal.error.message } });
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
     if (route) {
       route.wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
@@ -190,7 +229,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 7070, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 7070, bindHost, () => {
       server.off('error', reject);
       resolve();
     });
@@ -198,7 +237,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   await snapshots.start();
   const address = server.address() as net.AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
+  if (!isLoopbackHost(bindHost) && options.insecureNoAuth && !(options.token && options.readToken)) {
+    log.warn(`listening on ${bindHost} without ${options.token ? 'a read token' : options.readToken ? 'a probe token' : 'tokens'} (--insecure-no-auth): anyone who reaches ${url} can ${options.readToken ? 'send data' : 'read every run and download heap snapshots'}`);
+  }
 
   let closing: Promise<void> | undefined;
   return {

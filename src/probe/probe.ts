@@ -7,6 +7,8 @@ import type { AllocProfileMessage } from '../protocol/alloc-messages';
 import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
 import type { WatchReportMessage } from '../protocol/alloc-messages';
 import type { ProbeConfig } from '../shared/probe-config';
+import { redactArgv } from './argv-redaction';
+import type { CollectorTrust } from './connect-options';
 import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
@@ -46,6 +48,7 @@ export function createProbe(
 ): ProbeHandle {
   const runId = config.runId ?? randomUUID();
   const bootId = randomUUID();
+  const trust: CollectorTrust = { token: config.token, ca: config.ca };
   const startedAt = Date.now();
   const sampler = createSampler();
   const gcObserver = createGcObserver({ intervalMs: config.intervalMs });
@@ -61,7 +64,7 @@ export function createProbe(
     pid: process.pid,
     host: os.hostname(),
     node: process.version,
-    argv: process.argv.slice(1, 64).map((a) => a.slice(0, 1024)),
+    argv: redactArgv(process.argv.slice(1, 64)).map((a) => a.slice(0, 1024)),
     startedAt,
     intervalMs: config.intervalMs,
     probeVersion: PROBE_VERSION,
@@ -71,7 +74,7 @@ export function createProbe(
     runId,
     bootId,
     collectorUrl: config.collectorUrl,
-    token: config.token,
+    trust,
     config: config.snapshot,
     startedAt,
     notice,
@@ -128,7 +131,7 @@ export function createProbe(
   });
   const transport = createTransport({
     url: config.collectorUrl,
-    token: config.token,
+    trust,
     queue,
     hello: () => helloText,
     notice,

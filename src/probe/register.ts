@@ -5,11 +5,16 @@
  * never be the reason a service fails to start.
  */
 import { formatErrorLine } from '../shared/errors';
-import { probeOptionsFromEnv } from '../shared/probe-config';
+import { PROBE_ENV, probeOptionsFromEnv } from '../shared/probe-config';
 import { startProbe } from './index';
 
 try {
-  startProbe(probeOptionsFromEnv(process.env));
+  const options = probeOptionsFromEnv(process.env);
+  // Out of the environment once read: app code that copies process.env (config loaders, logs of
+  // the environment) would put the token on the heap the probe ships as snapshots. Processes the
+  // app starts inherit LEAKWATCH_TOKEN_FILE instead, when that is how the token was given.
+  delete process.env[PROBE_ENV.token];
+  startProbe(options);
 } catch (err) {
   process.stderr.write(`leakwatch probe not started: ${formatErrorLine(err)}\n`);
 }

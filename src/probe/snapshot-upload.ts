@@ -6,7 +6,7 @@ import { encodeMessage } from '../protocol/encode';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, type SnapshotBeginMessage, type SnapshotEndMessage } from '../protocol/snapshot-messages';
 import { LeakwatchError } from '../shared/errors';
-import { unrefConnect } from './unref-connect';
+import { connectOptions, type CollectorTrust } from './connect-options';
 
 /**
  * Most bytes the upload leaves in the socket's user-space buffer before it reads the next chunk.
@@ -18,7 +18,7 @@ export const UPLOAD_HIGH_WATER_BYTES = 2 * 1024 * 1024;
 export interface UploadOptions {
   /** ws://host:port/snapshot-upload?run=&boot=&snapshot= */
   url: string;
-  token: string | undefined;
+  trust: CollectorTrust;
   /** The snapshot file, open for reading (the caller closes it). */
   file: FileHandle;
   /** The first frame; `size` is the file's size. */
@@ -89,8 +89,7 @@ export async function uploadSnapshotFile(options: UploadOptions): Promise<Upload
       mask.fill(0);
     },
     handshakeTimeout: stallMs,
-    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
-    createConnection: unrefConnect(options.url),
+    ...connectOptions(options.url, options.trust),
   });
 
   // One waiter at a time: the loop below waits for the socket to open, to drain, a buffer to be

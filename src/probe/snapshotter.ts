@@ -10,6 +10,7 @@ import type { SnapshotConfig } from '../shared/probe-config';
 import type { SnapshotTrigger } from '../shared/snapshot-data';
 import { checkHeadroom, type HeadroomOptions } from './headroom-guard';
 import { removeStaleSnapshotFiles, snapshotFileName } from './snapshot-file-name';
+import type { CollectorTrust } from './connect-options';
 import { createSnapshotTriggers, type HeapReading } from './snapshot-triggers';
 import { uploadSnapshotFile, type UploadOptions, type UploadProgress } from './snapshot-upload';
 
@@ -21,7 +22,7 @@ export interface SnapshotterOptions {
   bootId: string;
   /** The ingest URL; the upload URL is derived from it. */
   collectorUrl: string;
-  token: string | undefined;
+  trust: CollectorTrust;
   config: SnapshotConfig;
   /** Queues a status message on the ingest connection (seq'd, acknowledged, resent). */
   sendStatus: (status: SnapshotStatusFields) => void;
@@ -183,7 +184,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
       stats.upload = { bytesTotal: size, bytesSent: 0, chunks: 0, maxBufferedBytes: 0 };
       await uploadSnapshotFile({
         url: snapshotUploadUrl(options.collectorUrl, options.runId, options.bootId, s.id),
-        token: options.token,
+        trust: options.trust,
         file: handle,
         begin: {
           v: PROTOCOL_VERSION,

@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES } from '../protocol/messages';
 import type { SnapshotRequestMessage } from '../protocol/snapshot-messages';
 import type { WatchRequestMessage } from '../protocol/alloc-messages';
 import type { SendQueue } from './send-queue';
-import { unrefConnect } from './unref-connect';
+import { connectOptions, type CollectorTrust } from './connect-options';
 
 /** Stop writing while this much is buffered in the socket: the app's memory is not our buffer. */
 const HIGH_WATER_BYTES = 1024 * 1024;
@@ -14,7 +14,8 @@ const RECONNECT_MAX_MS = 30_000;
 
 export interface TransportOptions {
   url: string;
-  token: string | undefined;
+  /** The token to present and the CA to trust (connect-options.ts). */
+  trust: CollectorTrust;
   queue: SendQueue;
   /** The hello frame (seq 0), sent first on every connection. */
   hello: () => string;
@@ -53,13 +54,11 @@ export function createTransport(options: TransportOptions) {
 
   function connect(): void {
     if (closed) return;
-    const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
     const socket = new WebSocket(options.url, {
       perMessageDeflate: false,
       maxPayload: MAX_MESSAGE_BYTES,
       handshakeTimeout: 10_000,
-      headers,
-      createConnection: unrefConnect(options.url),
+      ...connectOptions(options.url, options.trust),
     });
     ws = socket;
     socket.on('open', () => {

@@ -1,4 +1,5 @@
-import { LeakwatchError } from './errors';
+import fs from 'node:fs';
+import { LeakwatchError, type ErrorCode } from './errors';
 import { parseByteSize, parseDuration, parseInteger, parseLabels, parseShare, parseSwitch } from './units';
 
 /**
@@ -9,6 +10,10 @@ import { parseByteSize, parseDuration, parseInteger, parseLabels, parseShare, pa
 export const PROBE_ENV = {
   collector: 'LEAKWATCH_COLLECTOR',
   token: 'LEAKWATCH_TOKEN',
+  /** A file holding the token: children of the app inherit the path, never the secret. */
+  tokenFile: 'LEAKWATCH_TOKEN_FILE',
+  /** A PEM file of the certificates to trust for a wss:// collector. */
+  ca: 'LEAKWATCH_CA',
   runId: 'LEAKWATCH_RUN_ID',
   runName: 'LEAKWATCH_RUN_NAME',
   labels: 'LEAKWATCH_LABELS',
@@ -67,6 +72,11 @@ export interface ProbeOptions {
   /** Collector endpoint: ws://host:port/ingest (http:// is accepted and converted). */
   collector?: string;
   token?: string;
+  /** Read the token from this file (bytes only: it never becomes a JS string until a handshake). */
+  tokenFile?: string;
+  /** PEM certificates to trust for a wss:// collector (contents), or `caFile` to read them from. */
+  ca?: string | Buffer;
+  caFile?: string;
   /** Shared by all processes of one `leakwatch run`; a fresh id otherwise. */
   runId?: string;
   runName?: string;
@@ -113,7 +123,9 @@ export interface ProbeOptions {
 
 export interface ProbeConfig {
   collectorUrl: string;
-  token: string | undefined;
+  /** The probe token's bytes, off the V8 heap so a heap snapshot of the app does not hold it. */
+  token: Buffer | undefined;
+  ca: Buffer | undefined;
   runId: string | undefined;
   runName: string | undefined;
   labels: Record<string, string>;
@@ -179,7 +191,8 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
   }
   return {
     collectorUrl: normaliseCollectorUrl(options.collector ?? DEFAULT_COLLECTOR_URL),
-    token: options.token || undefined,
+    token: tokenBytes(options),
+    ca: caBytes(options),
     runId: options.runId || undefined,
     runName: options.runName || undefined,
     labels: options.labels ?? {},
@@ -190,6 +203,47 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
     alloc: resolveAllocConfig(options),
     sourceMaps: { upload: parseSwitch(options.uploadSourceMaps ?? true, `source map upload (LEAKWATCH_SOURCE_MAP_UPLOAD)`) },
   };
+}
+
+function readBytes(file: string, what: string, code: ErrorCode): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new LeakwatchError(code, `cannot read the ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** A Buffer of its own (not a slice of the shared pool), trailing whitespace (a file's newline) cut. */
+function ownBytes(source: Buffer): Buffer | undefined {
+  let end = source.length;
+  while (end > 0 && (source[end - 1] === 0x0a || source[end - 1] === 0x0d || source[end - 1] === 0x20 || source[end - 1] === 0x09)) end--;
+  if (end === 0) return undefined;
+  const bytes = Buffer.allocUnsafeSlow(end);
+  source.copy(bytes, 0, 0, end);
+  return bytes;
+}
+
+function tokenBytes(options: ProbeOptions): Buffer | undefined {
+  if (options.token) {
+    const read = Buffer.from(options.token, 'utf8');
+    const bytes = ownBytes(read);
+    read.fill(0);
+    return bytes;
+  }
+  if (!options.tokenFile) return undefined;
+  const read = readBytes(options.tokenFile, `token file (${PROBE_ENV.tokenFile})`, 'LW_ERR_CONFIG');
+  const bytes = ownBytes(read);
+  read.fill(0);
+  if (!bytes) throw new LeakwatchError('LW_ERR_CONFIG', `the token file ${options.tokenFile} is empty`);
+  return bytes;
+}
+
+function caBytes(options: ProbeOptions): Buffer | undefined {
+  const ca = options.ca ?? (options.caFile ? readBytes(options.caFile, `CA file (${PROBE_ENV.ca})`, 'LW_ERR_TLS') : undefined);
+  if (ca === undefined) return undefined;
+  const bytes = Buffer.isBuffer(ca) ? ca : Buffer.from(ca, 'utf8');
+  if (!bytes.includes('-----BEGIN CERTIFICATE-----')) throw new LeakwatchError('LW_ERR_TLS', 'the CA must be PEM certificates (-----BEGIN CERTIFICATE-----)');
+  return bytes;
 }
 
 function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
@@ -237,6 +291,8 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   const options: ProbeOptions = {};
   if (env[PROBE_ENV.collector]) options.collector = env[PROBE_ENV.collector];
   if (env[PROBE_ENV.token]) options.token = env[PROBE_ENV.token];
+  else if (env[PROBE_ENV.tokenFile]) options.tokenFile = env[PROBE_ENV.tokenFile];
+  if (env[PROBE_ENV.ca]) options.caFile = env[PROBE_ENV.ca];
   if (env[PROBE_ENV.runId]) options.runId = env[PROBE_ENV.runId];
   if (env[PROBE_ENV.runName]) options.runName = env[PROBE_ENV.runName];
   if (env[PROBE_ENV.labels]) options.labels = parseLabels(env[PROBE_ENV.labels]!.split(','), PROBE_ENV.labels);
