@@ -132,6 +132,7 @@ export function createProbe(
     queue,
     hello: () => helloText,
     notice,
+    heartbeatMs: config.heartbeatMs,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),
     onWatchRequest: (request) => watcher.request(request),
   });
@@ -180,7 +181,7 @@ export function createProbe(
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
           return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
-        });
+        }, { carriesGap: false });
         transport.flush();
         const flushed = await transport.waitIdle(deadlineMs);
         transport.close();

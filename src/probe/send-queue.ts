@@ -7,6 +7,8 @@ export interface QueuedMessage {
   /** Samples inside, and the time of the newest, so a drop can be recorded as a gap. */
   samples: number;
   ts: number;
+  /** The loss this message reports: if it is dropped too, the loss is carried again. */
+  gap?: Gap;
 }
 
 export interface SendQueueOptions {
@@ -21,6 +23,8 @@ export interface SendQueueStats {
   queuedBytes: number;
   droppedMessages: number;
   droppedSamples: number;
+  /** Samples in every message ever queued: what the probe measured, for an audit against the store. */
+  queuedSamples: number;
 }
 
 /**
@@ -38,6 +42,17 @@ export function createSendQueue(options: SendQueueOptions) {
   let droppedMessages = 0;
   let droppedSamples = 0;
   let pendingGap: Gap | undefined;
+  let queuedSamples = 0;
+
+  function mergeGap(into: Gap | undefined, add: Gap): Gap {
+    if (!into) return { ...add };
+    return {
+      droppedMessages: into.droppedMessages + add.droppedMessages,
+      droppedSamples: into.droppedSamples + add.droppedSamples,
+      fromTs: Math.min(into.fromTs, add.fromTs),
+      toTs: Math.max(into.toTs, add.toTs),
+    };
+  }
 
   function dropOldest(): void {
     const dropped = items.shift()!;
@@ -45,9 +60,9 @@ export function createSendQueue(options: SendQueueOptions) {
     if (sentCount > 0) sentCount--;
     droppedMessages++;
     droppedSamples += dropped.samples;
-    pendingGap = pendingGap
-      ? { ...pendingGap, droppedMessages: pendingGap.droppedMessages + 1, droppedSamples: pendingGap.droppedSamples + dropped.samples, toTs: dropped.ts }
-      : { droppedMessages: 1, droppedSamples: dropped.samples, fromTs: dropped.ts, toTs: dropped.ts };
+    // A dropped message that itself reported a loss hands that loss on: no gap is ever forgotten.
+    if (dropped.gap) pendingGap = mergeGap(pendingGap, dropped.gap);
+    pendingGap = mergeGap(pendingGap, { droppedMessages: 1, droppedSamples: dropped.samples, fromTs: dropped.ts, toTs: dropped.ts });
   }
 
   return {
@@ -59,7 +74,9 @@ export function createSendQueue(options: SendQueueOptions) {
       while (items.length >= options.maxMessages) dropOldest();
       const gap = pushOptions.carriesGap === false ? undefined : pendingGap;
       if (pushOptions.carriesGap !== false) pendingGap = undefined;
-      const message = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
+      const message: QueuedMessage = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
+      if (gap) message.gap = gap;
+      queuedSamples += message.samples;
       items.push(message);
       bytes += message.text.length;
       while (bytes > options.maxBytes && items.length > 1) dropOldest();
@@ -85,7 +102,7 @@ export function createSendQueue(options: SendQueueOptions) {
       return items.length;
     },
     stats(): SendQueueStats {
-      return { lastSeq: nextSeq - 1, queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples };
+      return { lastSeq: nextSeq - 1, queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples, queuedSamples };
     },
   };
 }
