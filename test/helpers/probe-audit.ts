@@ -117,3 +117,21 @@ export function assertDeliveryAudit(sent: ProbeAccount, stored: StoredAccount): 
   assert.equal(sent.queuedSamples - stored.samples, stored.gapSamples, `missing samples == recorded gaps; ${detail}`);
   assert.equal(stored.gapSamples, sent.droppedSamples, `the recorded gaps are what the probe dropped; ${detail}`);
 }
+
+/**
+ * The same account read through a collector's HTTP API, for a collector in another process
+ * (which holds the data directory): the run's FINAL sample count, its gaps, and the number of
+ * distinct sample times (series buckets narrower than the probe's interval hold one sample each).
+ */
+export async function apiAccount(base: string, runId: string, intervalMs: number): Promise<StoredAccount> {
+  const get = async <T>(url: string): Promise<T> => {
+    const res = await fetch(url);
+    assert.equal(res.status, 200, `GET ${url}`);
+    return (await res.json()) as T;
+  };
+  const { run } = await get<{ run: { sampleCount: number } }>(`${base}/api/runs/${runId}`);
+  const { gaps } = await get<{ gaps: RunGap[] }>(`${base}/api/runs/${runId}/gaps`);
+  const series = await get<{ stepMs: number; t: number[] }>(`${base}/api/runs/${runId}/series?metrics=heapUsed&points=5000`);
+  assert.ok(series.stepMs < intervalMs, `series buckets (${series.stepMs} ms) narrower than the interval`);
+  return { samples: run.sampleCount, distinctSeqs: run.sampleCount, distinctTimes: series.t.length, gaps, gapSamples: gaps.reduce((sum, g) => sum + g.droppedSamples, 0) };
+}
