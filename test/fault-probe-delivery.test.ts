@@ -31,8 +31,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function collectorOn(port: number): Promise<Collector> {
-  const collector = await startCollector({ store: db.store, port, log: createLogger('silent'), flushIntervalMs: 200, readLocalSourceMaps: false });
+async function collectorOn(port: number, heartbeatMs?: number): Promise<Collector> {
+  const collector = await startCollector({ store: db.store, port, log: createLogger('silent'), flushIntervalMs: 200, readLocalSourceMaps: false, heartbeatMs });
   collectors.push(collector);
   return collector;
 }
@@ -84,11 +84,18 @@ test('the collector down longer than the probe buffer holds: the missing samples
   await stopCollector(collector);
 });
 
-/** A TCP proxy whose `freeze()` stops forwarding on the open connections without closing them. */
+/**
+ * A TCP proxy whose `freeze()` stops forwarding on the open connections without closing them.
+ * `upstreamClosedAt` is when the collector ended its side of a frozen connection.
+ */
 async function startFreezableProxy(targetPort: number) {
   const pairs: [net.Socket, net.Socket][] = [];
+  let upstreamClosedAt: number | undefined;
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
+    upstream.once('close', () => {
+      if ((upstream as net.Socket & { frozen?: boolean }).frozen) upstreamClosedAt ??= Date.now();
+    });
     client.pipe(upstream);
     upstream.pipe(client);
     const end = () => {
@@ -103,13 +110,19 @@ async function startFreezableProxy(targetPort: number) {
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => pairs.length,
-    /** Half-open in both directions: bytes are neither forwarded nor refused, no FIN, no RST. */
+    upstreamClosedAt: () => upstreamClosedAt,
+    /**
+     * Half-open in both directions: bytes are neither forwarded nor refused, no FIN, no RST. The
+     * collector's side is read and discarded, so its end of the connection can be seen.
+     */
     freeze(): void {
       for (const [client, upstream] of pairs) {
         client.unpipe(upstream);
         upstream.unpipe(client);
         client.pause();
-        upstream.pause();
+        (upstream as net.Socket & { frozen?: boolean }).frozen = true;
+        upstream.on('data', () => undefined);
+        upstream.resume();
       }
     },
     close(): void {
@@ -122,8 +135,9 @@ async function startFreezableProxy(targetPort: number) {
   };
 }
 
-test('a half-open connection is found by the probe\'s heartbeat well within 30 s; it reconnects and resends, nothing is lost', { timeout: 90_000 }, async () => {
-  const collector = await collectorOn(0);
+test('a half-open connection is found by both heartbeats well within 30 s; the probe reconnects and resends, nothing is lost', { timeout: 90_000 }, async () => {
+  // 1 s heartbeats on both sides (the defaults, 10 s and 15 s, find one within 20 s and 30 s).
+  const collector = await collectorOn(0, 1000);
   const proxy = await startFreezableProxy(collector.port);
   try {
     const app = await startAuditApp(probeOptions(proxy.port, 'fault-half-open'));
@@ -146,6 +160,8 @@ test('a half-open connection is found by the probe\'s heartbeat well within 30 s
     assert.equal(stored.gaps.length, 0, 'the buffer held the silent stretch: no gap');
     // 1 s heartbeat: two silent rounds, so about 2 s (the default 10 s heartbeat makes it 20 s).
     assert.ok(detectedMs < 30_000, `found after ${detectedMs} ms`);
+    const collectorDropped = await waitFor('the collector to end its side of the silent connection', () => proxy.upstreamClosedAt(), 30_000);
+    assert.ok(collectorDropped - frozenAt < 30_000, `the collector ended it after ${collectorDropped - frozenAt} ms`);
   } finally {
     proxy.close();
     await stopCollector(collector);

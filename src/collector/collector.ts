@@ -57,6 +57,8 @@ export interface CollectorOptions {
   watchMaxStacks?: number;
   /** Maps generated locations to the user's sources (default: the source maps on disk and uploaded). */
   locationResolver?: LocationResolver;
+  /** Between two ping rounds to probe sockets (default HEARTBEAT_MS; tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export interface Collector {
@@ -190,7 +192,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       alive.delete(ws);
       ws.ping();
     }
-  }, HEARTBEAT_MS);
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
