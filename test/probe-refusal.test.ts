@@ -72,3 +72,29 @@ test('an app whose probe is refused runs on: one line on its stderr, one attempt
   assert.equal(lines.length, 1, err);
   assert.match(lines[0]!, /^leakwatch probe: collector refused the connection \(LW_ERR_PROBE_CONFLICT: refused by the test\); retrying in about 30 s/);
 });
+
+test('stopProbe() ends at its deadline when the collector never acknowledges: flushed false, the app exits', { timeout: 30_000 }, async () => {
+  const server = await refusingServer(CLOSE_CODES.LW_ERR_SPOOL_FULL, 'LW_ERR_SPOOL_FULL');
+  const probeEntry = path.join(REPO_ROOT, 'dist', 'src', 'probe', 'index.js');
+  const app = `
+    const { startProbe, stopProbe } = require(${JSON.stringify(probeEntry)});
+    startProbe({ collector: ${JSON.stringify(server.url)}, interval: 100, allocSampling: false });
+    setTimeout(async () => {
+      const startedAt = Date.now();
+      const result = await stopProbe(300);
+      console.log(JSON.stringify({ ...result, ms: Date.now() - startedAt }));
+    }, 1000);
+  `;
+  const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', app], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, err);
+  const result = JSON.parse(out.trim()) as { flushed: boolean; ms: number };
+  assert.equal(result.flushed, false, 'nothing was acknowledged');
+  // 300 ms deadline; the slack is for a busy machine, not for a wait on the collector.
+  assert.ok(result.ms < 2300, `stopProbe(300) took ${result.ms} ms`);
+  assert.ok(server.attempts.length >= 1);
+});

@@ -23,7 +23,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export interface ProbeHandle {
   readonly runId: string;
   readonly bootId: string;
-  /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
+  /** Takes a last sample, says bye and waits for the collector's ack: all of it within `deadlineMs`. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
   stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats; watches: SuspectWatcherStats };
 }
@@ -169,6 +169,7 @@ export function createProbe(
     bootId,
     stop(deadlineMs = 2000) {
       stopping ??= (async () => {
+        const stopStartedAt = Date.now();
         clearInterval(timer);
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
@@ -183,7 +184,8 @@ export function createProbe(
           return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
         }, { carriesGap: false });
         transport.flush();
-        const flushed = await transport.waitIdle(deadlineMs);
+        // The deadline covers the whole stop: what the snapshot and profiler stops took is spent.
+        const flushed = await transport.waitIdle(Math.max(0, deadlineMs - (Date.now() - stopStartedAt)));
         transport.close();
         sampler.close();
         gcObserver.close();
