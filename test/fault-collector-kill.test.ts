@@ -83,8 +83,8 @@ test('kill -9 of the collector mid snapshot upload: the snapshot ends failed wit
   const base = `http://127.0.0.1:${port}`;
   let collector = startCollect(port, data);
   await collector.waitForLine(/listening on/);
-  // ~60 MB of small objects: a file of about 100 MB, whose upload takes long enough to interrupt.
-  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-upload', allocSampling: false, snapshotHeadroomFactor: 0 }, { holdMb: 60 });
+  // ~25 MB of small objects: a file of about 45 MB, whose upload takes long enough to interrupt.
+  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-upload', allocSampling: false, snapshotHeadroomFactor: 0 }, { holdMb: 25 });
   processes.push(app.child);
   await waitFor('the app run to appear', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`)).status === 200, 30_000);
 
