@@ -119,3 +119,37 @@ test('kill -9 of the collector mid snapshot upload: the snapshot ends failed wit
   collector.child.kill('SIGINT');
   assert.equal((await collector.exited).code, 0, `collector stops cleanly on SIGINT: ${collector.stderr()}`);
 });
+
+test('kill -9 of the collector, down longer than the probe buffer holds: the missing samples equal the recorded gaps exactly', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const data = path.join(temp.dir, 'data-buffer');
+  const base = `http://127.0.0.1:${port}`;
+  let collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+  // Ten messages of buffer at 5 samples a second: two seconds' worth, for a 4 s outage.
+  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-buffer-kill', allocSampling: false, maxQueuedMessages: 10 });
+  processes.push(app.child);
+  const count = async () => {
+    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`);
+    return status === 200 ? body.run.sampleCount : 0;
+  };
+  await waitFor('samples stored', async () => (await count()) >= 5, 30_000);
+
+  // Killed with messages in flight: some stored, their acks never sent. The probe keeps those and
+  // resends them (stored once), and drops only messages no collector ever had.
+  collector.child.kill('SIGKILL');
+  await collector.exited;
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+  await waitFor('the probe to reconnect', () => /reconnected/.test(app.stderr()), 30_000);
+  const before = await count();
+  await waitFor('samples after the restart', async () => (await count()) >= before + 5, 30_000);
+
+  const sent = await app.stop();
+  const stored = await apiAccount(base, app.runId, 200);
+  assertDeliveryAudit(sent, stored);
+  assert.ok(stored.gapSamples >= 5, `a 4 s outage with a 2 s buffer loses samples: ${stored.gapSamples}`);
+  collector.child.kill('SIGINT');
+  assert.equal((await collector.exited).code, 0, `collector stops cleanly on SIGINT: ${collector.stderr()}`);
+});
