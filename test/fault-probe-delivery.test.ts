@@ -51,7 +51,7 @@ function probeOptions(port: number, name: string): Record<string, unknown> {
   return { collector: `ws://127.0.0.1:${port}/ingest`, interval: 100, runName: name, allocSampling: false, uploadSourceMaps: false, heartbeat: '1s' };
 }
 
-test('the collector down longer than the probe buffer holds: the missing samples equal the recorded gaps exactly', { timeout: 90_000 }, async () => {
+test('the collector down longer than the probe buffer holds: the missing samples equal the recorded gaps exactly', { timeout: 90_000 }, async (t) => {
   const port = await freePort();
   let collector = await collectorOn(port);
   // Ten messages of buffer at 10 samples a second: one second's worth.
@@ -73,6 +73,7 @@ test('the collector down longer than the probe buffer holds: the missing samples
   const stored = await storedAccount(db.ctx, db.store, app.runId);
   assertDeliveryAudit(sent, stored);
   assert.ok(stored.gapSamples >= 10, `a 3 s outage with a 1 s buffer loses samples: ${stored.gapSamples}`);
+  t.diagnostic(`measured ${sent.queuedSamples}, stored ${stored.samples}, lost ${stored.gapSamples} in ${stored.gaps.length} gaps; stopProbe() took ${sent.stopMs} ms`);
   for (const gap of stored.gaps) {
     assert.equal(gap.boot, app.bootId);
     assert.ok(gap.fromTs >= downAt - 1000 && gap.toTs <= upAt + 5000 && gap.fromTs <= gap.toTs, `gap ${JSON.stringify(gap)} lies in the outage ${downAt}..${upAt}`);
@@ -135,8 +136,8 @@ async function startFreezableProxy(targetPort: number) {
   };
 }
 
-test('a half-open connection is found by both heartbeats well within 30 s; the probe reconnects and resends, nothing is lost', { timeout: 90_000 }, async () => {
-  // 1 s heartbeats on both sides (the defaults, 10 s and 15 s, find one within 20 s and 30 s).
+test('a half-open connection is found by both heartbeats well within 30 s; the probe reconnects and resends, nothing is lost', { timeout: 90_000 }, async (t) => {
+  // 1 s heartbeats on both sides (the defaults, 10 s, find one within 20 s).
   const collector = await collectorOn(0, 1000);
   const proxy = await startFreezableProxy(collector.port);
   try {
@@ -162,6 +163,7 @@ test('a half-open connection is found by both heartbeats well within 30 s; the p
     assert.ok(detectedMs < 30_000, `found after ${detectedMs} ms`);
     const collectorDropped = await waitFor('the collector to end its side of the silent connection', () => proxy.upstreamClosedAt(), 30_000);
     assert.ok(collectorDropped - frozenAt < 30_000, `the collector ended it after ${collectorDropped - frozenAt} ms`);
+    t.diagnostic(`1 s heartbeats: found by the probe after ${detectedMs} ms, by the collector after ${collectorDropped - frozenAt} ms`);
   } finally {
     proxy.close();
     await stopCollector(collector);
@@ -191,6 +193,31 @@ test('a probe host near its heap limit: the snapshot is refused with the reason,
     assertDeliveryAudit(sent, await storedAccount(db.ctx, db.store, app.runId));
     assert.doesNotMatch(app.stderr(), /heap out of memory|FATAL/);
   } finally {
+    await stopCollector(collector);
+  }
+});
+
+test('at the default heartbeats (10 s on both sides) both sides end a half-open connection within 30 s', { timeout: 120_000 }, async (t) => {
+  const collector = await collectorOn(0);
+  const proxy = await startFreezableProxy(collector.port);
+  try {
+    const { heartbeat: _short, ...defaults } = probeOptions(proxy.port, 'fault-half-open-default');
+    const app = await startAuditApp(defaults);
+    apps.push(app);
+    await waitFor('samples stored', async () => (await storedSamples(app.runId)) >= 3, 30_000);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    await waitFor('the probe to give up on the silent connection', () => /no answer from/.test(app.stderr()), 40_000, 100);
+    const probeMs = Date.now() - frozenAt;
+    const collectorMs = (await waitFor('the collector to end its side', () => proxy.upstreamClosedAt(), 40_000)) - frozenAt;
+    assert.ok(probeMs <= 30_000, `the probe found it after ${probeMs} ms`);
+    assert.ok(collectorMs <= 30_000, `the collector found it after ${collectorMs} ms`);
+    t.diagnostic(`half-open found by the probe after ${probeMs} ms, by the collector after ${collectorMs} ms`);
+    await waitFor('the probe to reconnect', () => /reconnected/.test(app.stderr()), 30_000);
+    const sent = await app.stop();
+    assertDeliveryAudit(sent, await storedAccount(db.ctx, db.store, app.runId));
+  } finally {
+    proxy.close();
     await stopCollector(collector);
   }
 });
