@@ -107,6 +107,16 @@ test('run page: every chart shades the stretches whose samples were lost, labell
     assert.ok(a! > 20 && r! > g!, `inside the band: a red tint, got rgba ${tint.inside.join(',')}`);
     assert.ok(tint.outside[3]! < 20 || tint.outside[0] === tint.outside[1], `beside the band: no tint, got rgba ${tint.outside.join(',')}`);
     await page.locator('[data-chart=heap]').screenshot({ path: screenshotPath('gaps') });
+
+    // A loss reported while the page is open: the batch after the hole comes through /live and
+    // the page asks for the gaps again, without a reload.
+    await probe!.waitForAck(probe!.send({ type: 'batch', samples: [sampleAt(start + 66 * SECOND)], spaces: [], gcs: [], gap: { droppedMessages: 6, droppedSamples: 6, fromTs: start + 60 * SECOND, toTs: start + 65 * SECOND } }));
+    await page.waitForSelector('body[data-gaps="3"]', { timeout: 15_000 });
+    const live = await waitFor('the new band', async () => {
+      const all = await page.evaluate(() => (globalThis as unknown as { leakwatchGapBands: () => Record<string, Band[]> }).leakwatchGapBands());
+      return all.heap?.length === 3 ? all.heap : undefined;
+    }, 15_000);
+    assert.equal(live[2]!.label, '6 samples lost');
     assert.deepEqual(watch.errors, []);
   } catch (err) {
     await page.screenshot({ path: screenshotPath('gaps-failed'), fullPage: true }).catch(() => undefined);
