@@ -201,7 +201,8 @@ test('at the default heartbeats (10 s on both sides) both sides end a half-open 
   const collector = await collectorOn(0);
   const proxy = await startFreezableProxy(collector.port);
   try {
-    const { heartbeat: _short, ...defaults } = probeOptions(proxy.port, 'fault-half-open-default');
+    const defaults = probeOptions(proxy.port, 'fault-half-open-default');
+    delete defaults.heartbeat;
     const app = await startAuditApp(defaults);
     apps.push(app);
     await waitFor('samples stored', async () => (await storedSamples(app.runId)) >= 3, 30_000);
