@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { RunSummary } from '../src/shared/run-data';
-import { REPO_ROOT, startCli, type CliProcess } from './helpers/cli';
+import type { SnapshotRecord } from '../src/shared/snapshot-data';
+import { startCli, type CliProcess } from './helpers/cli';
+import { apiAccount, assertDeliveryAudit, startAuditApp } from './helpers/probe-audit';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
 const temp = makeTempDir('fault');
-const processes: { kill: (s: NodeJS.Signals) => void }[] = [];
+const processes: { kill: (s?: NodeJS.Signals) => void }[] = [];
 after(() => {
   for (const p of processes) p.kill('SIGKILL');
   temp.remove();
@@ -29,22 +30,16 @@ function startCollect(port: number, data: string): CliProcess {
   return cli;
 }
 
-test('kill -9 of the collector loses nothing the probe measured: it buffers and resends after the restart', { timeout: 120_000 }, async () => {
+test('kill -9 of the collector loses nothing the probe measured: it buffers and resends after the restart (audited)', { timeout: 120_000 }, async () => {
   const port = await freePort();
   const data = path.join(temp.dir, 'data');
   const base = `http://127.0.0.1:${port}`;
   let collector = startCollect(port, data);
   await collector.waitForLine(/listening on/);
 
-  // A real app process with the probe attached, sampling every 200 ms for ~25 s.
-  const app = spawn(process.execPath, ['-r', path.join(REPO_ROOT, 'dist', 'src', 'probe', 'register.js'), '-e', `
-    const keep = [];
-    const t = setInterval(() => { keep.push(Buffer.alloc(1024).toString('hex')); }, 10);
-    setTimeout(() => clearInterval(t), 25000);
-  `], { env: { ...process.env, LEAKWATCH_COLLECTOR: `ws://127.0.0.1:${port}/ingest`, LEAKWATCH_INTERVAL: '200ms', LEAKWATCH_RUN_NAME: 'fault-app' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  processes.push(app);
-  let appStderr = '';
-  app.stderr!.on('data', (d: Buffer) => (appStderr += d.toString()));
+  // A real app process with the probe started in it, sampling every 200 ms, strict about rejections.
+  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-app', allocSampling: false });
+  processes.push(app.child);
 
   const runId = await waitFor('the app run to appear', async () => {
     const { body } = await getJson<{ runs: RunSummary[] }>(`${base}/api/runs`);
@@ -69,11 +64,92 @@ test('kill -9 of the collector loses nothing the probe measured: it buffers and 
   const { body: series } = await getJson<{ t: number[] }>(`${base}/api/runs/${runId}/series?metrics=heapUsed&points=5000`);
   const gaps = series.t.slice(1).map((t, i) => t - series.t[i]);
   assert.ok(Math.max(...gaps) < 600, `largest gap between samples ${Math.max(...gaps)} ms`);
-  assert.match(appStderr, /reconnected/, 'the probe said it reconnected');
-  assert.doesNotMatch(appStderr, /Error|at .*\(/, 'no stack trace in the app');
+  assert.match(app.stderr(), /reconnected/, 'the probe said it reconnected');
+  assert.doesNotMatch(app.stderr(), /Error|at .*\(/, 'no stack trace in the app');
 
-  app.kill('SIGKILL');
+  // The audit: what the probe measured is all stored, once; nothing had to be dropped.
+  const sent = await app.stop();
+  const stored = await apiAccount(base, runId, 200);
+  assertDeliveryAudit(sent, stored);
+  assert.equal(stored.gaps.length, 0);
   collector.child.kill('SIGINT');
   const exit = await collector.exited;
   assert.equal(exit.code, 0, `collector stops cleanly on SIGINT: ${collector.stderr()}`);
+});
+
+test('kill -9 of the collector mid snapshot upload: the snapshot ends failed with a reason, samples are all stored (audited)', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const data = path.join(temp.dir, 'data-upload');
+  const base = `http://127.0.0.1:${port}`;
+  let collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+  // ~25 MB of small objects: a file of about 45 MB, whose upload takes long enough to interrupt.
+  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-upload', allocSampling: false, snapshotHeadroomFactor: 0 }, { holdMb: 25 });
+  processes.push(app.child);
+  await waitFor('the app run to appear', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`)).status === 200, 30_000);
+
+  const answer = await fetch(`${base}/api/runs/${app.runId}/snapshots`, { method: 'POST' });
+  assert.equal(answer.status, 202);
+  const { snapshot } = (await answer.json()) as { snapshot: SnapshotRecord };
+  await waitFor('the upload to be under way', async () => {
+    const { body } = await getJson<{ snapshots: SnapshotRecord[] }>(`${base}/api/runs/${app.runId}/snapshots`);
+    const record = body.snapshots.find((s) => s.id === snapshot.id);
+    return record?.status === 'uploading' && (record.progress?.done ?? 0) > 0;
+  }, 60_000, 20);
+  collector.child.kill('SIGKILL');
+  await collector.exited;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+
+  const failed = await waitFor('the interrupted snapshot to end failed', async () => {
+    const { body } = await getJson<{ snapshots: SnapshotRecord[] }>(`${base}/api/runs/${app.runId}/snapshots`);
+    const record = body.snapshots.find((s) => s.id === snapshot.id);
+    return record?.status === 'failed' ? record : undefined;
+  }, 60_000);
+  assert.ok(failed.reason.length > 0, 'a failed snapshot says why');
+  const before = (await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`)).body.run.sampleCount;
+  await waitFor('samples after the restart', async () => (await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`)).body.run.sampleCount >= before + 5, 30_000);
+
+  const sent = await app.stop();
+  assert.equal(sent.snapshots.failed, 1, JSON.stringify(sent.snapshots));
+  const stored = await apiAccount(base, app.runId, 200);
+  assertDeliveryAudit(sent, stored);
+  assert.doesNotMatch(app.stderr(), /\n\s+at /, 'no stack trace in the app');
+  collector.child.kill('SIGINT');
+  assert.equal((await collector.exited).code, 0, `collector stops cleanly on SIGINT: ${collector.stderr()}`);
+});
+
+test('kill -9 of the collector, down longer than the probe buffer holds: the missing samples equal the recorded gaps exactly', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  const data = path.join(temp.dir, 'data-buffer');
+  const base = `http://127.0.0.1:${port}`;
+  let collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+  // Ten messages of buffer at 5 samples a second: two seconds' worth, for a 4 s outage.
+  const app = await startAuditApp({ collector: `ws://127.0.0.1:${port}/ingest`, interval: 200, runName: 'fault-buffer-kill', allocSampling: false, maxQueuedMessages: 10 });
+  processes.push(app.child);
+  const count = async () => {
+    const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${app.runId}`);
+    return status === 200 ? body.run.sampleCount : 0;
+  };
+  await waitFor('samples stored', async () => (await count()) >= 5, 30_000);
+
+  // Killed with messages in flight: some stored, their acks never sent. The probe keeps those and
+  // resends them (stored once), and drops only messages no collector ever had.
+  collector.child.kill('SIGKILL');
+  await collector.exited;
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  collector = startCollect(port, data);
+  await collector.waitForLine(/listening on/);
+  await waitFor('the probe to reconnect', () => /reconnected/.test(app.stderr()), 30_000);
+  const before = await count();
+  await waitFor('samples after the restart', async () => (await count()) >= before + 5, 30_000);
+
+  const sent = await app.stop();
+  const stored = await apiAccount(base, app.runId, 200);
+  assertDeliveryAudit(sent, stored);
+  assert.ok(stored.gapSamples >= 5, `a 4 s outage with a 2 s buffer loses samples: ${stored.gapSamples}`);
+  collector.child.kill('SIGINT');
+  assert.equal((await collector.exited).code, 0, `collector stops cleanly on SIGINT: ${collector.stderr()}`);
 });

@@ -146,3 +146,14 @@ test('a snapshot directory in tmpfs costs the file in memory too; a full disk re
 test('a snapshot directory that does not exist is an error, not a refusal', async () => {
   await assert.rejects(checkHeadroom(MB, path.join(temp.dir, 'missing'), { factor: 1 }), /ENOENT/);
 });
+
+test('a heap near its V8 limit gets no snapshot whatever the machine has, with a reason naming the limit', async () => {
+  const limit = 112 * MB; // V8's heap_size_limit under --max-old-space-size=64
+  const near = await checkHeadroom(0.85 * 64 * MB, temp.dir, { factor: 1, heapLimit: limit, readMemoryRoom: memory(1e15), readDiskRoom: bigDisk });
+  assert.equal(near.ok, false);
+  assert.match(near.reason, /85% of its 64 MB old-space limit \(--max-old-space-size\)/);
+  const room = await checkHeadroom(0.75 * 64 * MB, temp.dir, { factor: 1, heapLimit: limit, readMemoryRoom: memory(1e15), readDiskRoom: bigDisk });
+  assert.equal(room.ok, true, room.reason);
+  const off = await checkHeadroom(0.95 * limit, temp.dir, { factor: 0, heapLimit: limit, readMemoryRoom: memory(0), readDiskRoom: bigDisk });
+  assert.equal(off.ok, true, 'factor 0 turns every check off');
+});

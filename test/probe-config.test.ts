@@ -104,3 +104,11 @@ test('byte sizes: 1024-based units, a bare number is bytes, whole bytes within t
   assert.equal(parseSwitch(' Yes', 'x'), true);
   assert.throws(() => parseSwitch('2', 'the switch'), /the switch: expected on or off/);
 });
+
+test('LEAKWATCH_HEARTBEAT sets the probe heartbeat: 10 s by default, 100 ms to 15 s, so two silent rounds stay within 30 s', () => {
+  assert.equal(resolveProbeConfig({}).heartbeatMs, 10_000);
+  assert.equal(resolveProbeConfig(probeOptionsFromEnv({ LEAKWATCH_HEARTBEAT: '2s' })).heartbeatMs, 2000);
+  for (const bad of ['50ms', '16s', 'often']) {
+    assert.throws(() => resolveProbeConfig({ heartbeat: bad }), (err: Error & { code?: string }) => err.code === 'LW_ERR_CONFIG' && /LEAKWATCH_HEARTBEAT/.test(err.message), bad);
+  }
+});

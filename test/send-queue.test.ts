@@ -58,13 +58,31 @@ test('the byte bound holds too', () => {
   assert.equal(q.stats().droppedMessages + q.size, 50);
 });
 
-test('dropping an already-sent message keeps the send cursor on the right message', () => {
+test('a full queue drops the oldest message not yet sent (a sent one may be stored, its ack on the way); sent ones go only past twice the bound', () => {
   const q = createSendQueue({ maxMessages: 2, maxBytes: 1e6 });
   push(q, 1);
   push(q, 2);
   q.markSent(); // seq 1 sent
-  push(q, 3); // drops seq 1
-  assert.equal(q.peekUnsent()?.seq, 2);
+  push(q, 3); // drops seq 2, the oldest unsent
+  assert.equal(q.peekUnsent()?.seq, 3);
+  q.markSent(); // 1 and 3 sent
+  push(q, 4); // all in flight: kept, over the bound
+  assert.equal(q.size, 3);
+  assert.equal(q.peekUnsent()?.seq, 4);
+  q.markSent();
+  push(q, 5); // still all in flight: kept, now at twice the bound
+  q.markSent();
+  push(q, 6); // past twice the bound: the oldest sent one (seq 1) goes
+  assert.equal(q.size, 4);
+  assert.equal(q.peekUnsent()?.seq, 6);
+  q.rewind();
+  const seqs: number[] = [];
+  for (let m = q.peekUnsent(); m; m = q.peekUnsent()) {
+    seqs.push(m.seq);
+    q.markSent();
+  }
+  assert.deepEqual(seqs, [3, 4, 5, 6]);
+  assert.equal(q.stats().droppedMessages, 2);
 });
 
 test('a message that cannot carry a gap (a snapshot status) leaves it for the next batch', () => {
@@ -88,4 +106,24 @@ test('a message that cannot carry a gap (a snapshot status) leaves it for the ne
   const last = JSON.parse(texts[texts.length - 1]!) as { seq: number; gap?: { droppedMessages: number; fromTs: number; toTs: number } };
   assert.equal(last.seq, 6);
   assert.deepEqual(last.gap && { droppedMessages: last.gap.droppedMessages, fromTs: last.gap.fromTs, toTs: last.gap.toTs }, { droppedMessages: 2, fromTs: 1001, toTs: 1002 });
+});
+
+test('a long outage loses no gap: a dropped message that reported a loss hands it on, so the gaps still queued count every dropped sample', () => {
+  for (const bounds of [{ maxMessages: 3, maxBytes: 1e6 }, { maxMessages: 1000, maxBytes: 200 }]) {
+    const q = createSendQueue(bounds);
+    for (let i = 0; i < 50; i++) push(q, 1000 + i);
+    const queued: { seq: number; gap?: { droppedSamples: number; droppedMessages: number; fromTs: number; toTs: number } }[] = [];
+    for (let m = q.peekUnsent(); m; m = q.peekUnsent()) {
+      queued.push(JSON.parse(m.text));
+      q.markSent();
+    }
+    const reported = queued.reduce((sum, m) => sum + (m.gap?.droppedSamples ?? 0), 0);
+    const stats = q.stats();
+    assert.ok(stats.droppedSamples > 0, `something was dropped (${JSON.stringify(bounds)})`);
+    assert.equal(stats.queuedSamples, 50);
+    assert.equal(reported + stats.unreportedSamples, stats.droppedSamples, `every dropped sample is in a queued gap or the next one (${JSON.stringify(bounds)})`);
+    assert.equal(reported + stats.unreportedSamples + queued.length, 50);
+    const spans = queued.filter((m) => m.gap).map((m) => m.gap!);
+    assert.equal(Math.min(...spans.map((g) => g.fromTs)), 1000, 'the oldest loss is still reported');
+  }
 });

@@ -48,26 +48,26 @@ describe('store (embedded ClickHouse): opening', () => {
     const tables = await selectRows(db.ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: db.ctx.tables.database });
     assert.deepEqual(
       tables.map((row) => row.name),
-      ['alloc_sites', 'gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
+      ['alloc_sites', 'gaps', 'gc_events', 'heap_spaces', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
     );
   });
 
   test('retention is a TTL, altered only when it changes', async () => {
     const ttlDays = async () => {
-      const rows = await selectRows(db.ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events')", {
+      const rows = await selectRows(db.ctx, 'read ttl', "SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN ('samples', 'heap_spaces', 'gc_events', 'gaps')", {
         db: db.ctx.tables.database,
       });
       return Object.fromEntries(rows.map((row) => [String(row.name), /toIntervalDay\((\d+)\)/.exec(String(row.engine_full))?.[1]]));
     };
-    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
+    assert.deepEqual(await ttlDays(), { gaps: '30', gc_events: '30', heap_spaces: '30', samples: '30' });
     assert.deepEqual(await ensureRetention(db.ctx, RETENTION_DAYS), [], 'unchanged retention alters nothing');
 
     await db.store.close();
     db.store = await db.open(90);
-    assert.deepEqual(await ttlDays(), { gc_events: '90', heap_spaces: '90', samples: '90' });
+    assert.deepEqual(await ttlDays(), { gaps: '90', gc_events: '90', heap_spaces: '90', samples: '90' });
     await db.store.close();
     db.store = await db.open();
-    assert.deepEqual(await ttlDays(), { gc_events: '30', heap_spaces: '30', samples: '30' });
+    assert.deepEqual(await ttlDays(), { gaps: '30', gc_events: '30', heap_spaces: '30', samples: '30' });
 
     for (const bad of [0, 1.5, -3, Number.NaN, 1e9]) {
       await assert.rejects(openStore({ target: { kind: 'embedded', dataDir: db.dataDir }, retentionDays: bad }), hasCode('LW_ERR_CONFIG'));

@@ -8,7 +8,7 @@
 import type { ErrorCode } from '../shared/errors';
 import type { GcResult, SeriesResult, SpacesResult } from '../shared/series-results';
 import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
-import type { RunSummary } from '../shared/run-data';
+import type { RunGap, RunSummary } from '../shared/run-data';
 import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
 import type { TrendResult } from '../trend/trend-model';
@@ -33,6 +33,15 @@ export interface RunBody {
 /** `POST /api/runs/:id/end`: the run as stored after the end (null when it is gone meanwhile). */
 export interface RunEndBody {
   run: RunSummary | null;
+}
+
+/**
+ * `GET /api/runs/:id/gaps`: what the run's probes had to drop because their buffer was full while
+ * the collector was away (oldest first; `[]` when nothing was lost). Every lost sample is counted
+ * in exactly one gap.
+ */
+export interface GapsBody {
+  gaps: RunGap[];
 }
 
 /** `GET /api/runs/:id/snapshots`: oldest first, in-flight ones with `progress`. */
@@ -115,6 +124,7 @@ export interface ApiRoutes {
   'GET /api/runs/:id/series': SeriesResult;
   'GET /api/runs/:id/spaces': SpacesResult;
   'GET /api/runs/:id/gc': GcResult;
+  'GET /api/runs/:id/gaps': GapsBody;
   'GET /api/runs/:id/verdict': VerdictBody;
   'POST /api/runs/:id/end': RunEndBody;
   'GET /api/runs/:id/snapshots': SnapshotsBody;

@@ -10,5 +10,5 @@ export type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared
 export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger, SnapshotTypeRow, TypeDiffRow } from '../shared/snapshot-data';
 export type { SnapshotSuspects, SuspectPathGroup, SuspectSummary } from '../shared/suspect-data';
 export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller } from '../shared/alloc-data';
-export type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
+export type { GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';

@@ -36,12 +36,13 @@ export function createBatchWriter(options: BatchWriterOptions) {
     pending = [];
     pendingRows = 0;
     if (entries.length === 0) return;
-    const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [] };
+    const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [], gaps: [] };
     for (const { rows } of entries) {
       for (const r of rows.samples) merged.samples.push(r);
       for (const r of rows.spaces) merged.spaces.push(r);
       for (const r of rows.gcs) merged.gcs.push(r);
       for (const r of rows.allocSites ?? []) merged.allocSites.push(r);
+      for (const r of rows.gaps ?? []) merged.gaps.push(r);
     }
     try {
       await options.store.insertRows(merged);

@@ -107,6 +107,8 @@ export async function handleApi(
     sendJson<'GET /api/runs/:id/spaces'>(res, 200, await store.querySpaces(runId, rangeOf(url.searchParams)));
   } else if (sub === 'gc' && method === 'GET') {
     sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
+  } else if (sub === 'gaps' && method === 'GET') {
+    sendJson<'GET /api/runs/:id/gaps'>(res, 200, { gaps: await store.queryGaps(runId) });
   } else if (sub === 'verdict' && method === 'GET') {
     const trend = trendOptionsOf(url.searchParams);
     const result = await runVerdict(store, runId, trend);

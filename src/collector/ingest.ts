@@ -101,12 +101,14 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       samples: msg.samples.map((s) => ({ ...s, ...origin })),
       spaces: msg.spaces.map((s) => ({ ...s, ...origin })),
       gcs: msg.gcs.map((g, idx) => ({ ...g, ...origin, idx })),
+      // Stored with the batch that reports it, so the loss is durable exactly when that batch is acked.
+      gaps: msg.gap ? [{ ...msg.gap, ...origin }] : [],
     };
   }
 
   function onBatch(msg: BatchMessage): void {
     if (msg.gap) {
-      log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while the collector was unreachable`);
+      log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while its buffer was full; recorded as a gap`);
     }
     void ackAfterPrevious(msg, rowsOf(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
   }

@@ -49,6 +49,25 @@ export interface SnapshotCostEstimate {
   extraBytes: number;
 }
 
+/**
+ * Above this share of its heap limit the app gets no snapshot, whatever the machine's memory:
+ * the snapshot begins with a full GC and stops the app for seconds, and an app this close to
+ * its limit keeps allocating meanwhile and during the upload, so the write risks ending in V8's
+ * fatal out-of-heap error instead of a file. The probe refuses; samples keep flowing.
+ */
+export const NEAR_HEAP_LIMIT_SHARE = 0.8;
+/**
+ * heap_size_limit also counts the young generation, which long-lived objects never occupy:
+ * three semi-spaces of 16 MB on 64-bit Node 20 (--max-old-space-size=64 gives a 112 MB limit,
+ * and adding --max-semi-space-size=4 a 76 MB one). The old generation is what fills up.
+ */
+const YOUNG_GENERATION_BYTES = 48 * 1024 * 1024;
+
+/** The old generation's limit, the part of heap_size_limit an app's retained heap can fill. */
+export function oldGenerationLimit(heapLimit: number): number {
+  return Math.max(heapLimit / 2, heapLimit - YOUNG_GENERATION_BYTES);
+}
+
 export function estimateSnapshotCost(heapUsed: number): SnapshotCostEstimate {
   const snapshotBytes = Math.ceil(heapUsed * SNAPSHOT_BYTES_PER_HEAP_BYTE);
   return { snapshotBytes, extraBytes: Math.ceil(snapshotBytes * EXTRA_BYTES_PER_SNAPSHOT_BYTE) };
@@ -68,6 +87,8 @@ export async function readDiskRoom(dir: string): Promise<DiskRoom> {
 export interface HeadroomOptions {
   /** Multiplier on the estimate: above 1 more careful; 0 turns the guard off. */
   factor: number;
+  /** V8's heap limit: a heap already this close to it gets no snapshot (NEAR_HEAP_LIMIT_SHARE). */
+  heapLimit?: number;
   /** Injected by tests to present a machine with little memory; defaults read the kernel's files. */
   readMemoryRoom?: () => Promise<MemoryRoom>;
   readDiskRoom?: (dir: string) => Promise<DiskRoom>;
@@ -98,6 +119,15 @@ export async function checkHeadroom(heapUsed: number, dir: string, options: Head
   const estimatedBytes = Math.ceil((cost.extraBytes + fileInMemory) * options.factor);
   const availableBytes = memory.availableBytes;
   if (options.factor === 0) return { ok: true, estimatedBytes, availableBytes, reason: '' };
+  const oldLimit = options.heapLimit ? oldGenerationLimit(options.heapLimit) : Number.POSITIVE_INFINITY;
+  if (heapUsed > oldLimit * NEAR_HEAP_LIMIT_SHARE) {
+    return {
+      ok: false,
+      estimatedBytes,
+      availableBytes,
+      reason: `the heap (${mb(heapUsed)} used) is at ${Math.round((heapUsed / oldLimit) * 100)}% of its ${mb(oldLimit)} old-space limit (--max-old-space-size); a snapshot now could run the app out of heap`,
+    };
+  }
   if (estimatedBytes > availableBytes) {
     const where = memory.limitedBy === 'container' ? 'under the container memory limit' : 'on this machine';
     return {

@@ -25,7 +25,7 @@ const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export interface ProbeHandle {
   readonly runId: string;
   readonly bootId: string;
-  /** Takes a last sample, says bye and waits up to `deadlineMs` for the collector's ack. */
+  /** Takes a last sample, says bye and waits for the collector's ack: all of it within `deadlineMs`. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
   stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats; watches: SuspectWatcherStats };
 }
@@ -135,6 +135,7 @@ export function createProbe(
     queue,
     hello: () => helloText,
     notice,
+    heartbeatMs: config.heartbeatMs,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),
     onWatchRequest: (request) => watcher.request(request),
   });
@@ -171,6 +172,7 @@ export function createProbe(
     bootId,
     stop(deadlineMs = 2000) {
       stopping ??= (async () => {
+        const stopStartedAt = Date.now();
         clearInterval(timer);
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
@@ -183,9 +185,10 @@ export function createProbe(
         queue.push((seq) => {
           const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
           return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
-        });
+        }, { carriesGap: false });
         transport.flush();
-        const flushed = await transport.waitIdle(deadlineMs);
+        // The deadline covers the whole stop: what the snapshot and profiler stops took is spent.
+        const flushed = await transport.waitIdle(Math.max(0, deadlineMs - (Date.now() - stopStartedAt)));
         transport.close();
         sampler.close();
         gcObserver.close();

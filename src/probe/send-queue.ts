@@ -7,6 +7,8 @@ export interface QueuedMessage {
   /** Samples inside, and the time of the newest, so a drop can be recorded as a gap. */
   samples: number;
   ts: number;
+  /** The loss this message reports: if it is dropped too, the loss is carried again. */
+  gap?: Gap;
 }
 
 export interface SendQueueOptions {
@@ -21,14 +23,22 @@ export interface SendQueueStats {
   queuedBytes: number;
   droppedMessages: number;
   droppedSamples: number;
+  /** Samples in every message ever queued: what the probe measured, for an audit against the store. */
+  queuedSamples: number;
+  /** Dropped samples of the loss not yet carried by a message (it goes out on the next batch). */
+  unreportedSamples: number;
 }
 
 /**
  * The probe's bounded memory of what the collector has not acknowledged yet.
  * Messages get consecutive seqs; `ack(seq)` forgets everything up to seq; a reconnect rewinds the
  * send cursor so every unacknowledged message goes out again in order. When full, the oldest
- * message is dropped (recent data matters most to someone watching a leak) and the loss is
- * carried as a `gap` on the next message, so the collector can record it instead of guessing.
+ * message not yet sent on the latest connection is dropped (recent data matters most to someone
+ * watching a leak) and the loss is carried as a `gap` on the next message, so the collector can
+ * record it instead of guessing. A message already sent may be stored with only its ack still
+ * on the way: dropping it would count a stored sample as lost, so sent messages may take the
+ * queue up to twice its bounds before the oldest of them goes (a collector that has not acked
+ * a whole buffer's worth). Memory stays bounded by 2 x maxMessages and 2 x maxBytes.
  */
 export function createSendQueue(options: SendQueueOptions) {
   const items: QueuedMessage[] = [];
@@ -38,16 +48,27 @@ export function createSendQueue(options: SendQueueOptions) {
   let droppedMessages = 0;
   let droppedSamples = 0;
   let pendingGap: Gap | undefined;
+  let queuedSamples = 0;
 
-  function dropOldest(): void {
-    const dropped = items.shift()!;
+  function mergeGap(into: Gap | undefined, add: Gap): Gap {
+    if (!into) return { ...add };
+    return {
+      droppedMessages: into.droppedMessages + add.droppedMessages,
+      droppedSamples: into.droppedSamples + add.droppedSamples,
+      fromTs: Math.min(into.fromTs, add.fromTs),
+      toTs: Math.max(into.toTs, add.toTs),
+    };
+  }
+
+  function dropAt(index: number): void {
+    const [dropped] = items.splice(index, 1);
     bytes -= dropped.text.length;
-    if (sentCount > 0) sentCount--;
+    if (index < sentCount) sentCount--;
     droppedMessages++;
     droppedSamples += dropped.samples;
-    pendingGap = pendingGap
-      ? { ...pendingGap, droppedMessages: pendingGap.droppedMessages + 1, droppedSamples: pendingGap.droppedSamples + dropped.samples, toTs: dropped.ts }
-      : { droppedMessages: 1, droppedSamples: dropped.samples, fromTs: dropped.ts, toTs: dropped.ts };
+    // A dropped message that itself reported a loss hands that loss on: no gap is ever forgotten.
+    if (dropped.gap) pendingGap = mergeGap(pendingGap, dropped.gap);
+    pendingGap = mergeGap(pendingGap, { droppedMessages: 1, droppedSamples: dropped.samples, fromTs: dropped.ts, toTs: dropped.ts });
   }
 
   return {
@@ -56,13 +77,19 @@ export function createSendQueue(options: SendQueueOptions) {
      * A message type that cannot carry a gap (`carriesGap: false`) leaves it for the next one.
      */
     push(build: (seq: number, gap: Gap | undefined) => { text: string; samples: number; ts: number }, pushOptions: { carriesGap?: boolean } = {}): void {
-      while (items.length >= options.maxMessages) dropOldest();
+      // Room for one more: the oldest unsent messages go first, sent ones only past the hard bound.
+      while (items.length >= options.maxMessages && sentCount < items.length) dropAt(sentCount);
+      while (items.length >= 2 * options.maxMessages) dropAt(0);
       const gap = pushOptions.carriesGap === false ? undefined : pendingGap;
       if (pushOptions.carriesGap !== false) pendingGap = undefined;
-      const message = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
+      const message: QueuedMessage = { seq: nextSeq++, ...build(nextSeq - 1, gap) };
+      if (gap) message.gap = gap;
+      queuedSamples += message.samples;
       items.push(message);
       bytes += message.text.length;
-      while (bytes > options.maxBytes && items.length > 1) dropOldest();
+      // Never the message just queued: it carries the gap report.
+      while (bytes > options.maxBytes && sentCount < items.length - 1) dropAt(sentCount);
+      while (bytes > 2 * options.maxBytes && items.length > 1) dropAt(0);
     },
     /** The next message not yet sent on this connection. */
     peekUnsent(): QueuedMessage | undefined {
@@ -85,7 +112,7 @@ export function createSendQueue(options: SendQueueOptions) {
       return items.length;
     },
     stats(): SendQueueStats {
-      return { lastSeq: nextSeq - 1, queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples };
+      return { lastSeq: nextSeq - 1, queued: items.length, queuedBytes: bytes, droppedMessages, droppedSamples, queuedSamples, unreportedSamples: pendingGap?.droppedSamples ?? 0 };
     },
   };
 }

@@ -60,6 +60,8 @@ interface InFlight {
   trigger: SnapshotTrigger;
   requestId: string;
   heapUsed: number;
+  /** V8's heap_size_limit when the snapshot was asked for (--max-old-space-size). */
+  heapLimit: number;
   estimatedBytes: number;
   availableBytes: number;
   phase: SnapshotterStats['phase'];
@@ -133,7 +135,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
     const dir = config.dir ?? os.tmpdir();
     // A partial file of a process killed mid-write takes disk this snapshot may need.
     await removeStaleSnapshotFiles(dir);
-    const decision = await checkHeadroom(s.heapUsed, dir, { factor: config.headroomFactor, ...options.headroom }).catch((err: Error) => err);
+    const decision = await checkHeadroom(s.heapUsed, dir, { factor: config.headroomFactor, heapLimit: s.heapLimit, ...options.headroom }).catch((err: Error) => err);
     if (decision instanceof Error) {
       failed(s, 'LW_ERR_SNAPSHOT_CAPTURE', `snapshot directory ${dir} cannot be used: ${decision.message}`);
       return;
@@ -221,11 +223,13 @@ export function createSnapshotter(options: SnapshotterOptions) {
   function start(trigger: SnapshotTrigger, requestId: string): void {
     const now = Date.now();
     triggers.started(trigger, now);
+    const heap = v8.getHeapStatistics();
     const s: InFlight = {
       id: randomUUID(),
       trigger,
       requestId,
-      heapUsed: v8.getHeapStatistics().used_heap_size,
+      heapUsed: heap.used_heap_size,
+      heapLimit: heap.heap_size_limit,
       estimatedBytes: 0,
       availableBytes: 0,
       phase: 'checking',

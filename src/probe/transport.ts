@@ -1,9 +1,10 @@
 import WebSocket from 'ws';
-import { FATAL_CLOSE_CODES } from '../protocol/close-codes';
+import { FATAL_CLOSE_CODES, REFUSAL_CLOSE_CODES } from '../protocol/close-codes';
 import { decodeCollectorMessage } from '../protocol/decode';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages';
 import type { SnapshotRequestMessage } from '../protocol/snapshot-messages';
 import type { WatchRequestMessage } from '../protocol/alloc-messages';
+import { DEFAULT_HEARTBEAT_MS } from '../shared/probe-config';
 import type { SendQueue } from './send-queue';
 import { connectOptions, type CollectorTrust } from './connect-options';
 
@@ -25,13 +26,22 @@ export interface TransportOptions {
   onSnapshotRequest?: (request: SnapshotRequestMessage) => void;
   /** A `watch-request` from the collector (must not throw; the report goes through the queue). */
   onWatchRequest?: (request: WatchRequestMessage) => void;
+  /**
+   * Between two pings to the collector (default DEFAULT_HEARTBEAT_MS). A connection that answers
+   * nothing for two of them is dead (half-open: the peer or a middlebox vanished without a FIN).
+   */
+  heartbeatMs?: number;
+  /** Longest reconnect backoff, also the wait after a refusal (default 30 s; tests shorten it). */
+  reconnectMaxMs?: number;
 }
 
 /**
  * Keeps one WebSocket to the collector, sends queued messages in seq order and forgets them when
  * acknowledged. Reconnects with capped exponential backoff and jitter; after a reconnect the
- * hello and every unacknowledged message are sent again. The socket and every timer are
- * unref'd: the probe never keeps the host process alive.
+ * hello and every unacknowledged message are sent again. A ping every heartbeat finds a
+ * connection that went silent without closing; a refusal (REFUSAL_CLOSE_CODES) is reported once
+ * and waits the longest backoff. The socket and every timer are unref'd: the probe never keeps
+ * the host process alive.
  */
 export function createTransport(options: TransportOptions) {
   const { queue } = options;
@@ -41,6 +51,10 @@ export function createTransport(options: TransportOptions) {
   let attempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let reportedDown = false;
+  /** The refusal code last reported on stderr: the same refusal is not repeated per attempt. */
+  let reportedRefusal: number | undefined;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const reconnectMaxMs = options.reconnectMaxMs ?? RECONNECT_MAX_MS;
   const idleWaiters = new Set<() => void>();
 
   function settleAll(): void {
@@ -61,19 +75,26 @@ export function createTransport(options: TransportOptions) {
       ...connectOptions(options.url, options.trust),
     });
     ws = socket;
+    const heartbeat = createHeartbeat(socket);
     socket.on('open', () => {
       open = true;
-      attempt = 0;
-      if (reportedDown) options.notice(`leakwatch probe: reconnected to ${options.url}`);
-      reportedDown = false;
       queue.rewind();
       socket.send(options.hello());
+      heartbeat.start();
       pump();
     });
+    socket.on('pong', heartbeat.heard);
+    socket.on('ping', heartbeat.heard);
     socket.on('message', (data, isBinary) => {
+      heartbeat.heard();
       if (isBinary) return;
       const msg = decodeCollectorMessage(data as Buffer);
       if (msg?.type === 'ack') {
+        // Accepted, not merely opened: a collector that refuses after the upgrade never acks.
+        attempt = 0;
+        reportedRefusal = undefined;
+        if (reportedDown) options.notice(`leakwatch probe: reconnected to ${options.url}`);
+        reportedDown = false;
         queue.ack(msg.seq);
         settleIdle();
       } else if (msg?.type === 'snapshot-request') {
@@ -85,6 +106,7 @@ export function createTransport(options: TransportOptions) {
     socket.on('close', (code, reason) => {
       open = false;
       paused = false;
+      heartbeat.stop();
       if (ws === socket) ws = undefined;
       if (closed) return;
       if (FATAL_CLOSE_CODES.has(code)) {
@@ -93,6 +115,15 @@ export function createTransport(options: TransportOptions) {
         closed = true;
         settleAll();
         return;
+      }
+      if (REFUSAL_CLOSE_CODES.has(code)) {
+        if (reportedRefusal !== code) {
+          reportedRefusal = code;
+          options.notice(`leakwatch probe: collector refused the connection (${reason.toString() || code}); retrying in about ${Math.round(reconnectMaxMs / 1000)} s, buffering up to the queue limit`);
+        }
+        reportedDown = true;
+        // Straight to the longest backoff: asking again at once would be refused the same way.
+        attempt = Math.ceil(Math.log2(reconnectMaxMs / RECONNECT_MIN_MS));
       }
       scheduleReconnect();
     });
@@ -105,9 +136,53 @@ export function createTransport(options: TransportOptions) {
     });
   }
 
+  /**
+   * Pings every heartbeat and ends the connection when nothing came back since the last ping.
+   * A tick that fires late (the host's loop was blocked, e.g. by a heap snapshot) proves
+   * nothing about the peer: the pong may be waiting unread, so that round only pings again.
+   */
+  function createHeartbeat(socket: WebSocket) {
+    let timer: NodeJS.Timeout | undefined;
+    let heard = true;
+    let lastTick = 0;
+    return {
+      heard(): void {
+        heard = true;
+      },
+      start(): void {
+        heard = true;
+        lastTick = Date.now();
+        timer = setInterval(() => {
+          const now = Date.now();
+          const late = now - lastTick > heartbeatMs * 1.5;
+          lastTick = now;
+          if (!heard && !late) {
+            if (!reportedDown) {
+              reportedDown = true;
+              options.notice(`leakwatch probe: LW_ERR_COLLECTOR_UNREACHABLE: no answer from ${options.url} for ${Math.round((2 * heartbeatMs) / 1000)} s (connection lost without a close); reconnecting`);
+            }
+            socket.terminate();
+            return;
+          }
+          heard = false;
+          try {
+            socket.ping();
+          } catch {
+            // Closing already: the close handler reconnects.
+          }
+        }, heartbeatMs);
+        timer.unref();
+      },
+      stop(): void {
+        if (timer) clearInterval(timer);
+        timer = undefined;
+      },
+    };
+  }
+
   function scheduleReconnect(): void {
     if (closed || reconnectTimer) return;
-    const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** attempt++);
+    const base = Math.min(reconnectMaxMs, RECONNECT_MIN_MS * 2 ** attempt++);
     const delay = base / 2 + Math.random() * (base / 2);
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;

@@ -42,3 +42,22 @@ export function closeReason(code: string, detail: string): string {
   while (Buffer.byteLength(reason) > 123) reason = reason.slice(0, -2) + '…';
   return reason;
 }
+
+/**
+ * Close codes by which the collector refuses this probe for now (busy, conflicting, malformed):
+ * reconnecting at once would be refused again, so the probe says so once and waits the longest
+ * backoff. LW_ERR_STORE is not here: a store outage is transient and the usual backoff applies.
+ */
+export const REFUSAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CLOSE_CODES.LW_ERR_PROTOCOL_JSON,
+  CLOSE_CODES.LW_ERR_PROTOCOL_TYPE,
+  CLOSE_CODES.LW_ERR_PROTOCOL_ORDER,
+  CLOSE_CODES.LW_ERR_PROTOCOL_INVALID,
+  CLOSE_CODES.LW_ERR_PROTOCOL_RANGE,
+  CLOSE_CODES.LW_ERR_PROTOCOL_TOO_BIG,
+  CLOSE_CODES.LW_ERR_HELLO_TIMEOUT,
+  CLOSE_CODES.LW_ERR_PROBE_CONFLICT,
+  CLOSE_CODES.LW_ERR_BAD_DATA,
+  CLOSE_CODES.LW_ERR_TOO_MANY_CONNECTIONS,
+  CLOSE_CODES.LW_ERR_SPOOL_FULL,
+]);

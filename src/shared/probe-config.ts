@@ -42,6 +42,8 @@ export const PROBE_ENV = {
   allocEvery: 'LEAKWATCH_ALLOC_EVERY',
   /** Upload the source maps of the app's scripts to the collector: on unless `0`/`off`. */
   sourceMapUpload: 'LEAKWATCH_SOURCE_MAP_UPLOAD',
+  /** Between two pings to the collector (default 10s, 100ms-15s): a silent connection is dropped after two. */
+  heartbeat: 'LEAKWATCH_HEARTBEAT',
 } as const;
 
 export const DEFAULT_COLLECTOR_URL = 'ws://127.0.0.1:7070/ingest';
@@ -67,6 +69,10 @@ export const MAX_ALLOC_STACK_DEPTH = 128;
 export const DEFAULT_ALLOC_EVERY_MS = 60_000;
 /** Each read makes V8 build the whole profile tree on the app's thread; once a second is the floor. */
 export const MIN_ALLOC_EVERY_MS = 1000;
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+/** Two silent heartbeats end a connection: at most 15 s each finds a half-open one within 30 s. */
+export const MAX_HEARTBEAT_MS = 15_000;
+export const MIN_HEARTBEAT_MS = 100;
 
 export interface ProbeOptions {
   /** Collector endpoint: ws://host:port/ingest (http:// is accepted and converted). */
@@ -119,6 +125,8 @@ export interface ProbeOptions {
   allocEvery?: number | string;
   /** Upload the source maps of the app's scripts to the collector (default on). */
   uploadSourceMaps?: boolean | string;
+  /** Between two pings to the collector (ms or "10s"; default 10 s, 100 ms to 15 s). */
+  heartbeat?: number | string;
 }
 
 export interface ProbeConfig {
@@ -131,6 +139,7 @@ export interface ProbeConfig {
   labels: Record<string, string>;
   intervalMs: number;
   maxQueuedMessages: number;
+  heartbeatMs: number;
   managed: boolean;
   snapshot: SnapshotConfig;
   alloc: AllocSamplingConfig;
@@ -189,6 +198,10 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
   if (options.runId !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.runId)) {
     throw new LeakwatchError('LW_ERR_CONFIG', `run id "${options.runId}" must be 1-64 characters of [A-Za-z0-9_.-]`);
   }
+  const heartbeatMs = parseDuration(options.heartbeat ?? DEFAULT_HEARTBEAT_MS, `probe heartbeat (${PROBE_ENV.heartbeat})`);
+  if (heartbeatMs < MIN_HEARTBEAT_MS || heartbeatMs > MAX_HEARTBEAT_MS) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `probe heartbeat (${PROBE_ENV.heartbeat}) must be between ${MIN_HEARTBEAT_MS}ms and ${MAX_HEARTBEAT_MS / 1000}s, got ${heartbeatMs}ms`);
+  }
   return {
     collectorUrl: normaliseCollectorUrl(options.collector ?? DEFAULT_COLLECTOR_URL),
     token: tokenBytes(options),
@@ -198,6 +211,7 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
     labels: options.labels ?? {},
     intervalMs,
     maxQueuedMessages: Math.max(1, options.maxQueuedMessages ?? 600),
+    heartbeatMs,
     managed: options.managed ?? false,
     snapshot: resolveSnapshotConfig(options),
     alloc: resolveAllocConfig(options),
@@ -309,5 +323,6 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   if (env[PROBE_ENV.allocStackDepth]) options.allocStackDepth = env[PROBE_ENV.allocStackDepth];
   if (env[PROBE_ENV.allocEvery]) options.allocEvery = env[PROBE_ENV.allocEvery];
   if (env[PROBE_ENV.sourceMapUpload]) options.uploadSourceMaps = env[PROBE_ENV.sourceMapUpload];
+  if (env[PROBE_ENV.heartbeat]) options.heartbeat = env[PROBE_ENV.heartbeat];
   return options;
 }

@@ -65,6 +65,12 @@ export interface Gap {
   toTs: number;
 }
 
+/** A gap as stored: which probe boot reported it, on the message with this seq. */
+export interface RunGap extends Gap {
+  boot: string;
+  seq: number;
+}
+
 /** A run as the API and the CLI show it. */
 export interface RunSummary {
   id: string;

@@ -3,6 +3,7 @@ import { LeakwatchError } from '../shared/errors';
 import { insertBatch } from './insert-rows';
 import { createKeyedSerializer } from '../shared/keyed-serializer';
 import { queryAllocSites } from './query-alloc-sites';
+import { queryGaps } from './query-gaps';
 import { queryGc } from './query-gc';
 import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';
@@ -64,6 +65,8 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     getSnapshotTypes: (runId, snapshotId) => readSnapshotTypes(ctx, runId, snapshotId),
 
     queryAllocSites: (runId) => queryAllocSites(ctx, runId),
+
+    queryGaps: (runId) => queryGaps(ctx, runId),
 
     close: () => {
       // Idempotent: a shutdown path may close twice; the engine must be released once.

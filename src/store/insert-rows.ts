@@ -1,7 +1,7 @@
 import { allocSiteInsertRow } from './insert-alloc-profiles';
 import { METRIC_COLUMNS, METRIC_NAMES, storedMetricValue } from './metric-columns';
 import { insertValues, type RawRow, type StoreContext } from './store-context';
-import type { GcRow, RowBatch, SampleRow, SpaceRow } from './store-interface';
+import type { GapRow, GcRow, RowBatch, SampleRow, SpaceRow } from './store-interface';
 
 /*
  * Rows are written exactly as the sort keys expect: a batch written twice produces identical
@@ -42,6 +42,18 @@ export function gcInsertRow(row: GcRow): RawRow {
   };
 }
 
+export function gapInsertRow(row: GapRow): RawRow {
+  return {
+    run_id: row.run,
+    boot: row.boot,
+    seq: Math.round(row.seq),
+    from_ts: Math.round(row.fromTs),
+    to_ts: Math.round(row.toTs),
+    dropped_messages: Math.round(row.droppedMessages),
+    dropped_samples: Math.round(row.droppedSamples),
+  };
+}
+
 /**
  * One insert per non-empty table, concurrently. If one of them fails the caller retries the whole
  * batch; the tables that already have it just collapse the repeat.
@@ -54,6 +66,7 @@ export async function insertBatch(ctx: StoreContext, batch: RowBatch): Promise<v
     insertValues(ctx, 'cannot store heap spaces', tables.spaces, batch.spaces.map(spaceInsertRow)),
     insertValues(ctx, 'cannot store GC events', tables.gcs, batch.gcs.map(gcInsertRow)),
     insertValues(ctx, 'cannot store allocation sites', tables.allocSites, (batch.allocSites ?? []).map(allocSiteInsertRow)),
+    insertValues(ctx, 'cannot store gaps', tables.gaps, (batch.gaps ?? []).map(gapInsertRow)),
   ]);
   for (const result of results) if (result.status === 'rejected') throw result.reason;
 }

@@ -24,7 +24,7 @@ export interface Migration {
  * - Monthly partitions let TTL drop whole parts. The TTL itself is not part of these statements: it
  *   depends on the configured retention and is applied (and changed) by `ensureRetention`.
  * - Snapshot tables expire by taken_at with the same retention (the files on disk too).
- * - alloc_sites expires by `at` (the profile's time) with the same retention.
+ * - alloc_sites expires by `at` (the profile's time) with the same retention; gaps by `from_ts`.
  * - runs has no TTL on purpose: a run row is tiny and a live run may go for longer than the
  *   retention without a new hello; expiring it would orphan its recent data.
  */
@@ -193,6 +193,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(at)
       ORDER BY (run_id, boot, site_id, at)`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'gaps: data a probe dropped while its buffer was full',
+    /*
+     * gaps: one row per message that carried a gap (the probe reports each loss once, on the next
+     * batch it sends), keyed by that message's (run, boot, seq): a resent batch writes the same key
+     * again, which ReplacingMergeTree collapses, so a loss is never counted twice. from_ts/to_ts
+     * are the times of the oldest and newest dropped message.
+     */
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.gaps} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64,
+        from_ts DateTime64(3, 'UTC'),
+        to_ts DateTime64(3, 'UTC'),
+        dropped_messages UInt64,
+        dropped_samples UInt64
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(from_ts)
+      ORDER BY (run_id, boot, seq)`,
     ],
   },
 ];

@@ -2,7 +2,7 @@ import type { AllocFrame } from '../protocol/alloc-messages';
 import type { HelloMessage } from '../protocol/messages';
 import type { SnapshotTypeRow } from '../shared/snapshot-data';
 import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
-import type { GcEvent, RunSummary, Sample, SpaceSample } from '../shared/run-data';
+import type { Gap, GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 import type { StoredSnapshot } from './snapshot-record';
 import type { SnapshotKey } from './snapshot-type-rows';
 
@@ -31,6 +31,8 @@ export type SampleRow = Sample & RowOrigin;
 export type SpaceRow = SpaceSample & RowOrigin;
 /** `idx` numbers the GC events of one message so two GCs in the same millisecond stay distinct. */
 export type GcRow = GcEvent & RowOrigin & { idx: number };
+/** What a probe dropped, as reported on the message at this origin. */
+export type GapRow = Gap & RowOrigin;
 
 /**
  * One site of one allocation profile (`alloc-profile` message). `siteId` '' with no frames is the
@@ -55,6 +57,8 @@ export interface RowBatch {
   gcs: GcRow[];
   /** Absent or [] when the batch has no allocation profile. */
   allocSites?: AllocSiteRow[];
+  /** Absent or [] when the batch reports no loss. */
+  gaps?: GapRow[];
 }
 
 /** One site of one boot as stored: its stack and its level in each profile it was reported in (oldest first). */
@@ -112,5 +116,7 @@ export interface Store {
   getSnapshotTypes(runId: string, snapshotId: string): Promise<SnapshotTypeRow[]>;
   /** Every allocation profile of a run, per boot (oldest boot first); [] when it has none. */
   queryAllocSites(runId: string): Promise<StoredAllocBoot[]>;
+  /** Every gap a run's probes reported, oldest first; [] when nothing was lost. */
+  queryGaps(runId: string): Promise<RunGap[]>;
   close(): Promise<void>;
 }

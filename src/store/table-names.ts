@@ -17,6 +17,7 @@ export interface TableNames {
   snapshots: string;
   snapshotTypes: string;
   allocSites: string;
+  gaps: string;
 }
 
 /** Bare table names (as `system.tables.name` knows them), fixed in code. */
@@ -29,6 +30,7 @@ export const TABLE = {
   snapshots: 'snapshots',
   snapshotTypes: 'snapshot_types',
   allocSites: 'alloc_sites',
+  gaps: 'gaps',
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -56,5 +58,6 @@ export function tableNames(database: string): TableNames {
     snapshots: `${db}.${TABLE.snapshots}`,
     snapshotTypes: `${db}.${TABLE.snapshotTypes}`,
     allocSites: `${db}.${TABLE.allocSites}`,
+    gaps: `${db}.${TABLE.gaps}`,
   };
 }

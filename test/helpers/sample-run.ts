@@ -15,7 +15,7 @@ export interface SampleRun {
  * few samples stored, so a page opened on it has something to draw.
  */
 export async function startSampleRun(flags: string[], sample: string, env: NodeJS.ProcessEnv = {}): Promise<SampleRun> {
-  const cli = startCli(['run', ...flags, '--', process.execPath, path.join(SAMPLES, sample)], env);
+  const cli = startCli(['run', ...flags, '--', process.execPath, '--unhandled-rejections=strict', path.join(SAMPLES, sample)], env);
   const [, base, runId] = await cli.waitForLine(/leakwatch UI: (http:\/\/[^/\s]+)\/runs\/([\w-]+)/);
   await waitFor('the run to have samples', async () => {
     const { status, body } = await getJson<{ run: RunSummary }>(`${base}/api/runs/${runId}`);

@@ -68,7 +68,7 @@ export async function startCollector(dataDir: string): Promise<{ url: string; st
 export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<SoakResult> {
   const started = Date.now();
   const cli = startCli(
-    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, '--', process.execPath, path.join(SAMPLES, plan.script), '--duration', `${SAFETY_NET_S}`],
+    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, '--', process.execPath, '--unhandled-rejections=strict', path.join(SAMPLES, plan.script), '--duration', `${SAFETY_NET_S}`],
     steadyGcEnv(plan.script),
   );
   try {

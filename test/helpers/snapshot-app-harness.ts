@@ -39,7 +39,8 @@ export async function startSnapshotApp(env: Record<string, string>, collectorOpt
   const temp = makeTempDir('probe-snapshot');
   let stderr = '';
   const child = fork(appScript, [], {
-    execArgv: [...execArgv, '-r', register],
+    // Strict: a rejection the probe leaves unhandled ends the app, and the test with it.
+    execArgv: ['--unhandled-rejections=strict', ...execArgv, '-r', register],
     env: { ...process.env, LEAKWATCH_COLLECTOR: collector.url, LEAKWATCH_INTERVAL: '200ms', LEAKWATCH_SNAPSHOT_DIR: temp.dir, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

@@ -107,7 +107,8 @@ export async function startWatchApp(dir: string, mode: 'watcher' | 'probe', env:
   const source = appSource(mode);
   fs.writeFileSync(file, source);
   const lines = source.split('\n');
-  const child = fork(file, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Strict: a rejection the probe leaves unhandled ends the app, and the test with it.
+  const child = fork(file, [], { execArgv: ['--unhandled-rejections=strict'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages: Record<string, unknown>[] = [];
   const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
   let seen = 0;

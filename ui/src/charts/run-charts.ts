@@ -71,7 +71,7 @@ interface CardSpec {
 }
 
 const CARDS: CardSpec[] = [
-  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; brown: the heap floor the verdict judged, dashed: its trend; vertical lines: snapshots (click one)' },
+  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; brown: the heap floor the verdict judged, dashed: its trend; vertical lines: snapshots (click one); red bands: samples lost' },
   { key: 'memory', title: 'Process memory', hint: 'resident set, external and array buffers' },
   { key: 'spaces', title: 'Heap spaces', hint: 'bytes used per V8 space, stacked' },
   { key: 'gc', title: 'GC pauses', hint: 'longest and summed pause per interval' },
@@ -92,9 +92,10 @@ function card(spec: CardSpec): { node: HTMLElement; canvas: HTMLCanvasElement; e
 
 /**
  * The five charts of the run page, created empty into `host`. `onZoom` fires when the user drags
- * a time range on any of them; `heapPlugins` draw on the heap chart only (snapshot markers).
+ * a time range on any of them; `heapPlugins` draw on the heap chart only (snapshot markers),
+ * `allPlugins` on every chart (the gaps where samples were lost).
  */
-export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: number) => void, heapPlugins: Plugin<'line'>[] = []) {
+export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: number) => void, heapPlugins: Plugin<'line'>[] = [], allPlugins: Plugin<'line'>[] = []) {
   const canvases = {} as Record<keyof RunChartSet, HTMLCanvasElement>;
   const empties = {} as Record<keyof RunChartSet, HTMLElement>;
   for (const spec of CARDS) {
@@ -104,11 +105,11 @@ export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: nu
     empties[spec.key] = empty;
   }
   const charts: RunChartSet = {
-    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: heapPlugins }),
-    memory: createTimeChart({ canvas: canvases.memory, lines: MEMORY_LINES, formatY: formatBytes, bytes: true, onZoom }),
-    spaces: createTimeChart({ canvas: canvases.spaces, lines: [], formatY: formatBytes, bytes: true, stacked: true, onZoom }),
-    gc: createTimeChart({ canvas: canvases.gc, lines: GC_LINES, formatY: formatMs, onZoom }),
-    eventLoop: createTimeChart({ canvas: canvases.eventLoop, lines: EVENT_LOOP_LINES, formatY: formatMs, onZoom }),
+    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: [...allPlugins, ...heapPlugins] }),
+    memory: createTimeChart({ canvas: canvases.memory, lines: MEMORY_LINES, formatY: formatBytes, bytes: true, onZoom, plugins: allPlugins }),
+    spaces: createTimeChart({ canvas: canvases.spaces, lines: [], formatY: formatBytes, bytes: true, stacked: true, onZoom, plugins: allPlugins }),
+    gc: createTimeChart({ canvas: canvases.gc, lines: GC_LINES, formatY: formatMs, onZoom, plugins: allPlugins }),
+    eventLoop: createTimeChart({ canvas: canvases.eventLoop, lines: EVENT_LOOP_LINES, formatY: formatMs, onZoom, plugins: allPlugins }),
   };
   const all = Object.values(charts) as TimeChart[];
 

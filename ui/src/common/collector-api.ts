@@ -1,4 +1,4 @@
-import type { AllocSitesBody, ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
+import type { AllocSitesBody, ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunGap, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
 import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or the UI's own for network trouble). */
@@ -95,6 +95,11 @@ export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal)
 export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<VerdictBody> {
   const q = thresholdsToParams(thresholds).toString();
   return getJson<'GET /api/runs/:id/verdict'>(`${runPath(runId)}/verdict${q ? `?${q}` : ''}`, signal);
+}
+
+/** `GET /api/runs/:id/gaps`: what the run's probes dropped while their buffer was full, oldest first. */
+export async function fetchGaps(runId: string, signal?: AbortSignal): Promise<RunGap[]> {
+  return (await getJson<'GET /api/runs/:id/gaps'>(`${runPath(runId)}/gaps`, signal)).gaps;
 }
 
 export async function fetchSnapshots(runId: string, signal?: AbortSignal): Promise<SnapshotRecord[]> {

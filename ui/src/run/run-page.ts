@@ -1,8 +1,9 @@
 import type { LiveBatchMessage, LiveMessage, RunSummary } from '../../../src/api';
 import { createChartFeeder } from '../charts/chart-feeder';
 import { registerChartParts } from '../charts/chart-setup';
+import { createGapBands, type GapPosition } from '../charts/gap-bands';
 import { createRunCharts, SERIES_METRICS, type RunChartSet } from '../charts/run-charts';
-import { fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/collector-api';
+import { fetchGaps, fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/collector-api';
 import { createBanner } from '../common/banner';
 import { el, setPageState } from '../common/dom';
 import { createLiveSocket, type LiveSocket } from '../common/live-socket';
@@ -23,6 +24,8 @@ declare global {
     leakwatchCharts?: RunChartSet;
     /** Where the heap chart drew its snapshot markers (canvas pixels), for tests. */
     leakwatchSnapshotMarkers?: () => MarkerPosition[];
+    /** Where each chart drew the gaps of lost samples (canvas pixels), for tests. */
+    leakwatchGapBands?: () => Record<keyof RunChartSet, GapPosition[]>;
   }
 }
 
@@ -74,8 +77,14 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   });
   // The panel is created after the charts, but marker clicks only arrive once both exist.
   const markers = createSnapshotMarkers((id, shift) => snapshots.pick(id, shift));
-  const runCharts = createRunCharts(grid, (from, to) => setView({ kind: 'fixed', from, to }), [markers.plugin]);
+  const gapBands = createGapBands();
+  const runCharts = createRunCharts(grid, (from, to) => setView({ kind: 'fixed', from, to }), [markers.plugin], [gapBands.plugin]);
   window.leakwatchCharts = runCharts.charts;
+  window.leakwatchGapBands = () => {
+    const out = {} as Record<keyof RunChartSet, GapPosition[]>;
+    for (const key of Object.keys(runCharts.charts) as (keyof RunChartSet)[]) out[key] = gapBands.positions(runCharts.charts[key]);
+    return out;
+  };
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
@@ -165,13 +174,16 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       runIsFresh = false;
       const range = rangeParams();
       const queriedAt = performance.now();
-      const [series, spaces, gc] = await Promise.all([
+      const [series, spaces, gc, gaps] = await Promise.all([
         fetchSeries(runId, SERIES_METRICS, range, abort.signal),
         fetchSpaces(runId, range, abort.signal),
         fetchGc(runId, range, abort.signal),
+        fetchGaps(runId, abort.signal),
       ]);
       if (generation !== loadGeneration) return;
       feeder.load(series, spaces, gc);
+      gapBands.set(gaps, run.intervalMs);
+      document.body.dataset.gaps = String(gaps.length);
       loading = false;
       const replay = pending;
       pending = [];
@@ -201,12 +213,26 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       pending.push(batch);
       return;
     }
+    // A batch well after the last point: the probe was away, and may have reported lost samples.
+    const previous = feeder.latest();
+    const first = batch.samples?.[0]?.ts;
+    if (previous !== null && first !== undefined && first - previous > 3 * run.intervalMs) refreshGaps();
     const latest = feeder.append(batch);
     if (latest !== null && view.windowMs !== null) feeder.trimBefore(latest - view.windowMs);
     applyXRange();
     const tooDense = feeder.pointCount() > MAX_POINTS_PER_PIXEL * runCharts.plotWidth();
     if (tooDense && Date.now() - lastLoadAt > MIN_REFETCH_GAP_MS) void load();
   }
+
+  /** Gaps are stored with the batch that reports them, so asking once it was pushed finds them. */
+  const refreshGaps = debounce(() => {
+    fetchGaps(runId)
+      .then((gaps) => {
+        gapBands.set(gaps, run.intervalMs);
+        document.body.dataset.gaps = String(gaps.length);
+      })
+      .catch((err: unknown) => banner.show(err));
+  }, 300);
 
   function onLiveMessage(msg: LiveMessage): void {
     if (msg.type === 'batch' && msg.runId === runId) onBatch(msg);
