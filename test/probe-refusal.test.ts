@@ -38,7 +38,7 @@ test('refused hello: one stderr line, then the longest backoff between attempts 
   const notices: string[] = [];
   const queue = createSendQueue({ maxMessages: 10, maxBytes: 1e6 });
   // A 1 s ceiling instead of 30 s so several attempts fit in the test; the policy is the same.
-  const transport = createTransport({ url: server.url, token: undefined, queue, hello: () => '{"type":"hello"}', notice: (l) => notices.push(l), reconnectMaxMs: 1000 });
+  const transport = createTransport({ url: server.url, trust: { token: undefined, ca: undefined }, queue, hello: () => '{"type":"hello"}', notice: (l) => notices.push(l), reconnectMaxMs: 1000 });
   transport.start();
   try {
     await waitFor('four refused attempts', () => server.attempts.length >= 4, 20_000, 20);
