@@ -26,6 +26,7 @@ export interface SimulatedProbe {
   readonly acked: number;
   readonly dropped: number;
   readonly unacked: number;
+  /** Connections opened again after the first. */
   readonly reconnects: number;
   /** Resolves once the first connection is open and hello is sent. */
   connect(): Promise<void>;
@@ -50,6 +51,7 @@ export function createSimulatedProbe(options: SimulatedProbeOptions): SimulatedP
   let acked = 0;
   let dropped = 0;
   let reconnects = 0;
+  let everOpen = false;
   let ws: WebSocket | undefined;
   let open = false;
   let closing = false;
@@ -81,6 +83,8 @@ export function createSimulatedProbe(options: SimulatedProbeOptions): SimulatedP
       const socket = new WebSocket(options.url, { perMessageDeflate: false, headers: options.headers });
       ws = socket;
       socket.on('open', () => {
+        if (everOpen) reconnects++;
+        everOpen = true;
         open = true;
         socket.send(frames.hello);
         // After a reconnect, everything not acknowledged goes again, oldest first.
@@ -108,7 +112,6 @@ export function createSimulatedProbe(options: SimulatedProbeOptions): SimulatedP
     if (retry || closing) return;
     retry = setTimeout(() => {
       retry = undefined;
-      reconnects++;
       dial().catch(() => scheduleRedial());
     }, RECONNECT_DELAY_MS);
     retry.unref();
