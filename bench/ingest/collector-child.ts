@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { rowsOfBatch } from '../../src/collector/batch-rows';
 import { startCollector } from '../../src/collector/collector';
 import { INGEST_PATH, type BatchMessage, type HelloMessage } from '../../src/protocol/messages';
 import { createLogger } from '../../src/shared/log';
 import { openStore } from '../../src/store/open-store';
 import type { RowBatch, Store } from '../../src/store/store-interface';
-import type { CollectorCommand, CollectorCount, CollectorMark, CollectorReady, DirectResult } from './ipc';
+import type { CollectorCommand, CollectorCount, CollectorMark, CollectorReady, DirectResult } from './collector-ipc';
 import { createProbeFrames } from './probe-frames';
 
 /**
@@ -19,16 +20,6 @@ const dataDir = process.argv[2]!;
 
 function rowCount(batch: RowBatch): number {
   return batch.samples.length + batch.spaces.length + batch.gcs.length + (batch.allocSites?.length ?? 0);
-}
-
-/** A batch message as the rows ingest makes of it (the same mapping as ingest's rowsOf). */
-function rowsOfMessage(msg: BatchMessage): RowBatch {
-  const origin = { run: msg.run, boot: msg.boot, seq: msg.seq };
-  return {
-    samples: msg.samples.map((s) => ({ ...s, ...origin })),
-    spaces: msg.spaces.map((s) => ({ ...s, ...origin })),
-    gcs: msg.gcs.map((g, idx) => ({ ...g, ...origin, idx })),
-  };
 }
 
 function cpuNow(): number {
@@ -75,7 +66,7 @@ async function main(): Promise<void> {
       const batch: RowBatch = { samples: [], spaces: [], gcs: [] };
       while (rowCount(batch) < size) {
         const seq = ++seqs[next]!;
-        const part = rowsOfMessage(JSON.parse(frames[next]!.batch(seq, startedAt + seq * 1000)) as BatchMessage);
+        const part = rowsOfBatch(JSON.parse(frames[next]!.batch(seq, startedAt + seq * 1000)) as BatchMessage);
         batch.samples.push(...part.samples);
         batch.spaces.push(...part.spaces);
         batch.gcs.push(...part.gcs);

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { forkTracked, stopChild, waitForMessage } from '../common/tracked-children';
-import type { CollectorCommand, CollectorCount, CollectorMark, CollectorReady, DirectResult } from './ipc';
-import { runLoad, type LoadOptions } from './load';
+import type { CollectorCommand, CollectorCount, CollectorMark, CollectorReady, DirectResult } from './collector-ipc';
+import { runLoad, type LoadOptions } from './probe-load';
 import { rowsPerBatch } from './probe-frames';
 import { formatIngestReport, judge } from './report';
 
@@ -23,13 +23,23 @@ import { formatIngestReport, judge } from './report';
  *
  * Options: --mode paced|max (paced)  --probes <n> (1000 paced, 50 max)
  *          --seconds <n> (60 paced, 20 max)  --window <unacked batches per probe, max mode> (32)
+ *          --cpu-prof <dir> (the collector process writes a V8 CPU profile there as it exits)
  * Exits 0 whatever the figures: this is a measurement, not a test; 1 only if it could not run
  * or rows were lost.
  */
 
-function parseOptions(argv: readonly string[]): Omit<LoadOptions, 'ingestUrl'> {
+interface BenchOptions extends Omit<LoadOptions, 'ingestUrl'> {
+  /** Where the collector process writes a V8 CPU profile (--cpu-prof <dir>); none when absent. */
+  cpuProfDir?: string;
+}
+
+function parseOptions(argv: readonly string[]): BenchOptions {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--cpu-prof') {
+      values.set('cpu-prof', argv[++i] ?? '');
+      continue;
+    }
     const match = /^--(mode|probes|seconds|window)(?:=(.*))?$/.exec(argv[i]!);
     if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --mode, --probes, --seconds, --window)`);
     values.set(match[1]!, match[2] ?? argv[++i] ?? '');
@@ -49,6 +59,7 @@ function parseOptions(argv: readonly string[]): Omit<LoadOptions, 'ingestUrl'> {
     probes: positive('probes', mode === 'paced' ? 1000 : 50),
     seconds: positive('seconds', mode === 'paced' ? 60 : 20),
     window: positive('window', 32),
+    cpuProfDir: values.get('cpu-prof') ? path.resolve(values.get('cpu-prof')!) : undefined,
   };
 }
 
@@ -67,7 +78,8 @@ async function main(): Promise<void> {
     process.exit(64);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-bench-ingest-'));
-  const child = forkTracked(path.join(__dirname, 'collector-child.js'), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+  const child = forkTracked(path.join(__dirname, 'collector-child.js'), [dataDir], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const { ingestUrl } = await waitForMessage<CollectorReady>(child, 'ready', 120_000);
     process.stderr.write(`bench:ingest: collector ready; connecting ${options.probes} probes\n`);

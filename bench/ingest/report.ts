@@ -1,6 +1,6 @@
 import { quantile } from '../common/stats';
-import type { CollectorCount, CollectorMark, DirectResult } from './ipc';
-import type { LoadOptions, LoadResult } from './load';
+import type { CollectorCount, CollectorMark, DirectResult } from './collector-ipc';
+import type { LoadOptions, LoadResult } from './probe-load';
 
 export interface IngestReport {
   options: LoadOptions;
