@@ -41,7 +41,8 @@ test('a lifetime too short to judge after its warm-up is inconclusive, not no-le
 });
 
 test('the schedule scales with --duration and each part can be set', () => {
-  assert.deepEqual(parseSchedule([]), { durationMs: 7_200_000, restartEveryMs: 1_200_000, snapshotEveryMs: 1_800_000, probes: 50, app: 'samples/healthy-churn-server.js' });
+  assert.deepEqual(parseSchedule([]), { durationMs: 7_200_000, restartEveryMs: 1_200_000, snapshotEveryMs: 1_800_000, probes: 50, app: 'samples/healthy-churn-server.js', appEnv: {} });
+  assert.deepEqual(parseSchedule(['--app-env', 'LEAKWATCH_ALLOC_SAMPLING=0']).appEnv, { LEAKWATCH_ALLOC_SAMPLING: '0' });
   const short = parseSchedule(['--duration', '12m']);
   assert.equal(short.restartEveryMs, 120_000);
   assert.equal(short.snapshotEveryMs, 180_000);

@@ -30,6 +30,7 @@ import { parseSchedule, type SoakSchedule } from './schedule';
  * the store, 0 otherwise (the report says when a verdict is inconclusive).
  * Options: --duration (2h)  --restart-every (duration/6)  --snapshot-every (duration/4)
  *          --probes <simulated probes> (50)  --app <script> (samples/healthy-churn-server.js)
+ *          --app-env KEY=VALUE (repeatable: extra environment for the app, e.g. a probe setting)
  */
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -52,7 +53,7 @@ function log(line: string): void {
 function startApp(schedule: SoakSchedule, ingestUrl: string, runId: string): ChildProcess {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LEAKWATCH_')) env[key] = value;
-  Object.assign(env, { LEAKWATCH_COLLECTOR: ingestUrl, LEAKWATCH_RUN_ID: runId, LEAKWATCH_RUN_NAME: 'soak-self app', LEAKWATCH_INTERVAL: '1s' });
+  Object.assign(env, { LEAKWATCH_COLLECTOR: ingestUrl, LEAKWATCH_RUN_ID: runId, LEAKWATCH_RUN_NAME: 'soak-self app', LEAKWATCH_INTERVAL: '1s' }, schedule.appEnv);
   return spawnTracked(process.execPath, ['-r', REGISTER, path.resolve(ROOT, schedule.app)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 

@@ -12,15 +12,24 @@ export interface SoakSchedule {
   snapshotEveryMs: number;
   probes: number;
   app: string;
+  /** Extra environment for the app (`--app-env KEY=VALUE`, repeatable), e.g. a probe setting to compare. */
+  appEnv: Record<string, string>;
 }
 
 export const DEFAULT_APP = 'samples/healthy-churn-server.js';
 
 export function parseSchedule(argv: readonly string[]): SoakSchedule {
   const values = new Map<string, string>();
+  const appEnv: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--app-env') {
+      const pair = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(argv[++i] ?? '');
+      if (!pair) throw new Error('--app-env needs KEY=VALUE');
+      appEnv[pair[1]!] = pair[2]!;
+      continue;
+    }
     const match = /^--(duration|restart-every|snapshot-every|probes|app)(?:=(.*))?$/.exec(argv[i]!);
-    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --duration, --restart-every, --snapshot-every, --probes, --app)`);
+    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --duration, --restart-every, --snapshot-every, --probes, --app, --app-env)`);
     values.set(match[1]!, match[2] ?? argv[++i] ?? '');
   }
   const durationMs = parseDuration(values.get('duration') ?? '2h', '--duration');
@@ -33,5 +42,5 @@ export function parseSchedule(argv: readonly string[]): SoakSchedule {
   };
   const probes = Number(values.get('probes') ?? 50);
   if (!Number.isInteger(probes) || probes < 0) throw new Error('--probes needs a whole number');
-  return { durationMs, restartEveryMs: every('restart-every', 6), snapshotEveryMs: every('snapshot-every', 4), probes, app: values.get('app') ?? DEFAULT_APP };
+  return { durationMs, restartEveryMs: every('restart-every', 6), snapshotEveryMs: every('snapshot-every', 4), probes, app: values.get('app') ?? DEFAULT_APP, appEnv };
 }
