@@ -37,7 +37,7 @@ export function formatSoakReport(r: SoakReport): string {
     `    ${int(r.simulatedSamples)} of their samples stored${r.simulatedSamples === sum((p) => p.sent) ? ' (nothing lost across the restarts)' : ` (${int(sum((p) => p.sent) - r.simulatedSamples)} MISSING)`}`,
     '  (measured on a shared machine: other work runs beside it)',
     '',
-    `app heap (the collector's verdict, GET /api/runs/:id/verdict): ${app.verdict}`,
+    `app (the collector's verdict, GET /api/runs/:id/verdict, as leakwatch check gives it): ${app.verdict}; heap floor: ${app.signals.find((sig) => sig.signal === 'heap floor')?.verdict ?? 'not judged'}`,
     ...(app.signals.length > 0 ? app.signals.map(signalLine) : app.reasons.map((reason) => `    ${reason}`)),
     '',
     `collector RSS (/proc/<pid>/status each second, judged per lifetime after its warm-up): ${rss.verdict}`,
