@@ -31,3 +31,11 @@ export function medianConfidence(values: readonly number[]): { low: number; high
   const k = Math.max(1, Math.floor((n - 1.96 * Math.sqrt(n)) / 2));
   return { low: sorted[k - 1]!, high: sorted[n - k]! };
 }
+
+/** The q-quantile (0..1) by the nearest-rank method: p99 is a value that was actually observed. */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1]!;
+}

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type ForkOptions, type SpawnOptions } from 'node:child_process';
 
 /**
  * Child-process bookkeeping for the benchmarks: every child forked here is killed when the bench
@@ -30,6 +30,15 @@ function hookExit(): void {
 export function forkTracked(modulePath: string, args: string[], options: ForkOptions): ChildProcess {
   hookExit();
   const child = fork(modulePath, args, options);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Spawns a command without an IPC channel (a CLI process, which must exit by itself) and registers it for cleanup. */
+export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  hookExit();
+  const child = spawn(command, args, options);
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -8,6 +8,7 @@ import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/store-interface';
 import { allocRowsOf } from './alloc';
 import type { BatchWriter } from './batch-writer';
+import { rowsOfBatch } from './batch-rows';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
 import type { UploadedMaps } from './source-maps';
@@ -95,22 +96,11 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     });
   }
 
-  function rowsOf(msg: BatchMessage): RowBatch {
-    const origin = { run: msg.run, boot: msg.boot, seq: msg.seq };
-    return {
-      samples: msg.samples.map((s) => ({ ...s, ...origin })),
-      spaces: msg.spaces.map((s) => ({ ...s, ...origin })),
-      gcs: msg.gcs.map((g, idx) => ({ ...g, ...origin, idx })),
-      // Stored with the batch that reports it, so the loss is durable exactly when that batch is acked.
-      gaps: msg.gap ? [{ ...msg.gap, ...origin }] : [],
-    };
-  }
-
   function onBatch(msg: BatchMessage): void {
     if (msg.gap) {
       log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while its buffer was full; recorded as a gap`);
     }
-    void ackAfterPrevious(msg, rowsOf(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
+    void ackAfterPrevious(msg, rowsOfBatch(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
   }
 
   async function publishRun(runId: string): Promise<void> {
