@@ -3,13 +3,16 @@ import { test } from 'node:test';
 import { createBatchWriter } from '../src/collector/batch-writer';
 import type { RowBatch, Store } from '../src/store/store-interface';
 
-/** Only insertRows matters to the writer; the rest of the Store is never called here. */
+/** Only insertRows and ping matter to the writer; the rest of the Store is never called here. */
 function recordingStore(fail: () => boolean): { store: Store; inserts: RowBatch[] } {
   const inserts: RowBatch[] = [];
   const store = {
     insertRows: async (batch: RowBatch) => {
       if (fail()) throw new Error('down');
       inserts.push(batch);
+    },
+    ping: async () => {
+      if (fail()) throw new Error('down');
     },
   } as unknown as Store;
   return { store, inserts };
@@ -21,7 +24,7 @@ test('flushes merge entries into one insert and complete them in order', async (
   const { store, inserts } = recordingStore(() => false);
   const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
   const done: number[] = [];
-  for (let i = 1; i <= 3; i++) writer.add({ rows: { samples: [row(i)], spaces: [], gcs: [] }, done: () => done.push(i) });
+  for (let i = 1; i <= 3; i++) writer.add({ rows: { samples: [row(i)], spaces: [], gcs: [] }, sender: 'r/b', done: () => done.push(i) });
   await writer.flush();
   assert.deepEqual(done, [1, 2, 3]);
   assert.equal(inserts.length, 1);
@@ -34,7 +37,7 @@ test('an idle flush does not wedge the writer (regression: a flush with nothing 
   const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
   await writer.flush(); // nothing pending
   let completed = false;
-  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: () => (completed = true) });
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, sender: 'r/b', done: () => (completed = true) });
   await writer.flush();
   assert.equal(completed, true);
   assert.equal(inserts.length, 1);
@@ -46,11 +49,11 @@ test('a failed insert fails its entries and the next flush works again', async (
   const { store, inserts } = recordingStore(() => down);
   const writer = createBatchWriter({ store, flushIntervalMs: 60_000 });
   const errors: (Error | undefined)[] = [];
-  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: (err) => errors.push(err) });
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, sender: 'r/b', done: (err) => errors.push(err) });
   await writer.flush();
   assert.equal(errors[0]?.message, 'down');
   down = false;
-  writer.add({ rows: { samples: [row(2)], spaces: [], gcs: [] }, done: (err) => errors.push(err) });
+  writer.add({ rows: { samples: [row(2)], spaces: [], gcs: [] }, sender: 'r/b', done: (err) => errors.push(err) });
   await writer.flush();
   assert.equal(errors[1], undefined);
   assert.equal(inserts.length, 1);
@@ -61,7 +64,7 @@ test('the timer flushes on its own', async () => {
   const { store, inserts } = recordingStore(() => false);
   const writer = createBatchWriter({ store, flushIntervalMs: 20 });
   await new Promise((resolve) => setTimeout(resolve, 60)); // several idle ticks first
-  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, done: () => {} });
+  writer.add({ rows: { samples: [row(1)], spaces: [], gcs: [] }, sender: 'r/b', done: () => {} });
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(inserts.length, 1);
   await writer.close();

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { createLogger, type LogLevel } from '../shared/log';
-import { parseInteger } from '../shared/units';
+import { parseByteSize, parseInteger } from '../shared/units';
 import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
@@ -11,6 +11,8 @@ interface CollectFlags extends StoreFlags {
   logLevel: LogLevel;
   snapshotDir?: string;
   watchSuspects?: boolean;
+  spoolDir?: string;
+  spoolBudget: string;
 }
 
 export function collectCommand(): Command {
@@ -21,11 +23,14 @@ export function collectCommand(): Command {
     .option('--token <token>', 'require probes to present this token (or LEAKWATCH_TOKEN)')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)')
+    .option('--spool-dir <dir>', 'where batches wait while ClickHouse is unavailable (default: <data dir>/spool, or .leakwatch/spool with --clickhouse)')
+    .option('--spool-budget <size>', 'disk the spool may use; past 80% new snapshots are refused, past it probes keep their data unacknowledged', '1GiB')
     .option('--watch-suspects', 'after a snapshot names growth suspects, ask the probe to watch the top containers for 30 s and record the lines that add to them');
   addStoreFlags(command);
   return command.action(async (flags: CollectFlags) => {
     const log = createLogger(flags.logLevel);
     const port = parseInteger(flags.port, '--port', 0, 65_535);
+    const spoolBudgetBytes = parseByteSize(flags.spoolBudget, '--spool-budget', 1024 * 1024, 2 ** 50);
     const running = await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
@@ -35,6 +40,8 @@ export function collectCommand(): Command {
       log,
       snapshotDir: flags.snapshotDir,
       watchSuspects: flags.watchSuspects === true,
+      spoolDir: flags.spoolDir,
+      spoolBudgetBytes,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

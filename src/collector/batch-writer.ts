@@ -1,28 +1,77 @@
+import { LeakwatchError } from '../shared/errors';
+import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/store-interface';
+import { attemptInsert, storeAnswers, type Spool, type SpoolRecord } from './spool';
 
 export interface WriterEntry {
   rows: RowBatch;
-  /** Called once the rows are in ClickHouse (err undefined) or the insert failed. */
+  /** `run/boot` of the probe the rows came from: a batch the store refuses is traced to its sender. */
+  sender: string;
+  /**
+   * Called once the rows are durable (err undefined: stored, or spooled and fsynced), or with
+   * LW_ERR_BAD_DATA (the store refuses this sender's rows alone), LW_ERR_SPOOL_FULL (store down and
+   * the spool over its budget) or LW_ERR_STORE (store down and no spool).
+   */
   done: (err?: Error) => void;
 }
 
 export interface BatchWriterOptions {
   store: Store;
+  /** Where batches go while the store is down; without one, a failed insert fails its entries. */
+  spool?: Spool;
+  /** Told after a batch was spooled, so its replay starts. */
+  onSpooled?: () => void;
+  log?: Logger;
   /** ClickHouse prefers few large inserts: about one per second per table (DESIGN "Storage"). */
   flushIntervalMs?: number;
   /** Flush early when this many rows are waiting. */
   maxRows?: number;
+  /** An insert that takes longer counts as a down store (default 10 s; 3 s while closing). */
+  insertTimeoutMs?: number;
 }
+
+const rowCount = (rows: RowBatch) => rows.samples.length + rows.spaces.length + rows.gcs.length + (rows.allocSites?.length ?? 0);
+
+function mergeRows(entries: readonly WriterEntry[]): Required<RowBatch> {
+  const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [] };
+  for (const { rows } of entries) {
+    for (const r of rows.samples) merged.samples.push(r);
+    for (const r of rows.spaces) merged.spaces.push(r);
+    for (const r of rows.gcs) merged.gcs.push(r);
+    for (const r of rows.allocSites ?? []) merged.allocSites.push(r);
+  }
+  return merged;
+}
+
+function bySender(entries: readonly WriterEntry[]): Map<string, WriterEntry[]> {
+  const groups = new Map<string, WriterEntry[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.sender);
+    if (group) group.push(entry);
+    else groups.set(entry.sender, [entry]);
+  }
+  return groups;
+}
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
 /**
  * Collects rows from every connected probe and writes them with one insert per table per flush.
  * Flushes never overlap, so entries complete in the order they were added, which lets ingest
- * acknowledge each probe's messages in seq order. A failed insert fails all its entries: their
- * messages stay unacknowledged in the probes, which resend them after reconnecting.
+ * acknowledge each probe's messages in seq order.
+ *
+ * When the merged insert fails, each sender's rows are retried alone: senders that succeed are
+ * done, and if the store still answers a trivial query, the senders whose rows fail alone are
+ * refused (LW_ERR_BAD_DATA) so one bad probe never costs the others. If the store does not answer,
+ * it is down: the batch goes to the spool (durable, so done) and the replayer stores it later.
+ * While the spool holds anything, new batches join it behind what waits, in order.
  */
 export function createBatchWriter(options: BatchWriterOptions) {
+  const { store, spool } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const maxRows = options.maxRows ?? 5000;
+  const insertTimeoutMs = options.insertTimeoutMs ?? 10_000;
+  let timeoutMs = insertTimeoutMs;
   let pending: WriterEntry[] = [];
   let pendingRows = 0;
   let flushing: Promise<void> | undefined;
@@ -31,22 +80,70 @@ export function createBatchWriter(options: BatchWriterOptions) {
   const timer = setInterval(() => void flush(), flushIntervalMs);
   timer.unref();
 
+  /** Spools the entries' rows (one record per sender) and completes them: done once fsynced. */
+  async function toSpool(entries: WriterEntry[], cause: unknown): Promise<void> {
+    if (!spool) {
+      const err = cause instanceof Error ? cause : new LeakwatchError('LW_ERR_STORE', firstLine(cause));
+      for (const entry of entries) entry.done(err);
+      return;
+    }
+    const records: SpoolRecord[] = [];
+    for (const [sender, group] of bySender(entries)) {
+      const rows = mergeRows(group);
+      if (rowCount(rows) > 0) records.push({ sender, rows });
+    }
+    try {
+      if (records.length > 0) await spool.append(records);
+    } catch (err) {
+      for (const entry of entries) entry.done(err as Error);
+      return;
+    }
+    for (const entry of entries) entry.done();
+    if (records.length > 0) options.onSpooled?.();
+  }
+
+  async function isolate(entries: WriterEntry[], mergedError: unknown): Promise<void> {
+    const groups = bySender(entries);
+    const failed: { sender: string; group: WriterEntry[]; err: unknown }[] = [];
+    if (groups.size === 1) {
+      const [[sender, group]] = groups;
+      failed.push({ sender, group, err: mergedError });
+    } else {
+      for (const [sender, group] of groups) {
+        try {
+          await attemptInsert(store, mergeRows(group), timeoutMs);
+          for (const entry of group) entry.done();
+        } catch (err) {
+          failed.push({ sender, group, err });
+        }
+      }
+    }
+    if (failed.length === 0) return;
+    if (!(await storeAnswers(store, timeoutMs))) {
+      await toSpool(failed.flatMap((f) => f.group), failed[0].err);
+      return;
+    }
+    for (const { sender, group, err } of failed) {
+      options.log?.warn(`store refused the rows of ${sender} alone: ${firstLine(err)}`);
+      const refusal = new LeakwatchError('LW_ERR_BAD_DATA', `the store refuses this probe's rows (${firstLine(err)})`);
+      for (const entry of group) entry.done(refusal);
+    }
+  }
+
   async function writeOnce(): Promise<void> {
     const entries = pending;
     pending = [];
     pendingRows = 0;
     if (entries.length === 0) return;
-    const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [] };
-    for (const { rows } of entries) {
-      for (const r of rows.samples) merged.samples.push(r);
-      for (const r of rows.spaces) merged.spaces.push(r);
-      for (const r of rows.gcs) merged.gcs.push(r);
-      for (const r of rows.allocSites ?? []) merged.allocSites.push(r);
+    if (spool && !spool.isEmpty()) {
+      // Older batches wait in the spool: these go behind them rather than around them.
+      await toSpool(entries, undefined);
+      return;
     }
     try {
-      await options.store.insertRows(merged);
+      await attemptInsert(store, mergeRows(entries), timeoutMs);
     } catch (err) {
-      for (const entry of entries) entry.done(err as Error);
+      await isolate(entries, err);
       return;
     }
     for (const entry of entries) entry.done();
@@ -73,17 +170,23 @@ export function createBatchWriter(options: BatchWriterOptions) {
   return {
     add(entry: WriterEntry): void {
       if (closed) {
-        entry.done(new Error('collector is shutting down'));
+        entry.done(new LeakwatchError('LW_ERR_STORE', 'collector is shutting down'));
         return;
       }
       pending.push(entry);
-      pendingRows += entry.rows.samples.length + entry.rows.spaces.length + entry.rows.gcs.length + (entry.rows.allocSites?.length ?? 0);
+      pendingRows += rowCount(entry.rows);
       if (pendingRows >= maxRows) void flush();
     },
     flush,
-    /** Writes what is pending and stops the timer. */
+    /**
+     * Writes what is pending (stored, or spooled when the store does not answer quickly) and
+     * stops the timer: a shutdown is bounded even with the store gone.
+     */
     async close(): Promise<void> {
       clearInterval(timer);
+      timeoutMs = Math.min(insertTimeoutMs, 3000);
+      await flush();
+      // Entries added while that flush ran.
       await flush();
       closed = true;
     },

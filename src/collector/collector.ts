@@ -11,6 +11,7 @@ import type { SuspectWatch } from '../shared/alloc-data';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
+import { openSpool, spoolRefusal } from './spool-wiring';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
@@ -57,6 +58,15 @@ export interface CollectorOptions {
   watchMaxStacks?: number;
   /** Maps generated locations to the user's sources (default: the source maps on disk and uploaded). */
   locationResolver?: LocationResolver;
+  /**
+   * Where batches wait while the store is down (--spool-dir), and its budget in bytes
+   * (--spool-budget): past 80% new snapshots are refused, past the budget data is no longer
+   * acknowledged. Without a directory a failed insert closes the probes' connections (they resend).
+   */
+  spoolDir?: string;
+  spoolBudgetBytes?: number;
+  /** The replayer's first and longest wait between attempts while the store stays down. */
+  spoolRetryMs?: { base: number; max: number };
 }
 
 export interface Collector {
@@ -104,7 +114,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const log = options.log ?? createLogger();
   const { store } = options;
   const uiDir = options.uiDir ?? path.resolve(__dirname, '..', '..', 'ui');
-  const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
+  const { spool, replayer } = await openSpool(options, store, log);
+  const writer = createBatchWriter({ store, spool, onSpooled: () => replayer?.kick(), log, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
   const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
   // Beside the snapshots by default, so a test's or a data directory's maps stay with its data.
@@ -125,6 +136,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     now: options.now,
     resolver,
     onSuspects: (result) => watches.onSuspects(result),
+    refuseNew: () => spoolRefusal(spool),
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -216,6 +228,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         server.close();
         // Store what was received (and ack it) before the probes are told to go away.
         await writer.close();
+        // What is spooled stays on disk and replays at the next start.
+        await replayer?.stop();
+        await spool?.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
         await snapshots.close();
         await watches.close();

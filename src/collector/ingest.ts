@@ -4,6 +4,7 @@ import { decodeProbeMessage, ProtocolError } from '../protocol/decode';
 import { encodeMessage } from '../protocol/encode';
 import type { Envelope } from '../protocol/envelope';
 import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
+import type { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/store-interface';
 import { allocRowsOf } from './alloc';
@@ -30,6 +31,19 @@ export interface IngestDeps {
   sourceMaps?: UploadedMaps;
   /** Watch requests go to this connection's process once it said hello; its watch reports are stored there. */
   watches?: WatchService;
+}
+
+/** How a failed write closes the connection: refused data, a full spool, or the store itself. */
+type WriteFailureCode = 'LW_ERR_BAD_DATA' | 'LW_ERR_SPOOL_FULL' | 'LW_ERR_STORE';
+const WRITE_FAILURE_TEXT: Record<WriteFailureCode, string> = {
+  LW_ERR_BAD_DATA: 'the store refuses this probe\'s data; it is not acknowledged',
+  LW_ERR_SPOOL_FULL: 'the collector cannot take more data now, resend later',
+  LW_ERR_STORE: 'store unavailable, resend later',
+};
+
+function writeFailureCode(err: Error): WriteFailureCode {
+  const code = (err as Partial<LeakwatchError>).code;
+  return code === 'LW_ERR_BAD_DATA' || code === 'LW_ERR_SPOOL_FULL' ? code : 'LW_ERR_STORE';
 }
 
 /**
@@ -61,10 +75,12 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
 
   function storeFailed(err: Error): void {
     // Nothing is acked, so the probe keeps the data; closing makes it reconnect and resend.
+    // Only this connection is closed: the writer has told its rows from the other probes'.
     if (failed) return;
     failed = true;
-    log.error(`store write failed: ${err.message}`);
-    reject(new ProtocolError('LW_ERR_STORE', `store unavailable, resend later (${err.message.split('\n')[0]})`));
+    const code = writeFailureCode(err);
+    log.error(`store write failed for ${remote}: ${code}: ${err.message.split('\n')[0]}`);
+    reject(new ProtocolError(code, `${WRITE_FAILURE_TEXT[code]} (${err.message.split('\n')[0]})`));
   }
 
   /**
@@ -83,6 +99,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     return new Promise<void>((resolve) => {
       writer.add({
         rows,
+        sender: `${msg.run}/${msg.boot}`,
         done: (err) => {
           resolve();
           if (err) return storeFailed(err);

@@ -1,0 +1,119 @@
+import type { Logger } from '../../shared/log';
+import type { Store } from '../../store/store-interface';
+import type { Spool } from './spool';
+import { attemptInsert, storeAnswers } from './store-attempt';
+
+export interface SpoolReplayerOptions {
+  spool: Spool;
+  store: Store;
+  log: Logger;
+  /** First wait after a failed replay; doubles per failure up to maxDelayMs, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  insertTimeoutMs?: number;
+  random?: () => number;
+}
+
+export interface SpoolReplayerStats {
+  replayedRecords: number;
+  /** Records the store refused while it answered: their sender's rows were bad (counted, logged). */
+  refusedRecords: number;
+  failedAttempts: number;
+}
+
+/**
+ * Stores the spool's records, oldest segment first and in order within it, retrying with
+ * exponential backoff and jitter while the store is down. A segment is deleted only once every
+ * record in it is stored; a crash in between replays the whole segment again, which the tables
+ * collapse (same rows, same keys) and the queries' FINAL hides until they do.
+ */
+export function createSpoolReplayer(options: SpoolReplayerOptions) {
+  const { spool, store, log } = options;
+  const baseDelayMs = options.baseDelayMs ?? 500;
+  const maxDelayMs = options.maxDelayMs ?? 10_000;
+  const insertTimeoutMs = options.insertTimeoutMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const stats: SpoolReplayerStats = { replayedRecords: 0, refusedRecords: 0, failedAttempts: 0 };
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const idleWaiters: (() => void)[] = [];
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      const segment = await spool.oldest();
+      if (!segment) break;
+      let next = 0;
+      while (!stopped && next < segment.records.length) {
+        const record = segment.records[next];
+        try {
+          await attemptInsert(store, record.rows, insertTimeoutMs);
+          stats.replayedRecords++;
+          failures = 0;
+          next++;
+        } catch (err) {
+          stats.failedAttempts++;
+          if (await storeAnswers(store, insertTimeoutMs)) {
+            // The store is up and still refuses these rows alone: retrying cannot help.
+            stats.refusedRecords++;
+            log.error(`leakwatch: LW_ERR_BAD_DATA: spooled rows of ${record.sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
+            next++;
+            continue;
+          }
+          const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** failures) * (0.5 + random() / 2);
+          failures++;
+          if (failures === 1) log.warn(`store unavailable, replaying the spool with backoff: ${(err as Error).message.split('\n')[0]}`);
+          await pause(delay);
+        }
+      }
+      if (stopped) break;
+      await spool.remove(segment.name);
+    }
+  }
+
+  function start(): void {
+    if (running || stopped) return;
+    running = loop()
+      .catch((err: Error) => log.error(`spool replay stopped: ${err.message}`))
+      .finally(() => {
+        running = undefined;
+        if (spool.isEmpty()) for (const resolve of idleWaiters.splice(0)) resolve();
+        // Something was appended after the last look: go again.
+        else if (!stopped) setImmediate(start);
+      });
+  }
+
+  return {
+    /** Starts replaying if not already (after start-up, and whenever a batch was spooled). */
+    kick: start,
+    stats: (): SpoolReplayerStats => ({ ...stats }),
+    /** Resolves once the spool is empty (tests, drains). */
+    idle(): Promise<void> {
+      if (spool.isEmpty() && !running) return Promise.resolve();
+      start();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    /** Stops after the insert in flight (if any); what is left replays at the next start. */
+    async stop(): Promise<void> {
+      stopped = true;
+      wake?.();
+      await running;
+    },
+  };
+}
+
+export type SpoolReplayer = ReturnType<typeof createSpoolReplayer>;

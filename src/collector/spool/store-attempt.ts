@@ -1,0 +1,33 @@
+import { LeakwatchError } from '../../shared/errors';
+import type { RowBatch, Store } from '../../store/store-interface';
+
+/**
+ * One insert that gives up after `timeoutMs`: a store that hangs (a server behind a dead link)
+ * counts as down, so its batches are spooled instead of holding every probe's acks. An insert
+ * that completes after its timeout only writes rows that the spool's replay writes again, and the
+ * tables collapse such repeats (ReplacingMergeTree on the full key).
+ */
+export function attemptInsert(store: Store, rows: RowBatch, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LeakwatchError('LW_ERR_STORE', `store did not answer an insert within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+  });
+  const insert = Promise.resolve().then(() => store.insertRows(rows));
+  // The losing side of the race must not become an unhandled rejection.
+  insert.catch(() => undefined);
+  return Promise.race([insert, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Whether the store answers at all: tells "these rows are bad" from "the store is down". */
+export async function storeAnswers(store: Store, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  const ping = Promise.resolve()
+    .then(() => store.ping())
+    .then(() => true, () => false);
+  return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
+}
