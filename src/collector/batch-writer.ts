@@ -1,5 +1,6 @@
 import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
+import { isRefusedData } from '../store/store-error';
 import type { RowBatch, Store } from '../store/store-interface';
 import { attemptInsert, storeAnswers, type Spool, type SpoolRecord } from './spool';
 
@@ -61,9 +62,10 @@ const firstLine = (err: unknown) => (err instanceof Error ? err.message : String
  * acknowledge each probe's messages in seq order.
  *
  * When the merged insert fails, each sender's rows are retried alone: senders that succeed are
- * done, and if the store still answers a trivial query, the senders whose rows fail alone are
- * refused (LW_ERR_BAD_DATA) so one bad probe never costs the others. If the store does not answer,
- * it is down: the batch goes to the spool (durable, so done) and the replayer stores it later.
+ * done. If the store still answers a trivial query, a sender whose rows fail alone while the
+ * others' succeed, or whose rows the engine names as unparseable, is refused (LW_ERR_BAD_DATA):
+ * one bad probe never costs the others. Otherwise the store is down (or failing for everyone):
+ * the rows go to the spool (durable, so done) and the replayer stores them later.
  * While the spool holds anything, new batches join it behind what waits, in order.
  */
 export function createBatchWriter(options: BatchWriterOptions) {
@@ -119,15 +121,18 @@ export function createBatchWriter(options: BatchWriterOptions) {
       }
     }
     if (failed.length === 0) return;
-    if (!(await storeAnswers(store, timeoutMs))) {
-      await toSpool(failed.flatMap((f) => f.group), failed[0].err);
-      return;
-    }
-    for (const { sender, group, err } of failed) {
+    const othersStored = failed.length < groups.size;
+    const answers = await storeAnswers(store, timeoutMs);
+    // Refused: the store answers and either names the values as the fault or took everyone
+    // else's rows. Anything else (a down or struggling store) is the store's: spooled.
+    const refused = answers ? failed.filter((f) => othersStored || isRefusedData(f.err)) : [];
+    const unstored = failed.filter((f) => !refused.includes(f));
+    for (const { sender, group, err } of refused) {
       options.log?.warn(`store refused the rows of ${sender} alone: ${firstLine(err)}`);
       const refusal = new LeakwatchError('LW_ERR_BAD_DATA', `the store refuses this probe's rows (${firstLine(err)})`);
       for (const entry of group) entry.done(refusal);
     }
+    if (unstored.length > 0) await toSpool(unstored.flatMap((f) => f.group), unstored[0].err);
   }
 
   async function writeOnce(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/log';
+import { isRefusedData } from '../../store/store-error';
 import type { Store } from '../../store/store-interface';
 import type { Spool } from './spool';
 import { attemptInsert, storeAnswers } from './store-attempt';
@@ -67,8 +68,9 @@ export function createSpoolReplayer(options: SpoolReplayerOptions) {
           next++;
         } catch (err) {
           stats.failedAttempts++;
-          if (await storeAnswers(store, insertTimeoutMs)) {
-            // The store is up and still refuses these rows alone: retrying cannot help.
+          if (isRefusedData(err) && (await storeAnswers(store, insertTimeoutMs))) {
+            // The store is up and refuses these values: retrying cannot help. Anything else is
+            // retried, however long it takes: an acknowledged record is never dropped on a guess.
             stats.refusedRecords++;
             log.error(`leakwatch: LW_ERR_BAD_DATA: spooled rows of ${record.sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
             next++;
