@@ -83,3 +83,24 @@ test('a segment replayed twice (crash between insert and delete) leaves every re
   const audit = await auditDelivery(db.ctx, { run, boot: 'boot-1', lastSeq: 30 });
   assert.ok(audit.ok && audit.stored === 30, JSON.stringify(audit));
 });
+
+test('replay inserts many records at once; a record the answering store refuses is dropped alone and counted, the rest stored', { timeout: 60_000 }, async () => {
+  const run = 'replay-refused';
+  const dir = path.join(temp.dir, 'refused');
+  await db.store.upsertRun(makeHello(run, { startedAt: base }));
+  const spool = createSpool({ dir, budgetBytes: 1 << 24, log });
+  await spool.open();
+  const records: SpoolRecord[] = Array.from({ length: 12 }, (_, i) => ({ sender: `${run}/boot-1`, rows: batchOf(run, i + 1) }));
+  // Spooled while the store was down, so nobody could tell it was bad: 1e30 does not fit UInt64.
+  records[6].rows.samples[0].heapUsed = 1e30;
+  await spool.append(records);
+  const lines: string[] = [];
+  const replayer = createSpoolReplayer({ spool, store: db.store, log: createLogger('warn', (l) => lines.push(l)), baseDelayMs: 50, maxDelayMs: 200 });
+  await replayer.idle();
+  assert.deepEqual({ ...replayer.stats(), failedAttempts: undefined }, { replayedRecords: 11, refusedRecords: 1, failedAttempts: undefined });
+  assert.equal(lines.filter((l) => l.includes('LW_ERR_BAD_DATA')).length, 1, lines.join('\n'));
+  const audit = await auditDelivery(db.ctx, { run, boot: 'boot-1', lastSeq: 12 });
+  assert.deepEqual(audit.missing, [7]);
+  assert.equal(audit.duplicates.length, 0);
+  await spool.close();
+});

@@ -2,7 +2,9 @@ import { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import { isRefusedData } from '../store/store-error';
 import type { RowBatch, Store } from '../store/store-interface';
-import { attemptInsert, storeAnswers, type Spool, type SpoolRecord } from './spool';
+import type { HelloMessage } from '../protocol/messages';
+import { mergeRows, rowCount } from './row-batches';
+import { attempt, attemptInsert, storeAnswers, type Spool, type SpoolRecord } from './spool';
 
 export interface WriterEntry {
   rows: RowBatch;
@@ -29,19 +31,6 @@ export interface BatchWriterOptions {
   maxRows?: number;
   /** An insert that takes longer counts as a down store (default 10 s; 3 s while closing). */
   insertTimeoutMs?: number;
-}
-
-const rowCount = (rows: RowBatch) => rows.samples.length + rows.spaces.length + rows.gcs.length + (rows.allocSites?.length ?? 0);
-
-function mergeRows(entries: readonly WriterEntry[]): Required<RowBatch> {
-  const merged: Required<RowBatch> = { samples: [], spaces: [], gcs: [], allocSites: [] };
-  for (const { rows } of entries) {
-    for (const r of rows.samples) merged.samples.push(r);
-    for (const r of rows.spaces) merged.spaces.push(r);
-    for (const r of rows.gcs) merged.gcs.push(r);
-    for (const r of rows.allocSites ?? []) merged.allocSites.push(r);
-  }
-  return merged;
 }
 
 function bySender(entries: readonly WriterEntry[]): Map<string, WriterEntry[]> {
@@ -91,7 +80,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
     }
     const records: SpoolRecord[] = [];
     for (const [sender, group] of bySender(entries)) {
-      const rows = mergeRows(group);
+      const rows = mergeRows(group.map((e) => e.rows));
       if (rowCount(rows) > 0) records.push({ sender, rows });
     }
     try {
@@ -113,7 +102,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
     } else {
       for (const [sender, group] of groups) {
         try {
-          await attemptInsert(store, mergeRows(group), timeoutMs);
+          await attemptInsert(store, mergeRows(group.map((e) => e.rows)), timeoutMs);
           for (const entry of group) entry.done();
         } catch (err) {
           failed.push({ sender, group, err });
@@ -146,7 +135,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
       return;
     }
     try {
-      await attemptInsert(store, mergeRows(entries), timeoutMs);
+      await attemptInsert(store, mergeRows(entries.map((e) => e.rows)), timeoutMs);
     } catch (err) {
       await isolate(entries, err);
       return;
@@ -183,6 +172,20 @@ export function createBatchWriter(options: BatchWriterOptions) {
       if (pendingRows >= maxRows) void flush();
     },
     flush,
+    /**
+     * A hello's run row: written now, or spooled (fsynced, replayed before anything after it)
+     * when the store does not answer, so a probe can connect and hand over its data during an
+     * outage. Rejects, like before, when there is no spool or it is full.
+     */
+    async upsertRun(hello: HelloMessage): Promise<void> {
+      try {
+        await attempt(() => store.upsertRun(hello), timeoutMs);
+      } catch (err) {
+        if (!spool || (await storeAnswers(store, timeoutMs))) throw err;
+        await spool.append([{ sender: `${hello.run}/${hello.boot}`, rows: { samples: [], spaces: [], gcs: [] }, hello }]);
+        options.onSpooled?.();
+      }
+    },
     /**
      * Writes what is pending (stored, or spooled when the store does not answer quickly) and
      * stops the timer: a shutdown is bounded even with the store gone.

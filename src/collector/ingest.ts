@@ -159,9 +159,11 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       if (first) deps.watches?.addProbe(msg.run, msg.boot, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {
-        await store.upsertRun(msg);
+        // Through the writer: while the store is down the run row is spooled, not refused.
+        await writer.upsertRun(msg);
         if (first) log.info(`probe connected: run ${msg.run} "${msg.name}" pid ${msg.pid} on ${msg.host} (${remote})`);
-        await publishRun(msg.run);
+        // The UI's notice only; a store that cannot answer it must not refuse the probe.
+        await publishRun(msg.run).catch((err: Error) => log.debug(`run ${msg.run} not pushed to the UI: ${err.message.split('\n')[0]}`));
       }).catch((err: Error) => storeFailed(err));
       return;
     }

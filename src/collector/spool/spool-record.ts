@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import type { HelloMessage } from '../../protocol/messages';
 import type { RowBatch } from '../../store/store-interface';
 
 /** One sender's rows of one flush: the unit the spool writes, checks and replays. */
@@ -6,6 +7,8 @@ export interface SpoolRecord {
   /** `run/boot` of the probe the rows came from, so a record the store refuses names its sender. */
   sender: string;
   rows: RowBatch;
+  /** A hello whose run row the store could not take: replayed as that upsert, before later records. */
+  hello?: HelloMessage;
 }
 
 /*

@@ -1,8 +1,27 @@
 import type { Logger } from '../../shared/log';
 import { isRefusedData } from '../../store/store-error';
 import type { Store } from '../../store/store-interface';
+import { mergeRows, rowCount } from '../row-batches';
 import type { Spool } from './spool';
-import { attemptInsert, storeAnswers } from './store-attempt';
+import type { SpoolRecord } from './spool-record';
+import { attempt, attemptInsert, storeAnswers } from './store-attempt';
+
+/** Rows per replayed insert, like the writer's early flush. */
+const MAX_ROWS_PER_INSERT = 5000;
+const MAX_RECORDS_PER_INSERT = 1000;
+
+/** Records from `from` on, at most `limit` of them and (past the first) MAX_ROWS_PER_INSERT rows. */
+function takeChunk(records: readonly SpoolRecord[], from: number, limit: number): SpoolRecord[] {
+  const chunk: SpoolRecord[] = [];
+  let rows = 0;
+  for (let at = from; at < records.length && chunk.length < limit; at++) {
+    const size = rowCount(records[at].rows);
+    if (chunk.length > 0 && rows + size > MAX_ROWS_PER_INSERT) break;
+    chunk.push(records[at]);
+    rows += size;
+  }
+  return chunk;
+}
 
 export interface SpoolReplayerOptions {
   spool: Spool;
@@ -23,8 +42,8 @@ export interface SpoolReplayerStats {
 }
 
 /**
- * Stores the spool's records, oldest segment first and in order within it, retrying with
- * exponential backoff and jitter while the store is down. A segment is deleted only once every
+ * Stores the spool's records, oldest segment first and in order within it (many per insert),
+ * retrying with exponential backoff and jitter while the store is down. A segment is deleted only once every
  * record in it is stored; a crash in between replays the whole segment again, which the tables
  * collapse (same rows, same keys) and the queries' FINAL hides until they do.
  */
@@ -59,20 +78,29 @@ export function createSpoolReplayer(options: SpoolReplayerOptions) {
       const segment = await spool.oldest();
       if (!segment) break;
       let next = 0;
+      // Many records per insert while they go in; one at a time to find a record the store refuses.
+      let perAttempt = MAX_RECORDS_PER_INSERT;
       while (!stopped && next < segment.records.length) {
-        const record = segment.records[next];
+        const chunk = takeChunk(segment.records, next, perAttempt);
         try {
-          await attemptInsert(store, record.rows, insertTimeoutMs);
-          stats.replayedRecords++;
+          for (const { hello } of chunk) if (hello) await attempt(() => store.upsertRun(hello), insertTimeoutMs);
+          await attemptInsert(store, mergeRows(chunk.map((r) => r.rows)), insertTimeoutMs);
+          stats.replayedRecords += chunk.length;
           failures = 0;
-          next++;
+          next += chunk.length;
+          perAttempt = MAX_RECORDS_PER_INSERT;
         } catch (err) {
           stats.failedAttempts++;
-          if (isRefusedData(err) && (await storeAnswers(store, insertTimeoutMs))) {
+          const answers = await storeAnswers(store, insertTimeoutMs);
+          if (answers && chunk.length > 1) {
+            perAttempt = 1;
+            continue;
+          }
+          if (answers && isRefusedData(err)) {
             // The store is up and refuses these values: retrying cannot help. Anything else is
             // retried, however long it takes: an acknowledged record is never dropped on a guess.
             stats.refusedRecords++;
-            log.error(`leakwatch: LW_ERR_BAD_DATA: spooled rows of ${record.sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
+            log.error(`leakwatch: LW_ERR_BAD_DATA: spooled rows of ${chunk[0].sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
             next++;
             continue;
           }

@@ -8,12 +8,17 @@ import type { RowBatch, Store } from '../../store/store-interface';
  * tables collapse such repeats (ReplacingMergeTree on the full key).
  */
 export function attemptInsert(store: Store, rows: RowBatch, timeoutMs: number): Promise<void> {
+  return attempt(() => store.insertRows(rows), timeoutMs);
+}
+
+/** Any one store write, bounded the same way. */
+export function attempt(write: () => Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LeakwatchError('LW_ERR_STORE', `store did not answer an insert within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new LeakwatchError('LW_ERR_STORE', `store did not answer a write within ${timeoutMs} ms`)), timeoutMs);
     timer.unref();
   });
-  const insert = Promise.resolve().then(() => store.insertRows(rows));
+  const insert = Promise.resolve().then(write);
   // The losing side of the race must not become an unhandled rejection.
   insert.catch(() => undefined);
   return Promise.race([insert, timeout]).finally(() => clearTimeout(timer));
