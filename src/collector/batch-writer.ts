@@ -33,6 +33,8 @@ export interface BatchWriterOptions {
   insertTimeoutMs?: number;
 }
 
+const MAX_REMEMBERED_HELLOS = 10_000;
+
 function bySender(entries: readonly WriterEntry[]): Map<string, WriterEntry[]> {
   const groups = new Map<string, WriterEntry[]>();
   for (const entry of entries) {
@@ -67,6 +69,8 @@ export function createBatchWriter(options: BatchWriterOptions) {
   let pendingRows = 0;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  /** Boots whose hello this process spooled (bounded: forgetting one only spools a repeat). */
+  const spooledHellos = new Set<string>();
 
   const timer = setInterval(() => void flush(), flushIntervalMs);
   timer.unref();
@@ -178,11 +182,17 @@ export function createBatchWriter(options: BatchWriterOptions) {
      * outage. Rejects, like before, when there is no spool or it is full.
      */
     async upsertRun(hello: HelloMessage): Promise<void> {
+      const sender = `${hello.run}/${hello.boot}`;
       try {
         await attempt(() => store.upsertRun(hello), timeoutMs);
       } catch (err) {
         if (!spool || (await storeAnswers(store, timeoutMs))) throw err;
-        await spool.append([{ sender: `${hello.run}/${hello.boot}`, rows: { samples: [], spaces: [], gcs: [] }, hello }]);
+        // A probe refused for a full spool reconnects and says hello again: its first hello is
+        // already on disk and will be replayed, so the repeats cost no spool space.
+        if (spooledHellos.has(sender)) return;
+        await spool.append([{ sender, rows: { samples: [], spaces: [], gcs: [] }, hello }]);
+        if (spooledHellos.size >= MAX_REMEMBERED_HELLOS) spooledHellos.clear();
+        spooledHellos.add(sender);
         options.onSpooled?.();
       }
     },
