@@ -98,6 +98,12 @@ export function createBatchWriter(options: BatchWriterOptions) {
   }
 
   async function isolate(entries: WriterEntry[], mergedError: unknown): Promise<void> {
+    // One question first: a store that does not answer is down for everyone, and splitting the
+    // batch would only cost one timeout per sender (a shutdown must stay bounded).
+    if (!(await storeAnswers(store, timeoutMs))) {
+      await toSpool(entries, mergedError);
+      return;
+    }
     const groups = bySender(entries);
     const failed: { sender: string; group: WriterEntry[]; err: unknown }[] = [];
     if (groups.size === 1) {
@@ -115,9 +121,10 @@ export function createBatchWriter(options: BatchWriterOptions) {
     }
     if (failed.length === 0) return;
     const othersStored = failed.length < groups.size;
-    const answers = await storeAnswers(store, timeoutMs);
     // Refused: the store answers and either names the values as the fault or took everyone
-    // else's rows. Anything else (a down or struggling store) is the store's: spooled.
+    // else's rows. Anything else (a store failing for everyone, now or since the question) is
+    // the store's: spooled.
+    const answers = othersStored || (await storeAnswers(store, timeoutMs));
     const refused = answers ? failed.filter((f) => othersStored || isRefusedData(f.err)) : [];
     const unstored = failed.filter((f) => !refused.includes(f));
     for (const { sender, group, err } of refused) {

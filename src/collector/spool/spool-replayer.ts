@@ -137,11 +137,16 @@ export function createSpoolReplayer(options: SpoolReplayerOptions) {
       start();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
-    /** Stops after the insert in flight (if any); what is left replays at the next start. */
-    async stop(): Promise<void> {
+    /**
+     * Stops after the insert in flight, waiting at most `graceMs` for it (a hanging store must not
+     * hold a shutdown); what is left replays at the next start, and repeats collapse.
+     */
+    async stop(graceMs = 2000): Promise<void> {
       stopped = true;
       wake?.();
-      await running;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
     },
   };
 }
