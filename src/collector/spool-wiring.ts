@@ -17,7 +17,10 @@ export async function openSpool(
 ): Promise<{ spool?: Spool; replayer?: SpoolReplayer }> {
   if (!options.spoolDir) return {};
   const spool = createSpool({ dir: options.spoolDir, budgetBytes: options.spoolBudgetBytes ?? DEFAULT_SPOOL_BUDGET_BYTES, log });
-  await spool.open();
+  await spool.open().catch((err: Error & { code?: string }) => {
+    if (err instanceof LeakwatchError) throw err;
+    throw new LeakwatchError('LW_ERR_CONFIG', `cannot use the spool directory ${options.spoolDir} (--spool-dir): ${err.message.split('\n')[0]}`, { cause: err });
+  });
   const replayer = createSpoolReplayer({ spool, store, log, baseDelayMs: options.spoolRetryMs?.base, maxDelayMs: options.spoolRetryMs?.max });
   if (!spool.isEmpty()) {
     log.info(`replaying ${spool.usedBytes()} bytes spooled in ${options.spoolDir}`);
