@@ -13,6 +13,7 @@ import { createStoreClient } from '../src/store/store-client';
 import type { StoreContext } from '../src/store/store-context';
 import type { Store } from '../src/store/store-interface';
 import { tableNames } from '../src/store/table-names';
+import { startClickhouseHttpBridge } from './helpers/clickhouse-http-bridge';
 import { auditDelivery } from './helpers/delivery-audit';
 import { createStoreFault, type StoreFault } from './helpers/faulty-connection';
 import { startProbeApp, type ProbeApp } from './helpers/probe-app';
@@ -23,8 +24,10 @@ import { waitFor } from './helpers/wait-for';
  * The store failing for a minute while real probes keep sending, three ways at once (one minute
  * of wall time for all three):
  *  A. the embedded engine behind a fault-injecting connection refuses every query for 60 s;
- *  B. the HTTP transport of @clickhouse/client points at a port that refuses connections; the
- *     collector is then stopped and a new one on the embedded engine replays the same spool;
+ *  B. the HTTP transport of @clickhouse/client points at a port that refuses connections; half
+ *     way through, that collector is stopped (what it holds stays spooled) and a new one takes
+ *     over the port and the spool; at the end of the minute the port starts to accept (a bridge
+ *     that speaks ClickHouse's HTTP interface on the real engine) and the spool replays over HTTP;
  *  C. like A for 20 s, with a spool budget too small for it: snapshot uploads are refused, then
  *     data is no longer acknowledged, and the probe holds it until the store is back.
  * Afterwards the audit of each boot: every seq the probe sent is stored once, none missing.
@@ -99,7 +102,7 @@ async function stopAndAudit(ctx: StoreContext, probe: ProbeApp) {
   return audit;
 }
 
-test('a minute without the store loses nothing and doubles nothing: embedded fault, HTTP refusing, and a spool over budget', { timeout: 240_000 }, async () => {
+test('a minute without the store loses nothing and doubles nothing: embedded fault, HTTP refusing then accepting, and a spool over budget', { timeout: 240_000 }, async () => {
   const faultA = createStoreFault();
   const faultC = createStoreFault();
   const storeA = await faultyStore(faultA);
@@ -110,10 +113,15 @@ test('a minute without the store loses nothing and doubles nothing: embedded fau
 
   const collectorA = await collectorOn(storeA, 'a');
   const refusing = await freePort();
-  const http = createStoreClient({ kind: 'server', url: `http://127.0.0.1:${refusing}` });
-  const httpStore = createClickhouseStore({ client: http.client, tables: tableNames(http.database) }, http.description);
+  // Not openStore: it would fail at its first round trip. The store's own inserts and reads, over HTTP.
+  const httpStore = () => {
+    const http = createStoreClient({ kind: 'server', url: `http://127.0.0.1:${refusing}` });
+    const store = createClickhouseStore({ client: http.client, tables: tableNames(http.database) }, http.description);
+    cleanup.push(() => store.close());
+    return store;
+  };
   const portB = await freePort();
-  const collectorB = await collectorOn(httpStore, 'b', { port: portB });
+  const collectorB = await collectorOn(httpStore(), 'b', { port: portB });
   const logC: string[] = [];
   const budgetC = 48 * 1024;
   const collectorC = await collectorOn(storeC, 'c', { spoolBudgetBytes: budgetC, log: createLogger('warn', (l) => logC.push(l)) });
@@ -143,6 +151,14 @@ test('a minute without the store loses nothing and doubles nothing: embedded fau
   assert.ok(spoolBytes('c') <= budgetC, `the spool stays within its budget (${spoolBytes('c')} bytes)`);
   assert.ok(logC.some((l) => l.includes('LW_ERR_SPOOL_FULL')), logC.join('\n'));
 
+  // B, half way: stopped while the server refuses; a new collector takes the port and the spool.
+  await waitFor('30 s of outage', () => Date.now() - outageStart >= 30_000, 60_000, 500);
+  await collectorB.close();
+  const heldByB = spoolBytes('b');
+  assert.ok(heldByB > 0, 'B\'s batches stayed on disk');
+  const collectorB2 = await collectorOn(httpStore(), 'b', { port: portB });
+  assert.equal(collectorB2.port, portB);
+
   // A and B, most of a minute in: the probes' data is acknowledged once spooled, so their queues stay short.
   await waitFor('45 s of outage', () => Date.now() - outageStart >= 45_000, 60_000, 500);
   for (const [name, probe] of [['a', appA], ['b', appB]] as const) {
@@ -155,18 +171,17 @@ test('a minute without the store loses nothing and doubles nothing: embedded fau
   // The minute is over.
   await waitFor('the end of A\'s outage', () => !faultA.isDown(), 30_000, 200);
 
-  // B: the collector on the refusing server stops (what it holds stays spooled); one on the embedded
-  // engine takes the same port and spool, replays it, and the probe carries on into it.
-  await collectorB.close();
-  assert.ok(spoolBytes('b') > 0, 'B\'s batches stayed on disk');
-  const collectorB2 = await collectorOn(storeA, 'b', { port: portB });
-  assert.equal(collectorB2.port, portB);
+  assert.ok(spoolBytes('b') > heldByB, 'the second collector kept spooling behind the first one\'s segments');
+  // B: the refused port starts to accept, with the real engine behind it.
+  const bridge = await startClickhouseHttpBridge({ dataDir, port: refusing });
+  cleanup.push(() => bridge.close());
 
   await waitFor('every spool replayed', () => spoolBytes('a') === 0 && spoolBytes('b') === 0 && spoolBytes('c') === 0, 60_000, 200);
   // Caught up: only the last flush interval's messages wait for their ack.
   await waitFor('C\'s probe caught up after reconnecting', async () => ((await appC.stats()).queued < 8 ? true : undefined), 60_000, 500);
 
   const audits = await Promise.all([stopAndAudit(ctx, appA), stopAndAudit(ctx, appB), stopAndAudit(ctx, appC)]);
+  assert.ok(bridge.requests > 0, 'B\'s spool went over HTTP');
   const [a, b, c] = audits;
   assert.ok(a.stored > 250, `A stored a minute and more of samples (${a.stored})`);
   assert.ok(b.stored > 250, `B stored a minute and more of samples (${b.stored})`);
