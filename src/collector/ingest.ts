@@ -48,8 +48,8 @@ function writeFailureCode(err: Error): WriteFailureCode {
 
 /**
  * One probe connection. Order matters: the first message must be hello; batches and bye are
- * stored through the shared batch writer and acknowledged only once ClickHouse has them, so a
- * probe may forget exactly what is acked. Any invalid frame closes this connection with a
+ * stored through the shared batch writer and acknowledged only once they are durable (in
+ * ClickHouse, or fsynced in the spool while it is down), so a probe may forget exactly what is acked. Any invalid frame closes this connection with a
  * specific code and reason; other probes are unaffected.
  */
 export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
