@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createBatchWriter } from '../src/collector/batch-writer';
+import { createSpool } from '../src/collector/spool';
+import { createLogger } from '../src/shared/log';
 import type { RowBatch, Store } from '../src/store/store-interface';
+import { makeTempDir } from './helpers/temp-dir';
 
 /** Only insertRows and ping matter to the writer; the rest of the Store is never called here. */
 function recordingStore(fail: () => boolean): { store: Store; inserts: RowBatch[] } {
@@ -68,4 +71,36 @@ test('the timer flushes on its own', async () => {
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(inserts.length, 1);
   await writer.close();
+});
+
+test('with a spool, a store that does not answer gets its batches spooled and acked; later ones queue behind them; a full spool refuses', async () => {
+  const temp = makeTempDir('writer-spool');
+  try {
+    let down = true;
+    const { store, inserts } = recordingStore(() => down);
+    const spool = createSpool({ dir: temp.dir, budgetBytes: 2500, log: createLogger('silent') });
+    await spool.open();
+    let spooled = 0;
+    const writer = createBatchWriter({ store, spool, onSpooled: () => spooled++, flushIntervalMs: 60_000 });
+    const results: (string | undefined)[] = [];
+    const add = (seq: number) => writer.add({ rows: { samples: [row(seq)], spaces: [], gcs: [] }, sender: 'r/b', done: (err) => results.push((err as { code?: string } | undefined)?.code ?? (err ? err.message : undefined)) });
+    add(1);
+    add(2);
+    await writer.flush();
+    assert.deepEqual(results, [undefined, undefined], 'durable in the spool, so done without an error');
+    assert.equal(spooled, 1);
+    assert.equal(spool.isEmpty(), false);
+    down = false;
+    add(3);
+    await writer.flush();
+    assert.deepEqual(results, [undefined, undefined, undefined]);
+    assert.equal(inserts.length, 0, 'behind the spooled batches, not around them');
+    for (let seq = 4; seq <= 12; seq++) add(seq);
+    await writer.flush();
+    assert.equal(results.at(-1), 'LW_ERR_SPOOL_FULL', 'past the budget nothing is acked');
+    await writer.close();
+    await spool.close();
+  } finally {
+    temp.remove();
+  }
 });
