@@ -100,7 +100,7 @@ export function createSpoolReplayer(options: SpoolReplayerOptions) {
             // The store is up and refuses these values: retrying cannot help. Anything else is
             // retried, however long it takes: an acknowledged record is never dropped on a guess.
             stats.refusedRecords++;
-            log.error(`leakwatch: LW_ERR_BAD_DATA: spooled rows of ${chunk[0].sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
+            log.error(`LW_ERR_BAD_DATA: spooled rows of ${chunk[0].sender} refused by the store and dropped (${(err as Error).message.split('\n')[0]})`);
             next++;
             continue;
           }

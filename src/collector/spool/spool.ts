@@ -101,7 +101,7 @@ export function createSpool(options: SpoolOptions) {
     if (validBytes === 0) await fsp.rm(file, { force: true });
     else await fsp.truncate(file, validBytes);
     await syncDir(dir);
-    log.warn(`leakwatch: LW_ERR_SPOOL_CORRUPT: spool segment ${name}: ${damage}; ${buf.length - validBytes} bytes moved to ${qdir}, the ${validBytes} bytes before it replay`);
+    log.warn(`LW_ERR_SPOOL_CORRUPT: spool segment ${name}: ${damage}; ${buf.length - validBytes} bytes moved to ${qdir}, the ${validBytes} bytes before it replay`);
   }
 
   async function sealHead(): Promise<void> {
