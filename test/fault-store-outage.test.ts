@@ -16,6 +16,7 @@ import { tableNames } from '../src/store/table-names';
 import { startClickhouseHttpBridge } from './helpers/clickhouse-http-bridge';
 import { auditDelivery } from './helpers/delivery-audit';
 import { createStoreFault, type StoreFault } from './helpers/faulty-connection';
+import { connectRawProbe, sampleAt } from './helpers/raw-probe';
 import { startProbeApp, type ProbeApp } from './helpers/probe-app';
 import { makeTempDir } from './helpers/temp-dir';
 import { waitFor } from './helpers/wait-for';
@@ -30,7 +31,8 @@ import { waitFor } from './helpers/wait-for';
  *     that speaks ClickHouse's HTTP interface on the real engine) and the spool replays over HTTP;
  *  C. like A for 20 s, with a spool budget too small for it: snapshot uploads are refused, then
  *     data is no longer acknowledged, and the probe holds it until the store is back.
- * Afterwards the audit of each boot: every seq the probe sent is stored once, none missing.
+ * (and D below, a shutdown into a store that hangs). Afterwards the audit of each boot: every
+ * seq the probe sent is stored once, none missing.
  */
 const OUTAGE_MS = 60_000;
 const temp = makeTempDir('store-outage');
@@ -102,6 +104,37 @@ async function stopAndAudit(ctx: StoreContext, probe: ProbeApp) {
   return audit;
 }
 
+/*
+ * D. SIGTERM while the store hangs (calls that never answer): the collector's close spools what
+ * it received within its grace and acknowledges it, well inside 10 s; the next collector
+ * replays it once the store answers again.
+ */
+async function closeWhileTheStoreHangs(ctx: StoreContext): Promise<void> {
+  const fault = createStoreFault();
+  const store = await faultyStore(fault);
+  const collector = await collectorOn(store, 'd');
+  const probe = await connectRawProbe(ingestOf(collector), 'hang-run');
+  const t0 = Date.now() - 60_000;
+  const batch = (seq: number) => ({ type: 'batch', samples: [sampleAt(t0 + seq * 100)], spaces: [], gcs: [] });
+  probe.send(batch(1));
+  await probe.waitForAck(1, 30_000);
+  fault.hang();
+  for (let seq = 2; seq <= 20; seq++) probe.send(batch(seq));
+  await new Promise((resolve) => setTimeout(resolve, 700)); // a flush is waiting on the hung store now
+  const closing = Date.now();
+  await collector.close();
+  const took = Date.now() - closing;
+  assert.ok(took < 10_000, `closed ${took} ms into a hung store`);
+  assert.equal(Math.max(...probe.acks.map((a) => a.seq)), 20, 'everything received was spooled and acknowledged');
+  assert.ok(spoolBytes('d') > 0);
+  fault.up();
+  await collectorOn(store, 'd');
+  await waitFor('D\'s spool replayed', () => spoolBytes('d') === 0, 60_000, 200);
+  const audit = await auditDelivery(ctx, { run: 'hang-run', boot: probe.boot, lastSeq: 20 });
+  assert.ok(audit.ok && audit.stored === 20, JSON.stringify(audit));
+  process.stdout.write(`# closed ${took} ms into a hung store\n`);
+}
+
 test('a minute without the store loses nothing and doubles nothing: embedded fault, HTTP refusing then accepting, and a spool over budget', { timeout: 240_000 }, async () => {
   const faultA = createStoreFault();
   const faultC = createStoreFault();
@@ -126,6 +159,8 @@ test('a minute without the store loses nothing and doubles nothing: embedded fau
   const budgetC = 48 * 1024;
   const collectorC = await collectorOn(storeC, 'c', { spoolBudgetBytes: budgetC, log: createLogger('warn', (l) => logC.push(l)) });
 
+  const hungStore = closeWhileTheStoreHangs(ctx);
+  hungStore.catch(() => undefined); // awaited below; an early failure must not go unhandled meanwhile
   const appA = app(ingestOf(collectorA), 'outage-embedded');
   const appB = app(ingestOf(collectorB), 'outage-http');
   const appC = app(ingestOf(collectorC), 'outage-budget');
@@ -181,6 +216,7 @@ test('a minute without the store loses nothing and doubles nothing: embedded fau
   await waitFor('C\'s probe caught up after reconnecting', async () => ((await appC.stats()).queued < 8 ? true : undefined), 60_000, 500);
 
   const audits = await Promise.all([stopAndAudit(ctx, appA), stopAndAudit(ctx, appB), stopAndAudit(ctx, appC)]);
+  await hungStore;
   assert.ok(bridge.requests > 0, 'B\'s spool went over HTTP');
   const [a, b, c] = audits;
   assert.ok(a.stored > 250, `A stored a minute and more of samples (${a.stored})`);

@@ -29,11 +29,13 @@ export interface BatchWriterOptions {
   flushIntervalMs?: number;
   /** Flush early when this many rows are waiting. */
   maxRows?: number;
-  /** An insert that takes longer counts as a down store (default 10 s; 3 s while closing). */
+  /** An insert that takes longer counts as a down store (default 10 s; at most 3 s once closing). */
   insertTimeoutMs?: number;
 }
 
 const MAX_REMEMBERED_HELLOS = 10_000;
+/** How long a shutdown waits for the store before it spools what is left (SIGTERM drains within 10 s). */
+const CLOSE_GRACE_MS = 3000;
 
 function bySender(entries: readonly WriterEntry[]): Map<string, WriterEntry[]> {
   const groups = new Map<string, WriterEntry[]>();
@@ -64,7 +66,14 @@ export function createBatchWriter(options: BatchWriterOptions) {
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const maxRows = options.maxRows ?? 5000;
   const insertTimeoutMs = options.insertTimeoutMs ?? 10_000;
-  let timeoutMs = insertTimeoutMs;
+  const timeoutMs = insertTimeoutMs;
+  /**
+   * Rejected CLOSE_GRACE_MS after close() began: cuts short every store call still waiting, so
+   * a shutdown with a hanging store spools what it holds instead of waiting out the timeouts.
+   */
+  let giveUp: (err: Error) => void = () => undefined;
+  const shutdown = new Promise<never>((_, reject) => (giveUp = reject));
+  shutdown.catch(() => undefined);
   let pending: WriterEntry[] = [];
   let pendingRows = 0;
   let flushing: Promise<void> | undefined;
@@ -100,7 +109,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
   async function isolate(entries: WriterEntry[], mergedError: unknown): Promise<void> {
     // One question first: a store that does not answer is down for everyone, and splitting the
     // batch would only cost one timeout per sender (a shutdown must stay bounded).
-    if (!(await storeAnswers(store, timeoutMs))) {
+    if (!(await storeAnswers(store, timeoutMs, shutdown))) {
       await toSpool(entries, mergedError);
       return;
     }
@@ -112,7 +121,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
     } else {
       for (const [sender, group] of groups) {
         try {
-          await attemptInsert(store, mergeRows(group.map((e) => e.rows)), timeoutMs);
+          await attemptInsert(store, mergeRows(group.map((e) => e.rows)), timeoutMs, shutdown);
           for (const entry of group) entry.done();
         } catch (err) {
           failed.push({ sender, group, err });
@@ -124,7 +133,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
     // Refused: the store answers and either names the values as the fault or took everyone
     // else's rows. Anything else (a store failing for everyone, now or since the question) is
     // the store's: spooled.
-    const answers = othersStored || (await storeAnswers(store, timeoutMs));
+    const answers = othersStored || (await storeAnswers(store, timeoutMs, shutdown));
     const refused = answers ? failed.filter((f) => othersStored || isRefusedData(f.err)) : [];
     const unstored = failed.filter((f) => !refused.includes(f));
     for (const { sender, group, err } of refused) {
@@ -146,7 +155,7 @@ export function createBatchWriter(options: BatchWriterOptions) {
       return;
     }
     try {
-      await attemptInsert(store, mergeRows(entries.map((e) => e.rows)), timeoutMs);
+      await attemptInsert(store, mergeRows(entries.map((e) => e.rows)), timeoutMs, shutdown);
     } catch (err) {
       await isolate(entries, err);
       return;
@@ -191,9 +200,9 @@ export function createBatchWriter(options: BatchWriterOptions) {
     async upsertRun(hello: HelloMessage): Promise<void> {
       const sender = `${hello.run}/${hello.boot}`;
       try {
-        await attempt(() => store.upsertRun(hello), timeoutMs);
+        await attempt(() => store.upsertRun(hello), timeoutMs, shutdown);
       } catch (err) {
-        if (!spool || (await storeAnswers(store, timeoutMs))) throw err;
+        if (!spool || (await storeAnswers(store, timeoutMs, shutdown))) throw err;
         // A probe refused for a full spool reconnects and says hello again: its first hello is
         // already on disk and will be replayed, so the repeats cost no spool space.
         if (spooledHellos.has(sender)) return;
@@ -209,10 +218,12 @@ export function createBatchWriter(options: BatchWriterOptions) {
      */
     async close(): Promise<void> {
       clearInterval(timer);
-      timeoutMs = Math.min(insertTimeoutMs, 3000);
+      const deadline = setTimeout(() => giveUp(new LeakwatchError('LW_ERR_STORE', `the store did not answer within ${CLOSE_GRACE_MS} ms of the shutdown`)), CLOSE_GRACE_MS);
+      deadline.unref();
       await flush();
       // Entries added while that flush ran.
       await flush();
+      clearTimeout(deadline);
       closed = true;
     },
   };
