@@ -2,7 +2,7 @@ import { Command } from 'commander';
 // The policy alone, not the access layer: commands that start no collector do not load it.
 import { checkBindPolicy } from '../collector/access/bind-policy';
 import { createLogger, type LogLevel } from '../shared/log';
-import { parseInteger } from '../shared/units';
+import { parseByteSize, parseInteger } from '../shared/units';
 import { addAccessFlags, collectorAccessFrom, type AccessFlags } from './access-flags';
 import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
@@ -13,6 +13,8 @@ interface CollectFlags extends StoreFlags, AccessFlags {
   logLevel: LogLevel;
   snapshotDir?: string;
   watchSuspects?: boolean;
+  spoolDir?: string;
+  spoolBudget: string;
 }
 
 export function collectCommand(): Command {
@@ -22,6 +24,8 @@ export function collectCommand(): Command {
     .option('--port <port>', 'port to listen on', '7070')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)')
+    .option('--spool-dir <dir>', 'where batches wait while ClickHouse is unavailable (default: <data dir>/spool, or .leakwatch/spool with --clickhouse)')
+    .option('--spool-budget <size>', 'disk the spool may use; past 80% new snapshots are refused, past it probes keep their data unacknowledged', '1GiB')
     .option('--watch-suspects', 'after a snapshot names growth suspects, ask the probe to watch the top containers for 30 s and record the lines that add to them');
   addAccessFlags(command);
   addStoreFlags(command);
@@ -31,6 +35,7 @@ export function collectCommand(): Command {
     const access = collectorAccessFrom(flags);
     // Before the store is opened: a refused start leaves nothing behind.
     checkBindPolicy({ host: flags.host, token: access.token, readToken: access.readToken, insecureNoAuth: access.insecureNoAuth ?? false });
+    const spoolBudgetBytes = parseByteSize(flags.spoolBudget, '--spool-budget', 1024 * 1024, 2 ** 50);
     const running = await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
@@ -40,6 +45,8 @@ export function collectCommand(): Command {
       log,
       snapshotDir: flags.snapshotDir,
       watchSuspects: flags.watchSuspects === true,
+      spoolDir: flags.spoolDir,
+      spoolBudgetBytes,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

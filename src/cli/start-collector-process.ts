@@ -22,6 +22,12 @@ export function snapshotDirOf(storeOptions: StoreOptions, given: string | undefi
   return path.resolve(given ?? (dataDir ? path.join(dataDir, 'snapshots') : path.join('.leakwatch', 'snapshots')));
 }
 
+/** The spool directory: as given, else `<data dir>/spool` (embedded store) or `.leakwatch/spool`. */
+export function spoolDirOf(storeOptions: StoreOptions, given: string | undefined): string {
+  const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
+  return path.resolve(given ?? (dataDir ? path.join(dataDir, 'spool') : path.join('.leakwatch', 'spool')));
+}
+
 /**
  * Opens the store and starts a collector on it: shared by `collect` and `run`. When `port` is
  * the default and taken, `allowPortFallback` picks a free one rather than failing a user who
@@ -39,11 +45,21 @@ export async function startCollectorProcess(options: {
   snapshotDir?: string;
   /** Watch the top suspect containers after each snapshot's suspects (--watch-suspects). */
   watchSuspects?: boolean;
+  /** Batches wait here while the store is down (default `<data dir>/spool` or `.leakwatch/spool`). */
+  spoolDir?: string;
+  spoolBudgetBytes?: number;
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
   const snapshotDir = snapshotDirOf(storeOptions, options.snapshotDir);
-  const snapshotOptions = { ...options.access, snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false };
+  const snapshotOptions = {
+    ...options.access,
+    snapshotDir,
+    retentionDays: storeOptions.retentionDays,
+    watchSuspects: options.watchSuspects ?? false,
+    spoolDir: spoolDirOf(storeOptions, options.spoolDir),
+    spoolBudgetBytes: options.spoolBudgetBytes,
+  };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
     if (owner) {

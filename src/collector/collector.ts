@@ -21,6 +21,7 @@ import { handleProbeConnection } from './ingest';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
 import { createSourceMapResolver, createUploadedMaps } from './source-maps';
+import { openSpool, spoolRefusal } from './spool-wiring';
 import type { LocationResolver } from './source-maps/location-resolver';
 import { serveStatic } from './static-files';
 import { createWatchService } from './watches';
@@ -70,6 +71,15 @@ export interface CollectorOptions {
   locationResolver?: LocationResolver;
   /** Between two ping rounds to probe sockets (default HEARTBEAT_MS; tests shorten it). */
   heartbeatMs?: number;
+  /**
+   * Where batches wait while the store is down (--spool-dir), and its budget in bytes
+   * (--spool-budget): past 80% new snapshots are refused, past the budget data is no longer
+   * acknowledged. Without a directory a failed insert closes the probes' connections (they resend).
+   */
+  spoolDir?: string;
+  spoolBudgetBytes?: number;
+  /** The replayer's first and longest wait between attempts while the store stays down. */
+  spoolRetryMs?: { base: number; max: number };
 }
 
 export interface Collector {
@@ -141,7 +151,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   checkBindPolicy({ host: bindHost, token: options.token, readToken: options.readToken, insecureNoAuth: options.insecureNoAuth ?? false });
   checkTlsFiles(options.tls);
   const access = createAccessControl({ bindHost, readToken: options.readToken, allowedHosts: options.allowedHosts, tls: Boolean(options.tls), uiDir });
-  const writer = createBatchWriter({ store, flushIntervalMs: options.flushIntervalMs });
+    const { spool, replayer } = await openSpool(options, store, log);
+  const writer = createBatchWriter({ store, spool, onSpooled: () => replayer?.kick(), log, flushIntervalMs: options.flushIntervalMs });
   const live = createLiveHub();
   const snapshotDir = options.snapshotDir ?? path.join('.leakwatch', 'snapshots');
   // Beside the snapshots by default, so a test's or a data directory's maps stay with its data.
@@ -162,6 +173,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     now: options.now,
     resolver,
     onSuspects: (result) => watches.onSuspects(result),
+    refuseNew: () => spoolRefusal(spool),
   });
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
@@ -266,6 +278,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         server.close();
         // Store what was received (and ack it) before the probes are told to go away.
         await writer.close();
+        // What is spooled stays on disk and replays at the next start.
+        await replayer?.stop();
+        await spool?.close();
         for (const ws of ingest.clients) ws.close(1001, 'collector shutting down');
         await snapshots.close();
         await watches.close();

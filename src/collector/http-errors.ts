@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   LW_ERR_STORE_LOCKED: 503,
   LW_ERR_SNAPSHOT_NO_PROBE: 409,
   LW_ERR_SNAPSHOT_TIMEOUT: 504,
+  LW_ERR_SPOOL_FULL: 507,
 };
 
 function writeJson(res: http.ServerResponse, status: number, body: object): void {

@@ -4,6 +4,7 @@ import { decodeProbeMessage, ProtocolError } from '../protocol/decode';
 import { encodeMessage } from '../protocol/encode';
 import type { Envelope } from '../protocol/envelope';
 import { PROTOCOL_VERSION, type BatchMessage, type HelloMessage } from '../protocol/messages';
+import type { LeakwatchError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { RowBatch, Store } from '../store/store-interface';
 import { allocRowsOf } from './alloc';
@@ -33,10 +34,23 @@ export interface IngestDeps {
   watches?: WatchService;
 }
 
+/** How a failed write closes the connection: refused data, a full spool, or the store itself. */
+type WriteFailureCode = 'LW_ERR_BAD_DATA' | 'LW_ERR_SPOOL_FULL' | 'LW_ERR_STORE';
+const WRITE_FAILURE_TEXT: Record<WriteFailureCode, string> = {
+  LW_ERR_BAD_DATA: 'the store refuses this probe\'s data; it is not acknowledged',
+  LW_ERR_SPOOL_FULL: 'the collector cannot take more data now, resend later',
+  LW_ERR_STORE: 'store unavailable, resend later',
+};
+
+function writeFailureCode(err: Error): WriteFailureCode {
+  const code = (err as Partial<LeakwatchError>).code;
+  return code === 'LW_ERR_BAD_DATA' || code === 'LW_ERR_SPOOL_FULL' ? code : 'LW_ERR_STORE';
+}
+
 /**
  * One probe connection. Order matters: the first message must be hello; batches and bye are
- * stored through the shared batch writer and acknowledged only once ClickHouse has them, so a
- * probe may forget exactly what is acked. Any invalid frame closes this connection with a
+ * stored through the shared batch writer and acknowledged only once they are durable (in
+ * ClickHouse, or fsynced in the spool while it is down), so a probe may forget exactly what is acked. Any invalid frame closes this connection with a
  * specific code and reason; other probes are unaffected.
  */
 export function handleProbeConnection(ws: WebSocket, remote: string, deps: IngestDeps): void {
@@ -62,10 +76,12 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
 
   function storeFailed(err: Error): void {
     // Nothing is acked, so the probe keeps the data; closing makes it reconnect and resend.
+    // Only this connection is closed: the writer has told its rows from the other probes'.
     if (failed) return;
     failed = true;
-    log.error(`store write failed: ${err.message}`);
-    reject(new ProtocolError('LW_ERR_STORE', `store unavailable, resend later (${err.message.split('\n')[0]})`));
+    const code = writeFailureCode(err);
+    log.error(`store write failed for ${remote}: ${code}: ${err.message.split('\n')[0]}`);
+    reject(new ProtocolError(code, `${WRITE_FAILURE_TEXT[code]} (${err.message.split('\n')[0]})`));
   }
 
   /**
@@ -84,6 +100,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     return new Promise<void>((resolve) => {
       writer.add({
         rows,
+        sender: `${msg.run}/${msg.boot}`,
         done: (err) => {
           resolve();
           if (err) return storeFailed(err);
@@ -134,9 +151,11 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       if (first) deps.watches?.addProbe(msg.run, msg.boot, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {
-        await store.upsertRun(msg);
+        // Through the writer: while the store is down the run row is spooled, not refused.
+        await writer.upsertRun(msg);
         if (first) log.info(`probe connected: run ${msg.run} "${msg.name}" pid ${msg.pid} on ${msg.host} (${remote})`);
-        await publishRun(msg.run);
+        // The UI's notice only; a store that cannot answer it must not refuse the probe.
+        await publishRun(msg.run).catch((err: Error) => log.debug(`run ${msg.run} not pushed to the UI: ${err.message.split('\n')[0]}`));
       }).catch((err: Error) => storeFailed(err));
       return;
     }

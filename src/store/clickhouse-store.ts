@@ -13,7 +13,7 @@ import { readRunRecords, recordForEnd, recordFromHello, writeRunRecord } from '.
 import { getRunSummary, listRunSummaries } from './run-summaries';
 import { readSnapshotRecords, writeSnapshotRecord } from './snapshot-record';
 import { insertSnapshotTypes, readSnapshotTypes } from './snapshot-type-rows';
-import type { StoreContext } from './store-context';
+import { selectRows, type StoreContext } from './store-context';
 import { toStoreError } from './store-error';
 import type { Store } from './store-interface';
 
@@ -41,6 +41,10 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     },
 
     insertRows: (batch) => insertBatch(ctx, batch),
+
+    ping: async () => {
+      await selectRows(ctx, 'store does not answer', 'SELECT 1 AS ok');
+    },
 
     listRuns: (now = Date.now()) => listRunSummaries(ctx, now),
 

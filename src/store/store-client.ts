@@ -8,6 +8,8 @@ import { firstLine } from './store-error';
 import { DEFAULT_DATABASE, validateDatabaseName } from './table-names';
 import type { StoreTarget } from './store-interface';
 
+type ConnectionWrapper = NonNullable<Extract<StoreTarget, { kind: 'embedded' }>['wrapConnection']>;
+
 /**
  * The client's own logger prints multi-line dumps (with stacks) for every failed request; every
  * failure is already turned into a one-line LW_ERR_STORE error for the caller, so it stays quiet.
@@ -35,7 +37,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-function embeddedClient(dataDir: string): StoreClient {
+function embeddedClient(dataDir: string, wrap?: ConnectionWrapper): StoreClient {
   const dir = path.resolve(dataDir);
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -46,6 +48,7 @@ function embeddedClient(dataDir: string): StoreClient {
   try {
     // chDB opens the engine here, synchronously; this is where a locked directory shows up.
     connection = createChdbConnection({ path: dir });
+    if (wrap) connection = wrap(connection);
   } catch (err) {
     throw embeddedConnectionError(err, dir);
   }
@@ -79,7 +82,7 @@ function serverClient(target: Extract<StoreTarget, { kind: 'server' }>): StoreCl
 
 /** Creates the client for a target; nothing is sent until the caller verifies it. */
 export function createStoreClient(target: StoreTarget): StoreClient {
-  if (target.kind === 'embedded') return embeddedClient(target.dataDir);
+  if (target.kind === 'embedded') return embeddedClient(target.dataDir, target.wrapConnection);
   if (target.kind === 'server') return serverClient(target);
   throw new LeakwatchError('LW_ERR_CONFIG', `unknown store target ${JSON.stringify((target as { kind?: unknown }).kind)}`);
 }

@@ -1,3 +1,4 @@
+import type { ChdbConnection } from 'chdb/connection';
 import type { AllocFrame } from '../protocol/alloc-messages';
 import type { HelloMessage } from '../protocol/messages';
 import type { SnapshotTypeRow } from '../shared/snapshot-data';
@@ -12,7 +13,12 @@ export type { GcResult, MetricName, SeriesResult, SpacesResult };
 
 /** Where the data lives: the embedded engine in a directory, or a ClickHouse server over HTTP. */
 export type StoreTarget =
-  | { kind: 'embedded'; dataDir: string }
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      /** Wraps the engine's connection (fault-injection tests put a failing layer around the real engine). */
+      wrapConnection?: (connection: ChdbConnection) => ChdbConnection;
+    }
   | { kind: 'server'; url: string; username?: string; password?: string; database?: string };
 
 export interface StoreOptions {
@@ -98,6 +104,8 @@ export interface Store {
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   /** One insert per non-empty table; resolves when ClickHouse has the rows. */
   insertRows(batch: RowBatch): Promise<void>;
+  /** One trivial query: resolves when the store answers (tells a down store from rows it refuses). */
+  ping(): Promise<void>;
   listRuns(now?: number): Promise<RunSummary[]>;
   getRun(runId: string, now?: number): Promise<RunSummary | null>;
   /** Time of the newest sample of one probe boot of a run; null when it sent none. */

@@ -1,6 +1,8 @@
 import type WebSocket from 'ws';
 import { MAX_SNAPSHOT_BYTES } from '../../protocol/decode-snapshot';
+import { CLOSE_CODES, closeReason } from '../../protocol/close-codes';
 import type { SnapshotStatusMessage } from '../../protocol/snapshot-messages';
+import type { LeakwatchError } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { SnapshotRecord } from '../../shared/snapshot-data';
 import type { SnapshotSuspects } from '../../shared/suspect-data';
@@ -36,6 +38,8 @@ export interface SnapshotServiceOptions {
   resolver?: LocationResolver;
   /** Told of each snapshot's suspects once stored (the collector's suspect watching). */
   onSuspects?: (result: SnapshotSuspects) => void;
+  /** While this returns an error, new snapshots are refused with it (the spool past its soft limit). */
+  refuseNew?: () => LeakwatchError | undefined;
 }
 
 /** How a POST .../snapshots is answered: 202 for a new capture or a refusal, 200 for the one already running. */
@@ -85,6 +89,13 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
     },
 
     handleUpload(ws: WebSocket, url: URL, remote: string): void {
+      const refusal = options.refuseNew?.();
+      if (refusal) {
+        // Before anything is written: a snapshot is the first thing to give up when disk runs short.
+        log.warn(`snapshot upload from ${remote} refused: ${refusal.code}: ${refusal.message}`);
+        ws.close(CLOSE_CODES.LW_ERR_SPOOL_FULL, closeReason(refusal.code, refusal.message));
+        return;
+      }
       uploadSockets.add(ws);
       const done = handleSnapshotUpload(ws, url, remote, {
         files,
@@ -149,6 +160,8 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
 
     /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
     request(run: string): Promise<SnapshotRequestAnswer> {
+      const refusal = options.refuseNew?.();
+      if (refusal) return Promise.reject(refusal);
       return requests.request(run);
     },
 
