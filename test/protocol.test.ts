@@ -33,12 +33,12 @@ test('rejects each kind of bad input with its own code', () => {
   rejects('{}', 'LW_ERR_PROTOCOL_JSON', true);
   rejects({ ...hello, v: 2 }, 'LW_ERR_PROTOCOL_VERSION');
   rejects({ ...hello, type: 'launch-missiles' }, 'LW_ERR_PROTOCOL_TYPE');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, heapUsed: -1 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_INVALID');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, ts: 5 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_INVALID');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, heapUsed: -1 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_RANGE');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, ts: 5 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_RANGE');
   rejects({ ...hello, run: 'bad id with spaces' }, 'LW_ERR_PROTOCOL_INVALID');
   rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'mega', durationMs: 1, heapUsedAfter: null }] }, 'LW_ERR_PROTOCOL_INVALID');
   rejects('x'.repeat(1024 * 1024 + 1), 'LW_ERR_PROTOCOL_TOO_BIG');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'minor', durationMs: 1, heapUsedAfter: null, weight: 0.5 }] }, 'LW_ERR_PROTOCOL_INVALID');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'minor', durationMs: 1, heapUsedAfter: null, weight: 0.5 }] }, 'LW_ERR_PROTOCOL_RANGE');
 });
 
 test('close reasons fit a close frame', () => {

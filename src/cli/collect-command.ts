@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createLogger, type LogLevel } from '../shared/log';
 import { parseInteger } from '../shared/units';
+import { DEFAULT_MAX_CONNECTIONS } from '../collector/connection-guard';
 import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
@@ -11,6 +12,7 @@ interface CollectFlags extends StoreFlags {
   logLevel: LogLevel;
   snapshotDir?: string;
   watchSuspects?: boolean;
+  maxConnections: string;
 }
 
 export function collectCommand(): Command {
@@ -21,11 +23,13 @@ export function collectCommand(): Command {
     .option('--token <token>', 'require probes to present this token (or LEAKWATCH_TOKEN)')
     .option('--log-level <level>', 'debug | info | warn | error', 'info')
     .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)')
+    .option('--max-connections <n>', `probe and snapshot-upload connections held at once; more are refused with LW_ERR_TOO_MANY_CONNECTIONS`, String(DEFAULT_MAX_CONNECTIONS))
     .option('--watch-suspects', 'after a snapshot names growth suspects, ask the probe to watch the top containers for 30 s and record the lines that add to them');
   addStoreFlags(command);
   return command.action(async (flags: CollectFlags) => {
     const log = createLogger(flags.logLevel);
     const port = parseInteger(flags.port, '--port', 0, 65_535);
+    const maxConnections = parseInteger(flags.maxConnections, '--max-connections', 1, 1_000_000);
     const running = await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
@@ -35,6 +39,7 @@ export function collectCommand(): Command {
       log,
       snapshotDir: flags.snapshotDir,
       watchSuspects: flags.watchSuspects === true,
+      maxConnections,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

@@ -37,11 +37,13 @@ export async function startCollectorProcess(options: {
   snapshotDir?: string;
   /** Watch the top suspect containers after each snapshot's suspects (--watch-suspects). */
   watchSuspects?: boolean;
+  /** Probe and upload connections held at once (--max-connections; the collector's default otherwise). */
+  maxConnections?: number;
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
   const snapshotDir = snapshotDirOf(storeOptions, options.snapshotDir);
-  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false };
+  const snapshotOptions = { snapshotDir, retentionDays: storeOptions.retentionDays, watchSuspects: options.watchSuspects ?? false, maxConnections: options.maxConnections };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);
     if (owner) {

@@ -4,13 +4,15 @@ import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LIVE_PATH } from '../api/live-messages';
-import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
+import { CLOSE_CODES, closeReason, type CloseErrorCode } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
 import type { SuspectWatch } from '../shared/alloc-data';
 import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
+import { createBootRegistry } from './boot-registry';
+import { closeOversizedWith, createConnectionGuard } from './connection-guard';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
@@ -57,6 +59,12 @@ export interface CollectorOptions {
   watchMaxStacks?: number;
   /** Maps generated locations to the user's sources (default: the source maps on disk and uploaded). */
   locationResolver?: LocationResolver;
+  /** Probe and upload connections held at once; more are refused with LW_ERR_TOO_MANY_CONNECTIONS (default 5000). */
+  maxConnections?: number;
+  /** How long a new probe or upload connection has for its first message (default 10 s; LW_ERR_HELLO_TIMEOUT). */
+  helloTimeoutMs?: number;
+  /** Least time between two snapshot requests of one run (default 10 s; LW_ERR_SNAPSHOT_RATE_LIMITED). */
+  snapshotMinGapMs?: number;
 }
 
 export interface Collector {
@@ -85,6 +93,8 @@ interface ProbeSocketRoute {
   wss: WebSocketServer;
   /** How a refused connection is named in the log line, before its address. */
   logAs: string;
+  /** The close code of a frame over the path's largest (LW_ERR_PROTOCOL_TOO_BIG, LW_ERR_SNAPSHOT_TOO_BIG). */
+  tooBig: CloseErrorCode;
   accept(ws: WebSocket, url: URL, remote: string): void;
 }
 
@@ -120,6 +130,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     retentionDays: options.retentionDays ?? 30,
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
+    minRequestGapMs: options.snapshotMinGapMs,
     workerPath: options.analysisWorkerPath,
     orphanSweepMs: options.orphanSweepMs,
     now: options.now,
@@ -129,7 +140,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
   const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false });
-  const storedSeq = new Map<string, number>();
+  // Which connection holds each probe boot, and each boot's stored-seq mark: one (run, boot) per probe.
+  const boots = createBootRegistry();
+  const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });
   const alive = new WeakSet<WebSocket>();
 
   const server = http.createServer((req, res) => {
@@ -148,8 +161,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps, watches }) }],
-    [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches }) }],
+    [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', tooBig: 'LW_ERR_SNAPSHOT_TOO_BIG', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -164,6 +177,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
+        closeOversizedWith(ws, route.tooBig, route.wss.options.maxPayload!);
+        if (!guard.admit(ws, `${route.logAs} ${remote}`)) return;
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
         route.accept(ws, url, remote);
