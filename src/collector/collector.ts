@@ -137,9 +137,11 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     resolver,
     onSuspects: (result) => watches.onSuspects(result),
   });
-  const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Text frames are decoded as UTF-8 with replacement characters rather than refused by ws with
+  // 1007: every refusal is then the decoder's, with an LW_ERR_* close code and a reason.
+  const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, skipUTF8Validation: true });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
-  const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false });
+  const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false, skipUTF8Validation: true });
   // Which connection holds each probe boot, and each boot's stored-seq mark: one (run, boot) per probe.
   const boots = createBootRegistry();
   const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });

@@ -120,6 +120,8 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
   }
 
   ws.on('message', (data, isBinary) => {
+    // Frames that follow a refusal (ws still reads them while the close handshake runs) are not processed.
+    if (ws.readyState !== ws.OPEN) return;
     let msg;
     try {
       // Times are checked against this collector's clock, so one message cannot reach far-off partitions.
