@@ -10,6 +10,7 @@ import type { RunSummary } from '../src/shared/run-data';
 import type { SnapshotRecord } from '../src/shared/snapshot-data';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store-interface';
+import { runCli, startCli } from './helpers/cli';
 import { connectRawProbe, sampleAt } from './helpers/raw-probe';
 import { uploadSnapshot } from './helpers/snapshot-upload-client';
 import { makeTempDir } from './helpers/temp-dir';
@@ -230,5 +231,23 @@ test('snapshot requests are rate-limited per run: one at a time, a minimum gap, 
     assert.equal(probe.requests.length, 1, 'the probe was asked once');
   } finally {
     await probe.close();
+  }
+});
+
+test('leakwatch collect --max-connections caps the probe connections; a bad value is a one-line usage error', { timeout: 60_000 }, async () => {
+  const bad = await runCli(['collect', '--port', '0', '--data', path.join(temp.dir, 'cli-bad'), '--max-connections', '0']);
+  assert.equal(bad.code, 64);
+  assert.equal(bad.stderr, 'leakwatch: LW_ERR_CONFIG: --max-connections: expected a whole number from 1 to 1000000, got "0"\n');
+  const collect = startCli(['collect', '--port', '0', '--data', path.join(temp.dir, 'cli-cap'), '--max-connections', '1', '--log-level', 'warn']);
+  try {
+    const [, url] = await collect.waitForLine(/listening on (http:\/\/\S+)/);
+    const held = await connectRawProbe(`${url.replace('http', 'ws')}/ingest`, 'cli-cap');
+    await held.waitForAck(held.sendBatch(1));
+    const refused = await sendRaw(`${url.replace('http', 'ws')}/ingest`, [helloFrame('cli-cap', 'cli-cap-2')]);
+    assert.equal(refused.code, CLOSE_CODES.LW_ERR_TOO_MANY_CONNECTIONS);
+    await held.close();
+  } finally {
+    collect.child.kill('SIGINT');
+    await collect.exited;
   }
 });
