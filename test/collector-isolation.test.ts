@@ -119,6 +119,24 @@ test('a probe writes only to its own (run, boot): a second or mismatching hello 
   assert.equal(await runOf(collector, 'other-run'), undefined, 'the foreign sender wrote nothing');
 });
 
+test('a boot held by a socket that died unseen is freed: the holder is pinged on the conflict and dropped when silent', { timeout: 60_000 }, async () => {
+  const run = 'half-dead';
+  const boot = 'half-dead-boot';
+  // The old socket answers no ping: as if its cable were cut and the collector had not noticed yet.
+  const dead = new WebSocket(wsUrl(collector), { autoPong: false });
+  const deadClosed = new Promise((resolve) => dead.once('close', resolve));
+  dead.on('error', () => undefined);
+  await new Promise((resolve) => dead.once('open', resolve));
+  dead.send(helloFrame(run, boot));
+  await waitFor('the run row', () => runOf(collector, run));
+  const first = await sendRaw(wsUrl(collector), [helloFrame(run, boot)]);
+  assert.equal(first.code, CLOSE_CODES.LW_ERR_PROBE_CONFLICT);
+  await deadClosed;
+  const retry = await sendRaw(wsUrl(collector), [helloFrame(run, boot), batchFrame(run, boot, 1)], 1500);
+  assert.equal(retry.code, 0, `the retry is let in (${retry.reason})`);
+  assert.deepEqual(retry.acks, [1]);
+});
+
 test('out-of-range numbers are refused naming the field, and the other probe\'s data is stored', { timeout: 60_000 }, async () => {
   const good = await connectRawProbe(wsUrl(collector), 'range-good');
   try {

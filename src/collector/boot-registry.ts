@@ -111,17 +111,6 @@ export function createBootRegistry(options: BootRegistryOptions = {}) {
         if (entry) entry.storedSeq = seq;
       },
     } satisfies SeqMarks,
-
-    /** Whether `boot` said hello for `run` and an open connection holds it now. */
-    isConnected(run: string, boot: string): boolean {
-      const entry = boots.get(boot);
-      return entry !== undefined && entry.run === run && isOpen(entry.holder);
-    },
-
-    /** How many boots are remembered (tests: the registry stays bounded). */
-    get size(): number {
-      return boots.size;
-    },
   };
 }
 
