@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import v8 from 'node:v8';
@@ -54,7 +55,8 @@ before(async () => {
 after(async () => {
   await collector?.close();
   await store?.close();
-  temp.remove();
+  // The engine may still finish writing a part of this much data after close: removal retries.
+  fs.rmSync(temp.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 const wsUrl = (p: string) => `${collector.url.replace('http', 'ws')}${p}`;
