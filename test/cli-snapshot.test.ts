@@ -28,7 +28,7 @@ let file: string;
 
 before(async () => {
   store = await openStore({ target: { kind: 'embedded', dataDir: path.join(temp.dir, 'data') }, retentionDays: 30 });
-  collector = await startCollector({ store, port: 0, log: createLogger('silent'), flushIntervalMs: 100, snapshotDir: path.join(temp.dir, 'snapshots'), snapshotRequestTimeoutMs: 2000 });
+  collector = await startCollector({ store, port: 0, log: createLogger('silent'), flushIntervalMs: 100, snapshotDir: path.join(temp.dir, 'snapshots'), snapshotRequestTimeoutMs: 2000, snapshotMinGapMs: 0 });
   file = (await writeGrowingSnapshots(temp.dir, LEAKS)).after;
 });
 

@@ -36,7 +36,11 @@ test('samples keep being stored and acked while a snapshot is analysed', { timeo
   const acks = () => [...out.matchAll(/^ack (\d+) (\d+)$/gm)].map((m) => Number(m[2]));
   try {
     await waitFor('the sender to be acked', () => acks().length >= 2, 30_000);
-    const result = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'big-1', file: bigFile });
+    // Another process of the run announces the snapshot (the sender holds its own boot).
+    const announcer = await connectRawProbe(ingestUrl(), run, 'announcer');
+    await announcer.waitForAck(announcer.sendStatus({ state: 'capturing', snapshotId: 'big-1' }));
+    await announcer.close();
+    const result = await uploadSnapshot(fx.collector.url, { run, boot: announcer.boot, snapshotId: 'big-1', file: bigFile });
     assert.equal(result.stored, true);
     const { snapshot } = await waitForStatus(run, 'big-1', 'ready', 170_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -82,8 +86,9 @@ test('a snapshot verified but not yet analysed when the collector stops is analy
   try {
     const probe = await connectRawProbe(`${stopping.url.replace('http', 'ws')}/ingest`, run);
     await probe.waitForAck(probe.sendBatch(1));
+    await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: 'r1' }));
     await probe.close();
-    const result = await uploadSnapshot(stopping.url, { run, snapshotId: 'r1', file: bigFile });
+    const result = await uploadSnapshot(stopping.url, { run, boot: probe.boot, snapshotId: 'r1', file: bigFile });
     assert.equal(result.stored, true);
     await stopping.close(); // the analysis of a large file is still running: it is stopped
     const verified = path.join(fx.temp.dir, 'restart', '.tmp', run, 'r1.heapsnapshot');

@@ -154,6 +154,7 @@ test('uploads larger than announced or than the collector accepts are rejected',
   const run = 'oversize';
   const probe = await connectRawProbe(ingestUrl(), run);
   await probe.waitForAck(probe.sendBatch(1));
+  for (const sid of ['snap-more', 'snap-huge']) await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: sid }));
   await probe.close();
   const more = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'snap-more', file: files.before, extraBytes: 10 });
   assert.equal(more.stored, false);
@@ -162,13 +163,14 @@ test('uploads larger than announced or than the collector accepts are rejected',
   const huge = await uploadSnapshot(fx.collector.url, { run, snapshotId: 'snap-huge', file: files.before, announcedSize: MAX_SNAPSHOT_BYTES + 1 });
   assert.equal(huge.code, 4414);
   assert.match(huge.reason, /larger than the collector accepts/);
-  const frameTooBig = await new Promise<number>((resolve) => {
+  const frameTooBig = await new Promise<{ code: number; reason: string }>((resolve) => {
     const ws = new WebSocket(`${fx.collector.url.replace('http', 'ws')}/snapshot-upload`);
     ws.on('open', () => ws.send(Buffer.alloc(1024 * 1024 + 1)));
-    ws.on('close', (code) => resolve(code));
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     ws.on('error', () => undefined);
   });
-  assert.equal(frameTooBig, 1009, 'a chunk above 1 MiB is refused by the socket');
+  assert.equal(frameTooBig.code, 4414, 'a chunk above 1 MiB is refused with LW_ERR_SNAPSHOT_TOO_BIG');
+  assert.match(frameTooBig.reason, /^LW_ERR_SNAPSHOT_TOO_BIG: frame larger than 1048576 bytes/);
   for (const sid of ['snap-more', 'snap-huge']) {
     const snapshot = (await snapshotOf(run, sid))?.snapshot;
     assert.equal(snapshot?.status, 'failed', sid);
@@ -182,10 +184,11 @@ test('upload connections need the token when the collector has one', { timeout: 
   try {
     const probe = await connectRawProbe(`${guarded.url.replace('http', 'ws')}/ingest`, 'guarded', 'guarded-boot', { authorization: 'Bearer s3cret' });
     await probe.waitForAck(probe.sendBatch(1));
+    await probe.waitForAck(probe.sendStatus({ state: 'capturing', snapshotId: 's' }));
     await probe.close();
-    const denied = await uploadSnapshot(guarded.url, { run: 'guarded', snapshotId: 's', file: files.before });
+    const denied = await uploadSnapshot(guarded.url, { run: 'guarded', boot: probe.boot, snapshotId: 's', file: files.before });
     assert.equal(denied.code, 4401);
-    const allowed = await uploadSnapshot(guarded.url, { run: 'guarded', snapshotId: 's', file: files.before, headers: { authorization: 'Bearer s3cret' } });
+    const allowed = await uploadSnapshot(guarded.url, { run: 'guarded', boot: probe.boot, snapshotId: 's', file: files.before, headers: { authorization: 'Bearer s3cret' } });
     assert.equal(allowed.stored, true);
   } finally {
     await guarded.close();

@@ -87,7 +87,8 @@ test('bad input gets its own close code and reason while a real probe keeps bein
       assert.match(closed.reason, reason, what);
     }
     const frameTooBig = await sendRaw(['x'.repeat(2 * 1024 * 1024)]);
-    assert.equal(frameTooBig.code, 1009, 'ws refuses an oversized frame with 1009');
+    assert.equal(frameTooBig.code, 4413, 'an oversized frame is closed with LW_ERR_PROTOCOL_TOO_BIG');
+    assert.match(frameTooBig.reason, /^LW_ERR_PROTOCOL_TOO_BIG: frame larger than/);
 
     // The good probe was never disturbed: it is still connected and its samples keep arriving.
     const before = (await runOf(probe.runId))!.sampleCount;

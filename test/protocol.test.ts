@@ -33,12 +33,12 @@ test('rejects each kind of bad input with its own code', () => {
   rejects('{}', 'LW_ERR_PROTOCOL_JSON', true);
   rejects({ ...hello, v: 2 }, 'LW_ERR_PROTOCOL_VERSION');
   rejects({ ...hello, type: 'launch-missiles' }, 'LW_ERR_PROTOCOL_TYPE');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, heapUsed: -1 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_INVALID');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, ts: 5 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_INVALID');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, heapUsed: -1 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_RANGE');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, ts: 5 }], spaces: [], gcs: [] }, 'LW_ERR_PROTOCOL_RANGE');
   rejects({ ...hello, run: 'bad id with spaces' }, 'LW_ERR_PROTOCOL_INVALID');
   rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'mega', durationMs: 1, heapUsedAfter: null }] }, 'LW_ERR_PROTOCOL_INVALID');
   rejects('x'.repeat(1024 * 1024 + 1), 'LW_ERR_PROTOCOL_TOO_BIG');
-  rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'minor', durationMs: 1, heapUsedAfter: null, weight: 0.5 }] }, 'LW_ERR_PROTOCOL_INVALID');
+  rejects({ ...base, type: 'batch', seq: 1, samples: [], spaces: [], gcs: [{ ts: Date.now(), kind: 'minor', durationMs: 1, heapUsedAfter: null, weight: 0.5 }] }, 'LW_ERR_PROTOCOL_RANGE');
 });
 
 test('close reasons fit a close frame', () => {
@@ -49,4 +49,25 @@ test('the probe ignores collector frames it does not understand', () => {
   assert.equal(decodeCollectorMessage('garbage'), null);
   assert.equal(decodeCollectorMessage(JSON.stringify({ v: 1, type: 'other' })), null);
   assert.deepEqual(decodeCollectorMessage(JSON.stringify({ v: 1, type: 'ack', run: 'r', boot: 'b', seq: 3 })), { v: 1, type: 'ack', run: 'r', boot: 'b', seq: 3 });
+});
+
+test('numbers a store column cannot hold are refused with LW_ERR_PROTOCOL_RANGE, naming the field', () => {
+  const batch = (s: Record<string, unknown>) => JSON.stringify({ ...base, type: 'batch', seq: 1, samples: [{ ...sample, ...s }], spaces: [], gcs: [] });
+  const cases: [string, RegExp][] = [
+    [batch({ rss: 2 ** 53 }), /^samples\[0\]\.rss = 9007199254740992 is outside 0\.\.9007199254740991$/],
+    [batch({ detachedContexts: 2 ** 32 }), /^samples\[0\]\.detachedContexts = 4294967296 is outside 0\.\.4294967295$/],
+    [batch({ elP99Ms: 1e12 }), /^samples\[0\]\.elP99Ms/],
+    [JSON.stringify({ ...hello, intervalMs: 2 ** 32 }), /^hello\.intervalMs/],
+    [JSON.stringify({ ...base, type: 'batch', seq: 2 ** 60, samples: [], spaces: [], gcs: [] }), /^message\.seq/],
+  ];
+  for (const [frame, reason] of cases) {
+    assert.throws(() => decodeProbeMessage(frame), (err: unknown) => err instanceof ProtocolError && err.code === 'LW_ERR_PROTOCOL_RANGE' && reason.test(err.message), reason.source);
+  }
+  // Times: within 2000-2200 always; within the window around the collector's clock when it gives one.
+  const inTwoYears = batch({ ts: Date.now() + 2 * 365 * 86_400_000 });
+  assert.equal(decodeProbeMessage(inTwoYears).type, 'batch');
+  assert.throws(() => decodeProbeMessage(inTwoYears, false, { now: Date.now() }), /too far from the collector's clock/);
+  assert.equal(decodeProbeMessage(batch({ ts: Date.now() - 30 * 86_400_000 }), false, { now: Date.now() }).type, 'batch', 'a month old is fine');
+  // A wrong type stays LW_ERR_PROTOCOL_INVALID.
+  assert.throws(() => decodeProbeMessage(batch({ rss: '1' })), (err: unknown) => err instanceof ProtocolError && err.code === 'LW_ERR_PROTOCOL_INVALID');
 });

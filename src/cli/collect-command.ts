@@ -4,6 +4,7 @@ import { checkBindPolicy } from '../collector/access/bind-policy';
 import { createLogger, type LogLevel } from '../shared/log';
 import { parseByteSize, parseInteger } from '../shared/units';
 import { addAccessFlags, collectorAccessFrom, type AccessFlags } from './access-flags';
+import { DEFAULT_MAX_CONNECTIONS } from '../collector/connection-guard';
 import { startCollectorProcess } from './start-collector-process';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
@@ -15,6 +16,7 @@ interface CollectFlags extends StoreFlags, AccessFlags {
   watchSuspects?: boolean;
   spoolDir?: string;
   spoolBudget: string;
+  maxConnections: string;
 }
 
 export function collectCommand(): Command {
@@ -26,6 +28,7 @@ export function collectCommand(): Command {
     .option('--snapshot-dir <dir>', 'where heap snapshot files are kept (default: <data dir>/snapshots, or .leakwatch/snapshots with --clickhouse)')
     .option('--spool-dir <dir>', 'where batches wait while ClickHouse is unavailable (default: <data dir>/spool, or .leakwatch/spool with --clickhouse)')
     .option('--spool-budget <size>', 'disk the spool may use; past 80% new snapshots are refused, past it probes keep their data unacknowledged', '1GiB')
+    .option('--max-connections <n>', `probe and snapshot-upload connections held at once; more are refused with LW_ERR_TOO_MANY_CONNECTIONS`, String(DEFAULT_MAX_CONNECTIONS))
     .option('--watch-suspects', 'after a snapshot names growth suspects, ask the probe to watch the top containers for 30 s and record the lines that add to them');
   addAccessFlags(command);
   addStoreFlags(command);
@@ -36,6 +39,7 @@ export function collectCommand(): Command {
     // Before the store is opened: a refused start leaves nothing behind.
     checkBindPolicy({ host: flags.host, token: access.token, readToken: access.readToken, insecureNoAuth: access.insecureNoAuth ?? false });
     const spoolBudgetBytes = parseByteSize(flags.spoolBudget, '--spool-budget', 1024 * 1024, 2 ** 50);
+    const maxConnections = parseInteger(flags.maxConnections, '--max-connections', 1, 1_000_000);
     const running = await startCollectorProcess({
       storeOptions: storeOptionsFrom(flags),
       host: flags.host,
@@ -47,6 +51,7 @@ export function collectCommand(): Command {
       watchSuspects: flags.watchSuspects === true,
       spoolDir: flags.spoolDir,
       spoolBudgetBytes,
+      maxConnections,
     });
     const { url } = running.collector;
     process.stdout.write(`leakwatch collector listening on ${url} (storage: ${running.store.description})\n`);

@@ -48,6 +48,8 @@ export async function startCollectorProcess(options: {
   /** Batches wait here while the store is down (default `<data dir>/spool` or `.leakwatch/spool`). */
   spoolDir?: string;
   spoolBudgetBytes?: number;
+  /** Probe and upload connections held at once (--max-connections; the collector's default otherwise). */
+  maxConnections?: number;
 }): Promise<RunningCollector> {
   const { storeOptions, log } = options;
   const dataDir = storeOptions.target.kind === 'embedded' ? storeOptions.target.dataDir : undefined;
@@ -59,6 +61,7 @@ export async function startCollectorProcess(options: {
     watchSuspects: options.watchSuspects ?? false,
     spoolDir: spoolDirOf(storeOptions, options.spoolDir),
     spoolBudgetBytes: options.spoolBudgetBytes,
+    maxConnections: options.maxConnections,
   };
   if (dataDir) {
     const owner = readDataDirOwner(dataDir);

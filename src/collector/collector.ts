@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { LIVE_PATH } from '../api/live-messages';
-import { CLOSE_CODES, closeReason } from '../protocol/close-codes';
+import { CLOSE_CODES, closeReason, type CloseErrorCode } from '../protocol/close-codes';
 import { INGEST_PATH, MAX_MESSAGE_BYTES } from '../protocol/messages';
 import { SNAPSHOT_CHUNK_BYTES, SNAPSHOT_UPLOAD_PATH } from '../protocol/snapshot-messages';
 import type { SuspectWatch } from '../shared/alloc-data';
@@ -14,6 +14,8 @@ import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
 import { checkBindPolicy, createAccessControl, isLoopbackHost, secretsEqual } from './access';
+import { createBootRegistry } from './boot-registry';
+import { closeOversizedWith, createConnectionGuard } from './connection-guard';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
@@ -80,6 +82,12 @@ export interface CollectorOptions {
   spoolBudgetBytes?: number;
   /** The replayer's first and longest wait between attempts while the store stays down. */
   spoolRetryMs?: { base: number; max: number };
+  /** Probe and upload connections held at once; more are refused with LW_ERR_TOO_MANY_CONNECTIONS (default 5000). */
+  maxConnections?: number;
+  /** How long a new probe or upload connection has for its first message (default 10 s; LW_ERR_HELLO_TIMEOUT). */
+  helloTimeoutMs?: number;
+  /** Least time between two snapshot requests of one run (default 10 s; LW_ERR_SNAPSHOT_RATE_LIMITED). */
+  snapshotMinGapMs?: number;
 }
 
 export interface Collector {
@@ -112,6 +120,8 @@ interface ProbeSocketRoute {
   wss: WebSocketServer;
   /** How a refused connection is named in the log line, before its address. */
   logAs: string;
+  /** The close code of a frame over the path's largest (LW_ERR_PROTOCOL_TOO_BIG, LW_ERR_SNAPSHOT_TOO_BIG). */
+  tooBig: CloseErrorCode;
   accept(ws: WebSocket, url: URL, remote: string): void;
 }
 
@@ -168,6 +178,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     retentionDays: options.retentionDays ?? 30,
     maxSnapshotBytes: options.maxSnapshotBytes,
     requestTimeoutMs: options.snapshotRequestTimeoutMs,
+    minRequestGapMs: options.snapshotMinGapMs,
     workerPath: options.analysisWorkerPath,
     orphanSweepMs: options.orphanSweepMs,
     now: options.now,
@@ -175,10 +186,14 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     onSuspects: (result) => watches.onSuspects(result),
     refuseNew: () => spoolRefusal(spool),
   });
-  const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // Text frames are decoded as UTF-8 with replacement characters rather than refused by ws with
+  // 1007: every refusal is then the decoder's, with an LW_ERR_* close code and a reason.
+  const ingest = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, skipUTF8Validation: true });
   // Text frames are small; binary chunks are at most SNAPSHOT_CHUNK_BYTES.
-  const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false });
-  const storedSeq = new Map<string, number>();
+  const uploads = new WebSocketServer({ noServer: true, maxPayload: Math.max(MAX_MESSAGE_BYTES, SNAPSHOT_CHUNK_BYTES), perMessageDeflate: false, skipUTF8Validation: true });
+  // Which connection holds each probe boot, and each boot's stored-seq mark: one (run, boot) per probe.
+  const boots = createBootRegistry();
+  const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });
   const alive = new WeakSet<WebSocket>();
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -199,8 +214,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = createServer(options.tls, onRequest);
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq, snapshots, sourceMaps: uploadedMaps, watches }) }],
-    [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches }) }],
+    [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', tooBig: 'LW_ERR_SNAPSHOT_TOO_BIG', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -221,6 +236,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
+        closeOversizedWith(ws, route.tooBig, route.wss.options.maxPayload!);
+        if (!guard.admit(ws, `${route.logAs} ${remote}`)) return;
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
         // The probe's own heartbeat pings prove the connection alive just as well.

@@ -13,11 +13,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   LW_ERR_SNAPSHOT_NO_PROBE: 409,
   LW_ERR_SNAPSHOT_TIMEOUT: 504,
   LW_ERR_SPOOL_FULL: 507,
+  LW_ERR_SNAPSHOT_RATE_LIMITED: 429,
 };
 
-function writeJson(res: http.ServerResponse, status: number, body: object): void {
+function writeJson(res: http.ServerResponse, status: number, body: object, extra: http.OutgoingHttpHeaders = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...extra, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -34,7 +35,10 @@ export function sendJson<R extends ApiRoute = never>(res: http.ServerResponse, s
 /** Every API error is `{ error: { code, message } }` with a stable LW_ERR_* code. */
 export function sendError(res: http.ServerResponse, err: unknown): void {
   if (isLeakwatchError(err)) {
-    writeJson(res, STATUS_BY_CODE[err.code] ?? 500, { error: { code: err.code, message: err.message } } satisfies ApiErrorBody);
+    // A refusal that says when to come back (a rate limit) says it in the standard header too.
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {};
+    writeJson(res, STATUS_BY_CODE[err.code] ?? 500, { error: { code: err.code, message: err.message } } satisfies ApiErrorBody, extra);
     return;
   }
   writeJson(res, 500, { error: { code: 'LW_ERR_INTERNAL', message: formatErrorLine(err).replace(/^LW_ERR_INTERNAL: /, '') } } satisfies ApiErrorBody);

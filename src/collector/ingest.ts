@@ -10,6 +10,7 @@ import type { RowBatch, Store } from '../store/store-interface';
 import { allocRowsOf } from './alloc';
 import type { BatchWriter } from './batch-writer';
 import { rowsOfBatch } from './batch-rows';
+import type { BootRegistry, SeqMarks } from './boot-registry';
 import { endRun } from './end-run';
 import type { LiveHub } from './live-hub';
 import type { UploadedMaps } from './source-maps';
@@ -25,7 +26,9 @@ export interface IngestDeps {
   live: LiveHub;
   log: Logger;
   /** Highest stored seq per boot, shared by all connections: a resend after reconnect is acked, not stored twice. */
-  storedSeq: Map<string, number>;
+  storedSeq: SeqMarks;
+  /** Which connection holds each boot: a hello for a boot held elsewhere, or unlike its first, is refused. */
+  boots: BootRegistry;
   /** Snapshot requests go to this connection once it said hello; its snapshot-status messages are recorded there. */
   snapshots: SnapshotService;
   /** Where `source-map` parts are assembled and kept; without it they are acked and dropped. */
@@ -126,9 +129,12 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
   }
 
   ws.on('message', (data, isBinary) => {
+    // Frames that follow a refusal (ws still reads them while the close handshake runs) are not processed.
+    if (ws.readyState !== ws.OPEN) return;
     let msg;
     try {
-      msg = decodeProbeMessage(data as Buffer, isBinary);
+      // Times are checked against this collector's clock, so one message cannot reach far-off partitions.
+      msg = decodeProbeMessage(data as Buffer, isBinary, { now: Date.now() });
       if (!hello && msg.type !== 'hello') {
         throw new ProtocolError('LW_ERR_PROTOCOL_ORDER', `${msg.type} before hello: the first message must be hello`);
       }
@@ -145,6 +151,13 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'hello') {
+      // Only the boot's own process may write to it: not while another connection holds it, and
+      // only with what its first hello said (the mark above would otherwise be another's).
+      if (hello && (msg.run !== hello.run || msg.boot !== hello.boot)) {
+        return reject(new ProtocolError('LW_ERR_PROBE_CONFLICT', 'a second hello on this connection names another run or boot'));
+      }
+      const claim = deps.boots.claim(msg, ws);
+      if (!claim.ok) return reject(new ProtocolError('LW_ERR_PROBE_CONFLICT', claim.reason));
       const first = !hello;
       hello = msg;
       if (first) snapshots.addProbe(msg.run, ws);
@@ -164,6 +177,8 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       return;
     }
     if (msg.type === 'snapshot-status') {
+      // Noted at once, on the boot's own connection: the upload may arrive before the record is written.
+      snapshots.noteProbeStatus(msg);
       // Recorded in connection order, then acked after the writes before it. Later batches are
       // added to the writer only after this, so they cannot be acked first.
       chain = chain

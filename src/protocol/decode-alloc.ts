@@ -1,4 +1,4 @@
-import { MAX_STRING, invalid, isRecord, num, str, ts } from './decode-fields';
+import { MAX_STRING, MAX_UINT32, invalid, isRecord, num, str, ts, type TimeWindow } from './decode-fields';
 import type { Envelope } from './envelope';
 import {
   MAX_ALLOC_FRAMES,
@@ -20,8 +20,8 @@ const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 function int(obj: Record<string, unknown>, key: string, where: string, max = MAX_COUNT): number {
-  const value = num(obj, key, where);
-  if (!Number.isSafeInteger(value) || value > max) invalid(`${where}.${key} must be a whole number of at most ${max}`);
+  const value = num(obj, key, where, max);
+  if (!Number.isInteger(value)) invalid(`${where}.${key} must be a whole number`);
   return value;
 }
 
@@ -47,7 +47,7 @@ function stack(value: unknown, frameCount: number, at: string): number[] {
   return value as number[];
 }
 
-export function decodeAllocProfile(raw: Record<string, unknown>, base: Base): AllocProfileMessage {
+export function decodeAllocProfile(raw: Record<string, unknown>, base: Base, clock?: TimeWindow): AllocProfileMessage {
   const where = 'alloc-profile';
   const table = frames(raw, where);
   const sites = list(raw, 'sites', where, MAX_ALLOC_SITES).map((s, i) => {
@@ -60,13 +60,14 @@ export function decodeAllocProfile(raw: Record<string, unknown>, base: Base): Al
   return {
     ...base,
     type: 'alloc-profile',
-    at: ts(raw, 'at', where),
-    startedAt: ts(raw, 'startedAt', where),
+    at: ts(raw, 'at', where, clock),
+    startedAt: ts(raw, 'startedAt', where, clock),
     intervalBytes: int(raw, 'intervalBytes', where, 1 << 30),
     stackDepth: int(raw, 'stackDepth', where, 1024),
     frames: table,
     sites,
-    other: { sites: int(other, 'sites', `${where}.other`), liveBytes: int(other, 'liveBytes', `${where}.other`), samples: int(other, 'samples', `${where}.other`) },
+    // site_count is a UInt32 column.
+    other: { sites: int(other, 'sites', `${where}.other`, MAX_UINT32), liveBytes: int(other, 'liveBytes', `${where}.other`), samples: int(other, 'samples', `${where}.other`) },
   };
 }
 

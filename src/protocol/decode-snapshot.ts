@@ -1,6 +1,6 @@
 import type { SnapshotTrigger } from '../shared/snapshot-data';
 import { PROTOCOL_VERSION } from './messages';
-import { ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
+import { ProtocolError, duration, id, invalid, isRecord, num, parseEnvelope, str, ts, type TimeWindow } from './decode-fields';
 import type {
   SnapshotBeginMessage,
   SnapshotEndMessage,
@@ -21,8 +21,8 @@ function trigger(raw: Record<string, unknown>, where: string): SnapshotTrigger {
 }
 
 function int(raw: Record<string, unknown>, key: string, where: string, max = Number.MAX_SAFE_INTEGER): number {
-  const value = num(raw, key, where);
-  if (!Number.isSafeInteger(value) || value > max) invalid(`${where}.${key} must be an integer of at most ${max}`);
+  const value = num(raw, key, where, max);
+  if (!Number.isInteger(value)) invalid(`${where}.${key} must be an integer`);
   return value;
 }
 
@@ -34,7 +34,7 @@ function errorCode(raw: Record<string, unknown>, where: string): string {
 }
 
 /** Validates the `snapshot-status` part of a probe message whose envelope is already checked. */
-export function decodeSnapshotStatus(raw: Record<string, unknown>, base: { v: number; run: string; boot: string; seq: number }): SnapshotStatusMessage {
+export function decodeSnapshotStatus(raw: Record<string, unknown>, base: { v: number; run: string; boot: string; seq: number }, clock?: TimeWindow): SnapshotStatusMessage {
   const where = 'snapshot-status';
   const state = raw.state;
   if (typeof state !== 'string' || !STATUS_STATES.has(state)) invalid(`${where}.state must be one of ${[...STATUS_STATES].join(', ')}`);
@@ -47,7 +47,7 @@ export function decodeSnapshotStatus(raw: Record<string, unknown>, base: { v: nu
     snapshotId: id(raw, 'snapshotId'),
     requestId,
     trigger: trigger(raw, where),
-    at: ts(raw, 'at', where),
+    at: ts(raw, 'at', where, clock),
     heapUsed: num(raw, 'heapUsed', where),
     estimatedBytes: num(raw, 'estimatedBytes', where),
     availableBytes: num(raw, 'availableBytes', where),
@@ -76,7 +76,7 @@ export function decodeUploadMessage(data: Buffer | string): SnapshotBeginMessage
       snapshotId: id(raw, 'snapshotId'),
       trigger: trigger(raw, where),
       takenAt: ts(raw, 'takenAt', where),
-      captureMs: num(raw, 'captureMs', where),
+      captureMs: duration(raw, 'captureMs', where),
       heapUsed: num(raw, 'heapUsed', where),
       size: int(raw, 'size', where, MAX_SNAPSHOT_BYTES),
     };

@@ -1,5 +1,5 @@
 import type { Gap, GcEvent, GcKind, Sample, SpaceSample } from '../shared/run-data';
-import { MAX_ROWS_PER_BATCH, MAX_STRING, ProtocolError, id, invalid, isRecord, num, parseEnvelope, str, ts } from './decode-fields';
+import { MAX_ROWS_PER_BATCH, MAX_STRING, MAX_UINT32, ProtocolError, duration, id, invalid, isRecord, num, outOfRange, parseEnvelope, str, ts, type TimeWindow } from './decode-fields';
 
 export { ProtocolError };
 import { decodeAllocProfile, decodeSourceMap, decodeWatchReport, decodeWatchRequest } from './decode-alloc';
@@ -17,7 +17,18 @@ const SAMPLE_FIELDS = [
   'ts', 'rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'heapLimit', 'totalAvailable',
   'mallocedMemory', 'peakMallocedMemory', 'nativeContexts', 'detachedContexts', 'elP50Ms', 'elP99Ms', 'elMaxMs',
 ] as const satisfies readonly (keyof Sample)[];
+/** Sample fields by column type: UInt32 counts and Float64 milliseconds; the rest are UInt64 bytes. */
+const SAMPLE_UINT32: ReadonlySet<string> = new Set(['nativeContexts', 'detachedContexts']);
+const SAMPLE_MS: ReadonlySet<string> = new Set(['elP50Ms', 'elP99Ms', 'elMaxMs']);
 const SPACE_NUMBER_FIELDS = ['ts', 'size', 'used', 'available', 'physical'] as const;
+/** How far a probe's times may be from the collector's clock: clocks drift, data is resent, but not for years. */
+export const PAST_WINDOW_MS = 400 * 86_400_000;
+export const FUTURE_WINDOW_MS = 86_400_000;
+
+export interface DecodeOptions {
+  /** The collector's clock: times further than the windows above from it are refused (LW_ERR_PROTOCOL_RANGE). */
+  now?: number;
+}
 const PROBE_TYPES: ReadonlySet<string> = new Set<ProbeMessage['type']>(['hello', 'batch', 'bye', 'snapshot-status', 'alloc-profile', 'source-map', 'watch-report']);
 const GC_KINDS: ReadonlySet<string> = new Set<GcKind>(['minor', 'major', 'incremental', 'weakcb', 'unknown']);
 function arr(obj: Record<string, unknown>, key: string, where: string): unknown[] {
@@ -38,34 +49,38 @@ function labels(value: unknown): Record<string, string> {
   return out;
 }
 
-function sample(raw: unknown, i: number): Sample {
+function sampleField(raw: Record<string, unknown>, key: (typeof SAMPLE_FIELDS)[number], where: string, clock?: TimeWindow): number {
+  if (key === 'ts') return ts(raw, key, where, clock);
+  if (SAMPLE_MS.has(key)) return duration(raw, key, where);
+  return num(raw, key, where, SAMPLE_UINT32.has(key) ? MAX_UINT32 : undefined);
+}
+
+function sample(raw: unknown, i: number, clock?: TimeWindow): Sample {
   const where = `samples[${i}]`;
   if (!isRecord(raw)) invalid(`${where} must be an object`);
   const out = {} as Record<(typeof SAMPLE_FIELDS)[number], number>;
-  for (const key of SAMPLE_FIELDS) out[key] = key === 'ts' ? ts(raw, key, where) : num(raw, key, where);
+  for (const key of SAMPLE_FIELDS) out[key] = sampleField(raw, key, where, clock);
   return out;
 }
 
-function space(raw: unknown, i: number): SpaceSample {
+function space(raw: unknown, i: number, clock?: TimeWindow): SpaceSample {
   const where = `spaces[${i}]`;
   if (!isRecord(raw)) invalid(`${where} must be an object`);
   const out = { space: str(raw, 'space', where, 64) } as SpaceSample;
-  for (const key of SPACE_NUMBER_FIELDS) out[key] = key === 'ts' ? ts(raw, key, where) : num(raw, key, where);
+  for (const key of SPACE_NUMBER_FIELDS) out[key] = key === 'ts' ? ts(raw, key, where, clock) : num(raw, key, where);
   return out;
 }
 
-function gc(raw: unknown, i: number): GcEvent {
+function gc(raw: unknown, i: number, clock?: TimeWindow): GcEvent {
   const where = `gcs[${i}]`;
   if (!isRecord(raw)) invalid(`${where} must be an object`);
   const kind = raw.kind;
   if (typeof kind !== 'string' || !GC_KINDS.has(kind)) invalid(`${where}.kind must be one of ${[...GC_KINDS].join(', ')}`);
   const after = raw.heapUsedAfter;
-  if (after !== null && (typeof after !== 'number' || !Number.isFinite(after) || after < 0)) {
-    invalid(`${where}.heapUsedAfter must be null or a non-negative number`);
-  }
+  if (after !== null) num(raw, 'heapUsedAfter', where);
   const weight = raw.weight === undefined ? 1 : num(raw, 'weight', where);
-  if (weight < 1 || weight > 1e6) invalid(`${where}.weight must be between 1 and 1000000`);
-  return { ts: ts(raw, 'ts', where), kind: kind as GcKind, durationMs: num(raw, 'durationMs', where), heapUsedAfter: after, weight };
+  if (weight < 1 || weight > 1e6) outOfRange(`${where}.weight = ${weight} is outside 1..1000000`);
+  return { ts: ts(raw, 'ts', where, clock), kind: kind as GcKind, durationMs: duration(raw, 'durationMs', where), heapUsedAfter: after as number | null, weight };
 }
 
 function gap(raw: unknown): Gap | undefined {
@@ -83,8 +98,9 @@ function gap(raw: unknown): Gap | undefined {
  * Decodes and validates a probe -> collector frame. Validation copies only known fields, so an
  * accepted message has exactly the shape the store expects and nothing a probe made up.
  */
-export function decodeProbeMessage(data: Buffer | string, isBinary = false): ProbeMessage {
+export function decodeProbeMessage(data: Buffer | string, isBinary = false, options: DecodeOptions = {}): ProbeMessage {
   const raw = parseEnvelope(data, isBinary);
+  const clock = options.now === undefined ? undefined : { now: options.now, pastMs: PAST_WINDOW_MS, futureMs: FUTURE_WINDOW_MS };
   const type = raw.type;
   if (!PROBE_TYPES.has(type as string)) {
     throw new ProtocolError('LW_ERR_PROTOCOL_TYPE', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
@@ -100,35 +116,35 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false): Pro
       type,
       name: str(raw, 'name', 'hello', 256),
       labels: labels(raw.labels),
-      pid: num(raw, 'pid', 'hello'),
+      pid: num(raw, 'pid', 'hello', MAX_UINT32),
       host: str(raw, 'host', 'hello', 256),
       node: str(raw, 'node', 'hello', 64),
       argv: argv as string[],
-      startedAt: ts(raw, 'startedAt', 'hello'),
-      intervalMs: num(raw, 'intervalMs', 'hello'),
+      startedAt: ts(raw, 'startedAt', 'hello', clock),
+      intervalMs: num(raw, 'intervalMs', 'hello', MAX_UINT32),
       probeVersion: str(raw, 'probeVersion', 'hello', 64),
     };
     return hello;
   }
   if (base.seq < 1) invalid(`${type}.seq must be at least 1`);
-  if (type === 'snapshot-status') return decodeSnapshotStatus(raw, base);
-  if (type === 'alloc-profile') return decodeAllocProfile(raw, base);
+  if (type === 'snapshot-status') return decodeSnapshotStatus(raw, base, clock);
+  if (type === 'alloc-profile') return decodeAllocProfile(raw, base, clock);
   if (type === 'source-map') return decodeSourceMap(raw, base);
   if (type === 'watch-report') return decodeWatchReport(raw, base);
   if (type === 'batch') {
     const batch: BatchMessage = {
       ...base,
       type,
-      samples: arr(raw, 'samples', 'batch').map(sample),
-      spaces: arr(raw, 'spaces', 'batch').map(space),
-      gcs: arr(raw, 'gcs', 'batch').map(gc),
+      samples: arr(raw, 'samples', 'batch').map((s, i) => sample(s, i, clock)),
+      spaces: arr(raw, 'spaces', 'batch').map((s, i) => space(s, i, clock)),
+      gcs: arr(raw, 'gcs', 'batch').map((g, i) => gc(g, i, clock)),
     };
     const g = gap(raw.gap);
     if (g) batch.gap = g;
     return batch;
   }
   if (raw.endsRun !== undefined && typeof raw.endsRun !== 'boolean') invalid('bye.endsRun must be a boolean');
-  const bye: ByeMessage = { ...base, type: 'bye', endedAt: ts(raw, 'endedAt', 'bye'), reason: str(raw, 'reason', 'bye', 256), endsRun: raw.endsRun !== false };
+  const bye: ByeMessage = { ...base, type: 'bye', endedAt: ts(raw, 'endedAt', 'bye', clock), reason: str(raw, 'reason', 'bye', 256), endsRun: raw.endsRun !== false };
   return bye;
 }
 

@@ -37,6 +37,9 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs: num
   }
 }
 
+/** Each boot's start time, so a reconnect says the same hello as the real probe does (the collector compares it). */
+const startedAtOfBoot = new Map<string, number>();
+
 export async function connectRawProbe(ingestUrl: string, run: string, boot = `${run}-boot`, headers: Record<string, string> = {}): Promise<RawProbe> {
   const ws = new WebSocket(ingestUrl, { headers });
   const acks: { seq: number; at: number }[] = [];
@@ -53,7 +56,8 @@ export async function connectRawProbe(ingestUrl: string, run: string, boot = `${
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ v: 1, type: 'hello', run, boot, seq: 0, name: `raw ${run}`, labels: {}, pid: 1, host: 'test-host', node: process.version, argv: [], startedAt: Date.now(), intervalMs: 1000, probeVersion: 'test' }));
+  const startedAt = startedAtOfBoot.get(boot) ?? startedAtOfBoot.set(boot, Date.now()).get(boot)!;
+  ws.send(JSON.stringify({ v: 1, type: 'hello', run, boot, seq: 0, name: `raw ${run}`, labels: {}, pid: 1, host: 'test-host', node: process.version, argv: [], startedAt, intervalMs: 1000, probeVersion: 'test' }));
   const probe: RawProbe = {
     run,
     boot,

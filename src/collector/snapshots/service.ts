@@ -15,8 +15,10 @@ import { createOrphanSweeper } from './orphan-sweeper';
 import { createSnapshotPipeline } from './pipeline';
 import { createRecordBook } from './record-book';
 import { latestSuspectsPerBoot } from './suspects-file';
-import { createSnapshotRequests } from './requests';
+import { createRequestLimit } from './request-limit';
+import { createSnapshotRequests, DEFAULT_REQUEST_TIMEOUT_MS } from './requests';
 import { handleSnapshotUpload } from './upload';
+import { createUploadGrants } from './upload-grants';
 
 export interface SnapshotServiceOptions {
   store: Store;
@@ -28,6 +30,8 @@ export interface SnapshotServiceOptions {
   retentionDays: number;
   maxSnapshotBytes?: number;
   requestTimeoutMs?: number;
+  /** Least time between two requests of one run (request-limit.ts). */
+  minRequestGapMs?: number;
   /** Analysis worker entry override (tests). */
   workerPath?: string;
   /** Between orphaned-capture sweeps (default a minute, orphan-sweeper.ts). */
@@ -59,6 +63,8 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
   const records = createRecordBook({ store, live });
   const pipeline = createSnapshotPipeline({ store, records, files, log, workerPath: options.workerPath, resolver: options.resolver, onSuspects: options.onSuspects });
   const requests = createSnapshotRequests<SnapshotRequestAnswer>({ timeoutMs: options.requestTimeoutMs });
+  const limit = createRequestLimit({ minGapMs: options.minRequestGapMs, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS });
+  const grants = createUploadGrants(records);
   const orphans = createOrphanSweeper({ store, records, log, intervalMs: options.orphanSweepMs, now: options.now });
   const activeUploads = new Set<string>();
   const uploadSockets = new Set<WebSocket>();
@@ -103,13 +109,22 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
         log,
         maxBytes: options.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES,
         active: activeUploads,
-        onVerified: (verified) => pipeline.enqueue(verified),
+        refusal: (begin) => grants.refusal(begin.run, begin.boot, begin.snapshotId),
+        onVerified: (verified) => {
+          grants.done(verified.run, verified.id);
+          pipeline.enqueue(verified);
+        },
       });
       uploadsDone.add(done);
       void done.finally(() => {
         uploadsDone.delete(done);
         uploadSockets.delete(ws);
       });
+    },
+
+    /** A `snapshot-status` arrived on its boot's own ingest connection (before it is recorded): a `capturing` one grants its upload. */
+    noteProbeStatus(msg: SnapshotStatusMessage): void {
+      grants.noteStatus(msg);
     },
 
     /** A probe of `run` is connected on `ws` (after its hello): snapshot requests go there. */
@@ -122,7 +137,8 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
      * stored: records it, then answers the API request waiting for it, if any.
      */
     async onProbeStatus(msg: SnapshotStatusMessage): Promise<void> {
-      const snapshot = await records.update(msg.run, msg.snapshotId, (prev) => applyProbeStatus(prev, msg));
+      // A boot speaks only for its own snapshots: a status naming another process's is not recorded.
+      const snapshot = await records.update(msg.run, msg.snapshotId, (prev) => (prev && prev.boot !== '' && prev.boot !== msg.boot ? undefined : applyProbeStatus(prev, msg)));
       if (snapshot?.status === 'capturing') orphans.watch(msg.run, msg.snapshotId);
       if (msg.state !== 'capturing' && msg.state !== 'busy') log.info(`snapshot ${msg.snapshotId} of run ${msg.run} ${msg.state}: ${msg.errorCode} ${msg.reason}`.trimEnd());
       if (msg.requestId !== '' && snapshot) requests.answer(msg.requestId, { httpStatus: msg.state === 'busy' ? 200 : 202, snapshot });
@@ -158,11 +174,28 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
       return orphans.sweep();
     },
 
-    /** Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT). */
-    request(run: string): Promise<SnapshotRequestAnswer> {
+    /**
+     * Asks the run's probe for a snapshot now (LW_ERR_SNAPSHOT_NO_PROBE, LW_ERR_SNAPSHOT_TIMEOUT),
+     * within the run's request limit (LW_ERR_SNAPSHOT_RATE_LIMITED; within the gap, the snapshot
+     * the last request started while it is still with the probe, as 200).
+     */
+    async request(run: string): Promise<SnapshotRequestAnswer> {
       const refusal = options.refuseNew?.();
-      if (refusal) return Promise.reject(refusal);
-      return requests.request(run);
+      if (refusal) throw refusal;
+      const withProbe = async (id: string) => ['capturing', 'uploading'].includes((await records.get(run, id))?.status ?? '');
+      const current = await limit.admit(run, withProbe);
+      if (current !== null) {
+        const snapshot = await records.get(run, current);
+        if (snapshot) return { httpStatus: 200, snapshot };
+      }
+      try {
+        const answer = await requests.request(run);
+        limit.answered(run, answer.snapshot.id);
+        return answer;
+      } catch (err) {
+        limit.answered(run);
+        throw err;
+      }
     },
 
     /** Ends uploads (recorded as failed) and stops the analysis; verified files stay for the next start. */

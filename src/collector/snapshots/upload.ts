@@ -25,6 +25,8 @@ export interface UploadDeps {
   maxBytes: number;
   /** Snapshots being uploaded right now (run/id), across connections: one upload per snapshot at a time. */
   active: Set<string>;
+  /** Why this upload may not be stored (upload-grants.ts), or null when its boot announced it. */
+  refusal: (begin: SnapshotBeginMessage) => Promise<string | null>;
   /** Called with each verified upload, after the probe was told it is stored. */
   onVerified: (upload: VerifiedUpload) => void;
 }
@@ -94,6 +96,9 @@ export function handleSnapshotUpload(ws: WebSocket, url: URL, remote: string, de
       if (given !== null && given !== value) throw new UploadError('LW_ERR_PROTOCOL_INVALID', `snapshot-begin.${param === 'snapshot' ? 'snapshotId' : param} differs from the URL's ${param}`);
     }
     if (!isSafeSegment(msg.run) || !isSafeSegment(msg.snapshotId)) throw new UploadError('LW_ERR_PROTOCOL_INVALID', 'run and snapshot ids must not start with a dot');
+    // Refused before anything is recorded: an upload nobody asked for must not touch a snapshot.
+    const refused = await deps.refusal(msg);
+    if (refused !== null) throw new UploadError('LW_ERR_SNAPSHOT_UNREQUESTED', refused);
     const key = `${msg.run}/${msg.snapshotId}`;
     if (deps.active.has(key)) throw new UploadError('LW_ERR_SNAPSHOT_BUSY', `snapshot ${msg.snapshotId} is already being uploaded on another connection`);
     begin = msg;
