@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { encodeRecord } from '../src/collector/spool/spool-record';
@@ -15,6 +14,7 @@ import { auditDelivery } from './helpers/delivery-audit';
 import { connectRawProbe, sampleAt } from './helpers/raw-probe';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
+import { freePort } from './helpers/free-port';
 
 const temp = makeTempDir('collect-drain');
 const kill: (() => void)[] = [];
@@ -22,14 +22,6 @@ after(() => {
   for (const k of kill) k();
   temp.remove();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('SIGTERM of `leakwatch collect` stores and acknowledges what it received, then exits within 10 s', { timeout: 90_000 }, async () => {
   const port = await freePort();

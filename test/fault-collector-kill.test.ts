@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { RunSummary } from '../src/shared/run-data';
@@ -8,6 +7,7 @@ import { startCli, type CliProcess } from './helpers/cli';
 import { apiAccount, assertDeliveryAudit, startAuditApp } from './helpers/probe-audit';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
+import { freePort } from './helpers/free-port';
 
 const temp = makeTempDir('fault');
 const processes: { kill: (s?: NodeJS.Signals) => void }[] = [];
@@ -15,14 +15,6 @@ after(() => {
   for (const p of processes) p.kill('SIGKILL');
   temp.remove();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startCollect(port: number, data: string): CliProcess {
   const cli = startCli(['collect', '--port', String(port), '--data', data, '--log-level', 'warn']);

@@ -7,6 +7,7 @@ import { createLogger } from '../src/shared/log';
 import { useEmbeddedStore } from './helpers/embedded-store';
 import { assertDeliveryAudit, startAuditApp, storedAccount, type AuditApp } from './helpers/probe-audit';
 import { getJson, waitFor } from './helpers/wait-for';
+import { freePort } from './helpers/free-port';
 
 /*
  * Delivery faults with an audit: a real app process with the probe (under
@@ -22,14 +23,6 @@ after(async () => {
   for (const app of apps) app.kill();
   for (const c of collectors) await c.close();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function collectorOn(port: number, heartbeatMs?: number): Promise<Collector> {
   const collector = await startCollector({ store: db.store, port, log: createLogger('silent'), flushIntervalMs: 200, readLocalSourceMaps: false, heartbeatMs });

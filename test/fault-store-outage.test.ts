@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import WebSocket from 'ws';
@@ -20,6 +19,7 @@ import { connectRawProbe, sampleAt } from './helpers/raw-probe';
 import { startProbeApp, type ProbeApp } from './helpers/probe-app';
 import { makeTempDir } from './helpers/temp-dir';
 import { waitFor } from './helpers/wait-for';
+import { freePort } from './helpers/free-port';
 
 /*
  * The store failing for a minute while real probes keep sending, three ways at once (one minute
@@ -43,14 +43,6 @@ after(async () => {
   for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
   temp.remove();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function faultyStore(fault: StoreFault): Promise<Store> {
   const store = await openStore({ target: { kind: 'embedded', dataDir, wrapConnection: (c) => fault.wrap(c) }, retentionDays: 30 });
