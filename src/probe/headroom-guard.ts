@@ -116,7 +116,9 @@ export async function checkHeadroom(heapUsed: number, dir: string, options: Head
   const cost = estimateSnapshotCost(heapUsed);
   const [memory, disk] = await Promise.all([(options.readMemoryRoom ?? readMemoryRoom)(), (options.readDiskRoom ?? readDiskRoom)(dir)]);
   const fileInMemory = disk.inMemory ? cost.snapshotBytes : 0;
-  const estimatedBytes = Math.ceil((cost.extraBytes + fileInMemory) * options.factor);
+  // Capped at 2^53 - 1: a huge factor still yields a number the collector's UInt64 columns accept
+  // (it refuses out-of-range values at decode, and would refuse the whole status message).
+  const estimatedBytes = Math.min(Number.MAX_SAFE_INTEGER, Math.ceil((cost.extraBytes + fileInMemory) * options.factor));
   const availableBytes = memory.availableBytes;
   if (options.factor === 0) return { ok: true, estimatedBytes, availableBytes, reason: '' };
   const oldLimit = options.heapLimit ? oldGenerationLimit(options.heapLimit) : Number.POSITIVE_INFINITY;
