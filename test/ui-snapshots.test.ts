@@ -141,7 +141,8 @@ test('take snapshot: two through the button, live progress in the list, markers 
       assert.ok(Math.abs(marker.x - expected) < 1, `marker ${marker.id} at x=${marker.x}, expected ${expected}`);
     }
     await page.locator('[data-section=snapshots]').screenshot({ path: screenshotPath('snapshots') });
-    assert.deepEqual(watch.errors, [], 'no script or console errors');
+    // The browser logs a 429 itself when the second press came inside the request gap and was pressed again.
+    assert.deepEqual(watch.errors.filter((e) => !/status of 429/.test(e)), [], 'no script or console errors');
   } finally {
     await page.close();
   }

@@ -113,12 +113,21 @@ export async function clickTakeSnapshot(page: Page, attempts = 3): Promise<void>
   }
 }
 
-/** Clicks the take button and returns the answer shown next to it. */
-export async function takeSnapshot(page: Page): Promise<{ answer: string; code: string; text: string }> {
+/**
+ * Clicks the take button and returns the answer shown next to it. A press inside the collector's
+ * gap between two snapshot requests of a run (LW_ERR_SNAPSHOT_RATE_LIMITED, 10 s by default) is
+ * pressed again a second later, as a user told to wait would; any other answer is returned.
+ */
+export async function takeSnapshot(page: Page, rateLimitedForMs = 20_000): Promise<{ answer: string; code: string; text: string }> {
   const answer = page.locator('.take-answer');
-  await clickTakeSnapshot(page);
-  await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
-  return { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
+  const deadline = Date.now() + rateLimitedForMs;
+  for (;;) {
+    await clickTakeSnapshot(page);
+    await page.waitForSelector('.take-answer[data-answer]:not([hidden])', { timeout: 30_000 });
+    const shown = { answer: (await answer.getAttribute('data-answer')) ?? '', code: (await answer.getAttribute('data-code')) ?? '', text: (await answer.textContent()) ?? '' };
+    if (shown.code !== 'LW_ERR_SNAPSHOT_RATE_LIMITED' || Date.now() > deadline) return shown;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 export async function waitForRowStatus(page: Page, id: string, status: string, timeoutMs = 90_000): Promise<void> {

@@ -62,7 +62,15 @@ export function createRequestLimit(options: { minGapMs?: number; requestTimeoutM
       throw new RateLimitedError(`snapshot requests of run ${run} are at least ${Math.round(minGapMs / 1000)} s apart`, left);
     },
 
-    /** Its answer (a snapshot id), or none (no probe, a timeout). */
+    /**
+     * The request cost the app nothing (no probe was connected, or its headroom guard refused):
+     * the gap, which protects the app from one pause after another, does not start.
+     */
+    forget(run: string): void {
+      runs.delete(run);
+    },
+
+    /** Its answer (a snapshot id), or none (a timeout). */
     answered(run: string, snapshotId?: string): void {
       const limit = runs.get(run);
       if (!limit) return;

@@ -190,10 +190,12 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
       }
       try {
         const answer = await requests.request(run);
-        limit.answered(run, answer.snapshot.id);
+        if (answer.snapshot.status === 'refused') limit.forget(run);
+        else limit.answered(run, answer.snapshot.id);
         return answer;
       } catch (err) {
-        limit.answered(run);
+        if ((err as { code?: string }).code === 'LW_ERR_SNAPSHOT_NO_PROBE') limit.forget(run);
+        else limit.answered(run);
         throw err;
       }
     },
