@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { BIN, SAMPLES, runCli } from './helpers/cli';
-import { steadyGcEnv } from './helpers/steady-gc';
+import { MEASURED_FLOOR_FLAGS } from './helpers/measured-floor';
 import { makeTempDir } from './helpers/temp-dir';
 
 /*
  * The one-step CI soak: `leakwatch run --duration … --check -- <cmd>` runs the real leaky sample
- * under the real probe and embedded collector, then exits with the verdict (the sample gets a full
- * GC every second, see helpers/steady-gc.ts, so one minute is enough for a verdict on any machine).
+ * under the real probe and embedded collector, then exits with the verdict (the probe measures the
+ * floor once a second, helpers/measured-floor.ts, so one minute is enough for a verdict on any machine).
  * And thresholds from the project's leakwatch.config.json.
  */
 const tmp = makeTempDir('run-check');
@@ -21,8 +21,8 @@ test('run --check on the leaky sample exits 1 with the verdict and writes a JUni
   const result = await runCli([
     'run', '--port', '0', '--data', path.join(tmp.dir, 'data'), '--interval', '250ms', '--duration', '60s',
     '--check', '--no-check-snapshots', '--warmup', '10s', '--min-duration', '30s', '--max-slope', '1MB/h', '--format', 'junit', '--report', report,
-    '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
-  ], steadyGcEnv('leaky-cache-server.js'));
+    ...MEASURED_FLOOR_FLAGS, '--', process.execPath, path.join(SAMPLES, 'leaky-cache-server.js'),
+  ]);
   assert.equal(result.code, 1, result.stdout + result.stderr);
   // --no-check-snapshots: the verdict alone, no snapshot taken for it (cli-run-check-snapshots.test.ts takes them).
   assert.doesNotMatch(result.stderr, /snapshot/, result.stderr);

@@ -9,7 +9,7 @@ import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store-interface';
 import { REPO_ROOT, SAMPLES, runCli } from './helpers/cli';
-import { steadyGcEnv } from './helpers/steady-gc';
+import { MEASURED_FLOOR_FLAGS } from './helpers/measured-floor';
 import { makeTempDir } from './helpers/temp-dir';
 import { getJson, waitFor } from './helpers/wait-for';
 
@@ -96,8 +96,8 @@ test('leakwatch run --check on the compiled TypeScript app: the verdict, the sus
   const result = await runCli([
     'run', '--port', '0', '--data', path.join(tmp.dir, 'run-data'), '--interval', '250ms', '--duration', '70s', '--alloc-every', '3s',
     '--check', '--warmup', '10s', '--min-duration', '30s', '--report', report,
-    '--', process.execPath, script,
-  ], steadyGcEnv('ts-leaky-audit-server/dist/server.js'));
+    ...MEASURED_FLOOR_FLAGS, '--', process.execPath, script,
+  ]);
   const all = result.stdout + result.stderr;
   assert.equal(result.code, 1, all);
   // No snapshot flag: the run takes the three the suspects need by itself, spaced, once the trend points to a leak.

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CliProcess } from './helpers/cli';
 import { startSampleRun, stopSampleRun } from './helpers/sample-run';
-import { steadyGcEnv } from './helpers/steady-gc';
+import { MEASURED_FLOOR_FLAGS } from './helpers/measured-floor';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, openWatchedPage, screenshotPath, type ChartView } from './helpers/ui-browser';
 import { waitFor } from './helpers/wait-for';
@@ -51,7 +51,7 @@ function heapDataset(page: Page, label: string): Promise<{ x: number; y: number 
 before(async () => {
   // Fails the suite (does not skip it) when Chromium is missing.
   browser = await launchChromium();
-  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict'], 'leaky-cache-server.js', steadyGcEnv('leaky-cache-server.js')));
+  ({ cli, base, runId } = await startSampleRun(['--port', '0', '--data', path.join(temp.dir, 'data'), '--interval', '250ms', '--name', 'ui-verdict', ...MEASURED_FLOOR_FLAGS], 'leaky-cache-server.js'));
 });
 
 after(async () => {
@@ -82,7 +82,10 @@ test('run page: the verdict starts inconclusive and turns to leak without a relo
     const badge = page.locator('.verdict-line .verdict[data-verdict=leak]');
     assert.equal(await badge.textContent(), 'leak');
     assert.match((await badge.getAttribute('title')) ?? '', /^heap floor /, 'the badge title is the deciding reason');
-    assert.match((await page.locator('.verdict-line [data-role=slope]').textContent()) ?? '', /^heap floor \+\d+(\.\d+)? (KB|MB|GB)\/h$/);
+    // The probe measured the floor (MEASURED_FLOOR_FLAGS): the line says so, and the points are drawn apart from V8's.
+    assert.match((await page.locator('.verdict-line [data-role=slope]').textContent()) ?? '', /^heap floor \+\d+(\.\d+)? (KB|MB|GB)\/h \(measured\)$/);
+    const measured = await heapDataset(page, "measured floor (probe's full GC)");
+    assert.ok(measured && measured.length >= 10, `measured floor points are drawn (${measured?.length})`);
     const reasons = await page.locator('.verdict-reasons li').allTextContents();
     assert.ok(reasons.length >= 1 && reasons.some((r) => /no saturation/.test(r)), `reasons: ${reasons.join(' | ')}`);
 

@@ -15,13 +15,14 @@ import { CHECK_EXIT_CODES } from './check-report';
 import { DEFAULT_CHECK_SNAPSHOTS, MAX_CHECK_SNAPSHOTS, parseCheckSnapshots } from './check-snapshot-planner';
 import { startCheckSnapshots, type CheckSnapshots } from './check-snapshots';
 import { exitCodeOf, spawnWithProbe } from './child-command';
+import { addFloorFlags, floorFlagsToEnv, type FloorFlags } from './floor-flags';
 import { openRunSource } from './run-source/open-run-source';
 import { embeddedRunSource } from './run-source/store-run-source';
 import { startCollectorProcess } from './start-collector-process';
 import { createTokenHandoff } from './token-handoff';
 import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 
-interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, TokenFlags {
+interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, FloorFlags, TokenFlags {
   check?: boolean;
   /** `--check-snapshots <n>` (text), `--no-check-snapshots` (false), or neither (undefined). */
   checkSnapshots?: string | boolean;
@@ -78,6 +79,7 @@ export function runCommand(): Command {
     .passThroughOptions();
   addTokenFlags(command, 'token the probe presents to the collector');
   addAllocFlags(command);
+  addFloorFlags(command);
   addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (cmd: string[], flags: RunFlags) => {
@@ -90,6 +92,7 @@ export function runCommand(): Command {
     const token = probeTokenFrom(flags);
     const snapshotEnv = snapshotFlagsToEnv(flags);
     const allocEnv = allocFlagsToEnv(flags);
+    const floorEnv = floorFlagsToEnv(flags, flags.check === true);
     // Checked before the soak starts: a typo must not cost a 30-minute run.
     const thresholds = flags.check ? resolveCheckThresholds(flags) : undefined;
     const checkSnapshots = parseCheckSnapshots(flags.checkSnapshots);
@@ -128,7 +131,7 @@ export function runCommand(): Command {
     };
     delete env[PROBE_ENV.token];
     const handoff = token ? createTokenHandoff(token) : undefined;
-    Object.assign(env, handoff?.env, snapshotEnv, allocEnv);
+    Object.assign(env, handoff?.env, snapshotEnv, allocEnv, floorEnv);
 
     let stoppedByUs = false;
     let result;

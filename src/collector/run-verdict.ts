@@ -27,8 +27,11 @@ export function trendInputFrom(series: SeriesResult, gc: GcResult): TrendInput {
   }
   const majorGcs: TrendInput['majorGcs'][number][] = [];
   for (let i = 0; i < gc.t.length; i++) {
+    // A bucket with a measured point is that point (exact); else V8's own major GCs' lowest.
+    const measured = gc.measuredFloor?.[i];
     const floor = gc.floor[i];
-    if (floor !== null && floor !== undefined) majorGcs.push({ ts: gc.t[i], heapUsedAfter: floor });
+    if (measured !== null && measured !== undefined) majorGcs.push({ ts: gc.t[i], heapUsedAfter: measured, measured: true });
+    else if (floor !== null && floor !== undefined) majorGcs.push({ ts: gc.t[i], heapUsedAfter: floor });
   }
   return { samples, majorGcs };
 }

@@ -20,6 +20,8 @@ export const DEFAULT_MAX_GC_EVENTS_PER_SECOND = 20;
 export interface GcObserverOptions {
   intervalMs: number;
   maxEventsPerSecond?: number;
+  /** GCs the probe itself asked for (floor-meter.ts): recorded as measured points instead. */
+  ownedByProbe?: (startTimeMs: number, durationMs: number) => boolean;
 }
 
 /**
@@ -41,6 +43,9 @@ export function createGcObserver(options: GcObserverOptions) {
     let heapAfter: number | null = null;
     for (const entry of list.getEntries()) {
       const kind = gcKind(entry);
+      // The floor meter's collection is one measured event of its own (recordMeasured); the major
+      // GCs V8 runs for it would count it twice and read the heap later than the meter does.
+      if (kind === 'major' && options.ownedByProbe?.(entry.startTime, entry.duration)) continue;
       if (kind === 'major' && heapAfter === null) heapAfter = v8.getHeapStatistics().used_heap_size;
       buffer.push({
         ts: Math.round(performance.timeOrigin + entry.startTime),
@@ -80,11 +85,16 @@ export function createGcObserver(options: GcObserverOptions) {
       const elapsed = now - intervalStart;
       const weight = listenedMs > 0 && listenedMs < elapsed ? elapsed / listenedMs : 1;
       const out = buffer;
-      if (weight !== 1) for (const event of out) event.weight = weight;
+      // A measured point is one the probe made: it stands for itself whatever the observer missed.
+      if (weight !== 1) for (const event of out) if (!event.measured) event.weight = weight;
       buffer = [];
       listenedMs = 0;
       intervalStart = now;
       return out;
+    },
+    /** A measured floor point (floor-meter.ts): goes out with the next drain, listened or not. */
+    recordMeasured(point: { ts: number; pauseMs: number; heapUsedAfter: number }): void {
+      buffer.push({ ts: point.ts, kind: 'major', durationMs: point.pauseMs, heapUsedAfter: point.heapUsedAfter, weight: 1, measured: true });
     },
     close(): void {
       stopListening();

@@ -10,6 +10,7 @@ import type { ProbeConfig } from '../shared/probe-config';
 import { redactArgv } from './argv-redaction';
 import type { CollectorTrust } from './connect-options';
 import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
+import { createFloorMeter, type FloorMeterOptions, type FloorMeterStats } from './floor-meter';
 import { createGcObserver } from './gc-observer';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
@@ -27,13 +28,14 @@ export interface ProbeHandle {
   readonly bootId: string;
   /** Takes a last sample, says bye and waits for the collector's ack: all of it within `deadlineMs`. */
   stop(deadlineMs?: number): Promise<{ flushed: boolean }>;
-  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats; watches: SuspectWatcherStats };
+  stats(): SendQueueStats & { connected: boolean; snapshots: SnapshotterStats; alloc: AllocSamplerStats; watches: SuspectWatcherStats; floor: FloorMeterStats };
 }
 
 /** Seams for tests and benchmarks; production code passes none. */
 export interface ProbeInternals {
   snapshot?: Pick<SnapshotterOptions, 'headroom' | 'upload'>;
   alloc?: Pick<AllocSamplerOptions, 'createSession'>;
+  floor?: Pick<FloorMeterOptions, 'createSession'>;
 }
 
 /**
@@ -51,7 +53,9 @@ export function createProbe(
   const trust: CollectorTrust = { token: config.token, ca: config.ca };
   const startedAt = Date.now();
   const sampler = createSampler();
-  const gcObserver = createGcObserver({ intervalMs: config.intervalMs });
+  // The measured floor (soak mode only): its full GCs are measured points, not V8's own GCs.
+  const gcObserver = createGcObserver({ intervalMs: config.intervalMs, ownedByProbe: (t, ms) => floorMeter.owns(t, ms) });
+  const floorMeter = createFloorMeter({ config: config.floor, record: (point) => gcObserver.recordMeasured(point), notice, ...internals.floor });
   const queue = createSendQueue({ maxMessages: config.maxQueuedMessages, maxBytes: MAX_QUEUED_BYTES });
   const hello: HelloMessage = {
     v: PROTOCOL_VERSION,
@@ -177,6 +181,7 @@ export function createProbe(
       stopping ??= (async () => {
         const stopStartedAt = Date.now();
         clearInterval(timer);
+        floorMeter.stop();
         // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
         await snapshotter.stop();
         // Unhooked before the bye, so the report of a watch cut short goes out ahead of it.
@@ -200,7 +205,7 @@ export function createProbe(
       return stopping;
     },
     stats() {
-      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats(), watches: watcher.stats() };
+      return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats(), watches: watcher.stats(), floor: floorMeter.stats() };
     },
   };
 }

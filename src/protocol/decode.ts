@@ -80,7 +80,12 @@ function gc(raw: unknown, i: number, clock?: TimeWindow): GcEvent {
   if (after !== null) num(raw, 'heapUsedAfter', where);
   const weight = raw.weight === undefined ? 1 : num(raw, 'weight', where);
   if (weight < 1 || weight > 1e6) outOfRange(`${where}.weight = ${weight} is outside 1..1000000`);
-  return { ts: ts(raw, 'ts', where, clock), kind: kind as GcKind, durationMs: duration(raw, 'durationMs', where), heapUsedAfter: after as number | null, weight };
+  const measured = raw.measured;
+  if (measured !== undefined && typeof measured !== 'boolean') invalid(`${where}.measured must be true or false`);
+  if (measured === true && (kind !== 'major' || after === null)) invalid(`${where}: a measured point is a major GC with heapUsedAfter`);
+  const event: GcEvent = { ts: ts(raw, 'ts', where, clock), kind: kind as GcKind, durationMs: duration(raw, 'durationMs', where), heapUsedAfter: after as number | null, weight };
+  if (measured === true) event.measured = true;
+  return event;
 }
 
 function gap(raw: unknown): Gap | undefined {

@@ -42,6 +42,12 @@ export const PROBE_ENV = {
   allocEvery: 'LEAKWATCH_ALLOC_EVERY',
   /** The least time between two restarts of V8's sampler after heap snapshots (default 30m; alloc-sampler.ts says why). */
   allocEpoch: 'LEAKWATCH_ALLOC_EPOCH',
+  /** Measure the heap floor: the probe asks V8 for full GCs on a budget (floor-meter.ts); `1`/`on`. Off unless run --check. */
+  measureFloor: 'LEAKWATCH_MEASURE_FLOOR',
+  /** The least time between two measured floor points (default 10s, at least 1s). */
+  measureFloorEvery: 'LEAKWATCH_MEASURE_FLOOR_EVERY',
+  /** The most of wall time the measuring GCs may take (default 1%, at most 10%). */
+  measureFloorBudget: 'LEAKWATCH_MEASURE_FLOOR_BUDGET',
   /** Upload the source maps of the app's scripts to the collector: on unless `0`/`off`. */
   sourceMapUpload: 'LEAKWATCH_SOURCE_MAP_UPLOAD',
   /** Between two pings to the collector (default 10s, 100ms-15s): a silent connection is dropped after two. */
@@ -78,6 +84,11 @@ export const MIN_ALLOC_EVERY_MS = 1000;
  */
 export const DEFAULT_ALLOC_EPOCH_MS = 30 * 60_000;
 export const MIN_ALLOC_EPOCH_PROFILES = 15;
+export const DEFAULT_MEASURE_FLOOR_EVERY_MS = 10_000;
+export const MIN_MEASURE_FLOOR_EVERY_MS = 1000;
+export const DEFAULT_MEASURE_FLOOR_BUDGET = 0.01;
+/** A tenth of wall time in forced full GCs is a profiler's cost, not a probe's. */
+export const MAX_MEASURE_FLOOR_BUDGET = 0.1;
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Two silent heartbeats end a connection: at most 15 s each finds a half-open one within 30 s. */
 export const MAX_HEARTBEAT_MS = 15_000;
@@ -138,6 +149,12 @@ export interface ProbeOptions {
    * the strings the snapshots left in V8's heap-profiler string table (alloc-sampler.ts).
    */
   allocEpoch?: number | string;
+  /** Measure the heap floor with full GCs of the probe's own, on a budget (default off; floor-meter.ts). */
+  measureFloor?: boolean | string;
+  /** The least time between two measured floor points (ms or "10s"; default 10 s, at least 1 s). */
+  measureFloorEvery?: number | string;
+  /** The most of wall time those GCs may take ("1%" or 0.01; default 1 %, at most 10 %). */
+  measureFloorBudget?: number | string;
   /** Upload the source maps of the app's scripts to the collector (default on). */
   uploadSourceMaps?: boolean | string;
   /** Between two pings to the collector (ms or "10s"; default 10 s, 100 ms to 15 s). */
@@ -158,6 +175,7 @@ export interface ProbeConfig {
   managed: boolean;
   snapshot: SnapshotConfig;
   alloc: AllocSamplingConfig;
+  floor: FloorMeterConfig;
   sourceMaps: SourceMapsConfig;
 }
 
@@ -170,6 +188,14 @@ export interface AllocSamplingConfig {
   everyMs: number;
   /** Least time between two sampler restarts after heap snapshots (alloc-sampler.ts). */
   epochMs: number;
+}
+
+export interface FloorMeterConfig {
+  enabled: boolean;
+  /** At least this long between two measured floor points. */
+  minGapMs: number;
+  /** Largest recent pause / gap stays at or below this share of wall time. */
+  maxShare: number;
 }
 
 export interface SourceMapsConfig {
@@ -232,6 +258,7 @@ export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
     managed: options.managed ?? false,
     snapshot: resolveSnapshotConfig(options),
     alloc: resolveAllocConfig(options),
+    floor: resolveFloorConfig(options),
     sourceMaps: { upload: parseSwitch(options.uploadSourceMaps ?? true, `source map upload (LEAKWATCH_SOURCE_MAP_UPLOAD)`) },
   };
 }
@@ -302,6 +329,17 @@ function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
   };
 }
 
+function resolveFloorConfig(options: ProbeOptions): FloorMeterConfig {
+  const everyWhat = `measured floor interval (${PROBE_ENV.measureFloorEvery})`;
+  const minGapMs = parseDuration(options.measureFloorEvery ?? DEFAULT_MEASURE_FLOOR_EVERY_MS, everyWhat);
+  if (minGapMs < MIN_MEASURE_FLOOR_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `${everyWhat} must be at least ${MIN_MEASURE_FLOOR_EVERY_MS}ms, got ${minGapMs}ms`);
+  return {
+    enabled: parseSwitch(options.measureFloor ?? false, `measured floor (--measure-floor / ${PROBE_ENV.measureFloor})`),
+    minGapMs,
+    maxShare: parseShare(options.measureFloorBudget ?? DEFAULT_MEASURE_FLOOR_BUDGET, `measured floor budget (${PROBE_ENV.measureFloorBudget})`, MAX_MEASURE_FLOOR_BUDGET),
+  };
+}
+
 function resolveSnapshotConfig(options: ProbeOptions): SnapshotConfig {
   const everyMs = parseDuration(options.snapshotEvery ?? 0, 'snapshot interval (--snapshot-every / LEAKWATCH_SNAPSHOT_EVERY)');
   if (everyMs > 0 && everyMs < MIN_SNAPSHOT_EVERY_MS) {
@@ -347,6 +385,9 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   if (env[PROBE_ENV.allocStackDepth]) options.allocStackDepth = env[PROBE_ENV.allocStackDepth];
   if (env[PROBE_ENV.allocEvery]) options.allocEvery = env[PROBE_ENV.allocEvery];
   if (env[PROBE_ENV.allocEpoch]) options.allocEpoch = env[PROBE_ENV.allocEpoch];
+  if (env[PROBE_ENV.measureFloor]) options.measureFloor = env[PROBE_ENV.measureFloor];
+  if (env[PROBE_ENV.measureFloorEvery]) options.measureFloorEvery = env[PROBE_ENV.measureFloorEvery];
+  if (env[PROBE_ENV.measureFloorBudget]) options.measureFloorBudget = env[PROBE_ENV.measureFloorBudget];
   if (env[PROBE_ENV.sourceMapUpload]) options.uploadSourceMaps = env[PROBE_ENV.sourceMapUpload];
   if (env[PROBE_ENV.heartbeat]) options.heartbeat = env[PROBE_ENV.heartbeat];
   return options;

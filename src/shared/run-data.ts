@@ -55,6 +55,11 @@ export interface GcEvent {
    * 1 when every GC of the interval was observed.
    */
   weight: number;
+  /**
+   * A full collection the probe asked V8 for to measure the floor (probe floor-meter.ts), its
+   * heapUsedAfter read as V8 answered: an exact floor point. Absent or false: V8's own GC.
+   */
+  measured?: boolean;
 }
 
 /** Data the probe had to drop while the collector was unreachable and its queue was full. */

@@ -37,5 +37,7 @@ export interface GcResult {
   majorCount: number[];
   /** Lowest heap used after a major GC in the bucket (null where the bucket had no major GC). */
   floor: (number | null)[];
+  /** Lowest heap used after a measured full GC of the probe's (floor-meter.ts) in the bucket, else null. */
+  measuredFloor: (number | null)[];
   totals: { count: number; totalMs: number; maxMs: number };
 }

@@ -51,6 +51,7 @@ export function gcInsertRow(row: GcRow): RawRow {
     duration_ms: row.durationMs,
     heap_used_after: row.heapUsedAfter === null ? null : Math.round(row.heapUsedAfter),
     weight: row.weight,
+    measured: row.measured ? 1 : 0,
   };
 }
 

@@ -218,4 +218,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (run_id, boot, seq)`,
     ],
   },
+  {
+    version: 8,
+    name: 'measured heap floor points',
+    // 1 for a full GC the probe asked for to measure the floor (probe floor-meter.ts); 0 for V8's own.
+    statements: (t) => [`ALTER TABLE ${t.gcs} ADD COLUMN IF NOT EXISTS measured UInt8 DEFAULT 0`],
+  },
 ];

@@ -10,6 +10,7 @@ import type { GcResult, RangeQuery } from './store-interface';
  * GC count, total and longest pause per bucket, and the heap floor: the lowest heap used after a
  * major GC, the leak signal that ignores garbage merely waiting to be collected. minIf over the
  * Nullable column skips minor GCs (no reading) and yields NULL for a bucket without a major GC.
+ * The measured floor is the same over the full GCs the probe asked for itself (floor-meter.ts).
  */
 export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuery): Promise<GcResult> {
   const buckets = await resolveRange(ctx, runId, range);
@@ -23,6 +24,7 @@ export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuer
     maxMs: [],
     majorCount: [],
     floor: [],
+    measuredFloor: [],
     totals: { count: 0, totalMs: 0, maxMs: 0 },
   };
   if (buckets.empty) return result;
@@ -35,7 +37,8 @@ export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuer
       sum(duration_ms * weight) AS total_ms,
       max(duration_ms) AS max_ms,
       round(sumIf(weight, kind = 'major')) AS major_n,
-      minIf(heap_used_after, kind = 'major') AS floor
+      minIf(heap_used_after, kind = 'major') AS floor,
+      minIf(heap_used_after, kind = 'major' AND measured = 1) AS measured_floor
     FROM ${ctx.tables.gcs} FINAL
     WHERE ${RANGE_SQL}
     GROUP BY bucket ORDER BY bucket`,
@@ -51,6 +54,7 @@ export async function queryGc(ctx: StoreContext, runId: string, range: RangeQuer
     result.maxMs.push(maxMs);
     result.majorCount.push(toNumber(row.major_n, 'major gc count'));
     result.floor.push(toNullableNumber(row.floor, 'heap floor'));
+    result.measuredFloor.push(toNullableNumber(row.measured_floor, 'measured heap floor'));
     result.totals.count += count;
     result.totals.totalMs += totalMs;
     result.totals.maxMs = Math.max(result.totals.maxMs, maxMs);

@@ -1,8 +1,8 @@
-import { MIN_WINDOWS, heapFloor, windowLength, windowMinima } from './floor-series';
+import { MIN_MEASURED_POINTS, MIN_WINDOWS, heapFloor, windowLength, windowMinima } from './floor-series';
 import { mannKendall, slopeConfidence } from './mann-kendall';
 import { mb, pText, spanText } from './reason-text';
 import { theilSenSlope } from './theil-sen';
-import { DEFAULT_TREND_OPTIONS, type SeriesPoint, type SignalName, type SignalResult, type TrendInput, type TrendOptions, type TrendResult } from './trend-model';
+import { DEFAULT_TREND_OPTIONS, type FloorSource, type SeriesPoint, type SignalName, type SignalResult, type TrendInput, type TrendOptions, type TrendResult } from './trend-model';
 
 const HOUR_MS = 3_600_000;
 /** Fewer windows than this cannot show a trend with any confidence. */
@@ -47,10 +47,17 @@ export const OFF_HEAP_MATERIALITY: Record<Exclude<SignalName, 'heap floor'>, Mat
  * - no-leak: enough points and none of that;
  * - inconclusive: too few points.
  */
-export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], options: TrendOptions, materiality?: Materiality, label: string = signal): SignalResult {
+export function judgeSignal(
+  signal: SignalName,
+  points: readonly SeriesPoint[],
+  options: TrendOptions,
+  materiality?: Materiality,
+  label: string = signal,
+  minPoints: number = MIN_POINTS,
+): SignalResult {
   const n = points.length;
   const base = { signal, slopeBytesPerHour: 0, p: 1, confidence: 0, saturated: false, startLevel: n ? points[0].v : 0, endLevel: n ? points[n - 1].v : 0, points: n, line: null };
-  if (n < MIN_POINTS) return { ...base, verdict: 'inconclusive', reason: `${label}: too few points (${n}, need ${MIN_POINTS})` };
+  if (n < minPoints) return { ...base, verdict: 'inconclusive', reason: `${label}: too few points (${n}, need ${minPoints})` };
   const t = points.map((p) => p.t / HOUR_MS);
   const v = points.map((p) => p.v);
   const slope = theilSenSlope(t, v);
@@ -111,13 +118,14 @@ export function judgeSignal(signal: SignalName, points: readonly SeriesPoint[], 
  */
 export function confirmAcrossFullGcs(
   result: SignalResult,
-  source: 'major GCs' | 'rolling minimum',
+  source: FloorSource,
   input: TrendInput,
   fromTs: number,
   toTs: number,
   options: TrendOptions,
 ): SignalResult {
-  if (result.verdict !== 'leak' || source === 'major GCs') return result;
+  // Points after full GCs (V8's, or the probe's measured ones) hold no garbage awaiting collection.
+  if (result.verdict !== 'leak' || source !== 'rolling minimum') return result;
   const gcs = input.majorGcs.filter((g) => g.ts >= fromTs && g.ts <= toTs);
   if (gcs.length < 2) {
     return { ...result, confidence: 0, verdict: 'inconclusive', reason: `${result.signal} rose, but ${gcs.length === 0 ? 'no' : 'only one'} full GC ran in the window to tell growth from garbage awaiting collection` };
@@ -178,8 +186,10 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const floor = heapFloor(input, fromTs, toTs, windowMs);
   const external = windowMinima(samples.map((s) => ({ t: s.ts, v: s.external })), fromTs, toTs, windowMs);
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
+  const floorJudged = judgeSignal('heap floor', floor.points, opts, undefined, 'heap floor', floor.source === 'measured' ? MIN_MEASURED_POINTS : MIN_POINTS);
+  const floorSignal = confirmAcrossFullGcs(floorJudged, floor.source, input, fromTs, toTs, opts);
   const signals = [
-    confirmAcrossFullGcs(judgeSignal('heap floor', floor.points, opts), floor.source, input, fromTs, toTs, opts),
+    { ...floorSignal, floorSource: floor.source, reason: floor.source === 'measured' ? `${floorSignal.reason} (floor measured at ${floor.points.length} full GCs of the probe's)` : floorSignal.reason },
     judgeSignal('external memory', external, opts, OFF_HEAP_MATERIALITY['external memory']),
     judgeSignal('RSS beyond the heap', native, opts, OFF_HEAP_MATERIALITY['RSS beyond the heap']),
   ];

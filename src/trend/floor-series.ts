@@ -1,4 +1,4 @@
-import type { SeriesPoint, TrendInput } from './trend-model';
+import type { FloorSource, SeriesPoint, TrendInput } from './trend-model';
 
 /** Windows per run: enough points for the tests, few enough for the O(n^2) statistics. */
 const MAX_WINDOWS = 120;
@@ -20,6 +20,15 @@ export function windowMinima(points: readonly SeriesPoint[], from: number, to: n
 
 /** A run is cut into at least this many windows, and a signal needs this many points: fewer cannot show a trend. */
 export const MIN_WINDOWS = 10;
+
+/**
+ * Measured floor points needed instead (probe floor-meter.ts): each is an exact floor, not the
+ * minimum of a window that may hold garbage, so fewer suffice. Eight is where Mann-Kendall can
+ * still call a rise significant at alpha 0.01 with one pair out of order (S = 26, p = 0.001;
+ * six in perfect order is the bare minimum), and what a two-minute soak at the default schedule
+ * (one per 10 s after a 20 s warm-up) yields.
+ */
+export const MIN_MEASURED_POINTS = 8;
 
 /**
  * Window length for a run: at least 15 s, 1/120 of the window, and twice the typical gap between
@@ -45,11 +54,19 @@ function medianGap(times: readonly number[]): number {
 
 /**
  * The heap floor: heap used after major GCs, the best leak signal (it excludes garbage that is
- * merely waiting). When major GCs are too rare to put one in most windows (or in at least
- * MIN_WINDOWS of them: a short run cut into few windows), the floor falls back to the minimum of
- * the sampled heap used per window.
+ * merely waiting). With at least MIN_WINDOWS points measured by the probe's own full GCs in the
+ * window (probe floor-meter.ts), those are the floor, as they are: each is an exact floor at a
+ * known time, so no window minimum is needed to find it (beyond MAX_WINDOWS of them, minima per
+ * window bound the statistics' work). Else from V8's own major GCs; when those are too rare to put
+ * one in most windows (or in at least MIN_WINDOWS of them: a short run cut into few windows), the
+ * floor falls back to the minimum of the sampled heap used per window.
  */
-export function heapFloor(input: TrendInput, from: number, to: number, windowMs: number): { points: SeriesPoint[]; source: 'major GCs' | 'rolling minimum' } {
+export function heapFloor(input: TrendInput, from: number, to: number, windowMs: number): { points: SeriesPoint[]; source: FloorSource } {
+  const measured = input.majorGcs.filter((g) => g.measured && g.ts >= from && g.ts <= to).map((g) => ({ t: g.ts, v: g.heapUsedAfter }));
+  if (measured.length >= MIN_MEASURED_POINTS) {
+    measured.sort((a, b) => a.t - b.t);
+    return { points: measured.length > MAX_WINDOWS ? windowMinima(measured, from, to, (to - from) / MAX_WINDOWS) : measured, source: 'measured' };
+  }
   const windows = Math.max(1, Math.ceil((to - from) / windowMs));
   const afterGc = windowMinima(input.majorGcs.map((g) => ({ t: g.ts, v: g.heapUsedAfter })), from, to, windowMs);
   if (afterGc.length >= Math.max(MIN_WINDOWS, 0.6 * windows)) return { points: afterGc, source: 'major GCs' };

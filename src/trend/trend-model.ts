@@ -7,7 +7,8 @@ export interface SeriesPoint {
 /** What the detector reads: the run's samples and its GC events (heap used after major GCs). */
 export interface TrendInput {
   samples: readonly { ts: number; heapUsed: number; heapTotal: number; external: number; rss: number }[];
-  majorGcs: readonly { ts: number; heapUsedAfter: number }[];
+  /** `measured`: a full GC the probe asked for to measure the floor (exact), not one of V8's own. */
+  majorGcs: readonly { ts: number; heapUsedAfter: number; measured?: boolean }[];
 }
 
 export interface TrendOptions {
@@ -27,6 +28,8 @@ export const DEFAULT_TREND_OPTIONS: TrendOptions = {
   warmupMs: 60_000,
   alpha: 0.01,
 };
+
+export type FloorSource = 'measured' | 'major GCs' | 'rolling minimum';
 
 export type SignalName = 'heap floor' | 'external memory' | 'RSS beyond the heap';
 
@@ -51,6 +54,11 @@ export interface SignalResult {
   startLevel: number;
   endLevel: number;
   points: number;
+  /**
+   * The heap floor's points (this signal only): measured by the probe's own full GCs, V8's own
+   * major GCs, or the rolling minimum of heap used when both were too few.
+   */
+  floorSource?: FloorSource;
   /** The fitted Theil-Sen line over the window, for drawing: value at fromTs and at toTs. */
   line: { fromTs: number; fromValue: number; toTs: number; toValue: number } | null;
   reason: string;

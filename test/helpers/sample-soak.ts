@@ -5,7 +5,7 @@ import type { RunSummary } from '../../src/shared/run-data';
 import type { SnapshotRecord, SnapshotStatus, TypeDiffRow } from '../../src/shared/snapshot-data';
 import type { SnapshotSuspects } from '../../src/shared/suspect-data';
 import { SAMPLES, startCli, type CliProcess } from './cli';
-import { steadyGcEnv } from './steady-gc';
+import { MEASURED_FLOOR_FLAGS } from './measured-floor';
 import { getJson, waitFor } from './wait-for';
 
 /**
@@ -68,8 +68,7 @@ export async function startCollector(dataDir: string): Promise<{ url: string; st
 export async function soakSample(collectorUrl: string, plan: SoakPlan): Promise<SoakResult> {
   const started = Date.now();
   const cli = startCli(
-    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, '--', process.execPath, '--unhandled-rejections=strict', path.join(SAMPLES, plan.script), '--duration', `${SAFETY_NET_S}`],
-    steadyGcEnv(plan.script),
+    ['run', '--collector', collectorUrl, '--interval', '250ms', '--name', plan.script, ...MEASURED_FLOOR_FLAGS, '--', process.execPath, '--unhandled-rejections=strict', path.join(SAMPLES, plan.script), '--duration', `${SAFETY_NET_S}`],
   );
   try {
     const [, runId] = await cli.waitForLine(/leakwatch UI: http:\/\/[^/\s]+\/runs\/([\w-]+)/);

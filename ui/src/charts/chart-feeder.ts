@@ -74,6 +74,8 @@ export function createChartFeeder(charts: RunChartSet, intervalMs: number) {
     [charts.eventLoop, EVENT_LOOP_LINES],
   ];
   const heapFloorIndex = HEAP_LINES.length;
+  // After the floor dots come the verdict's two lines, then the measured floor (run-charts.ts).
+  const measuredFloorIndex = HEAP_LINES.length + 3;
   let stepMs = 1000;
   let seriesTo = -Infinity;
   let spacesTo = -Infinity;
@@ -119,11 +121,16 @@ export function createChartFeeder(charts: RunChartSet, intervalMs: number) {
     charts.gc.data.datasets[0].data = result.t.map((x, i) => ({ x: num(x), y: num(result.maxMs[i]) }));
     charts.gc.data.datasets[1].data = result.t.map((x, i) => ({ x: num(x), y: num(result.totalMs[i]) }));
     const floor: Point[] = [];
+    const measured: Point[] = [];
     result.t.forEach((x, i) => {
+      // A bucket with a measured point shows that one (exact); else V8's own lowest after a major GC.
+      const m = result.measuredFloor?.[i];
       const y = result.floor[i];
-      if (y !== null && y !== undefined) floor.push({ x: num(x), y: num(y) });
+      if (m !== null && m !== undefined) measured.push({ x: num(x), y: num(m) });
+      else if (y !== null && y !== undefined) floor.push({ x: num(x), y: num(y) });
     });
     charts.heap.data.datasets[heapFloorIndex].data = floor;
+    charts.heap.data.datasets[measuredFloorIndex].data = measured;
     const last = result.t.length - 1;
     gcCursor = last >= 0 ? { x: num(result.t[last]), n: 1 } : null;
     gcTo = result.to;
@@ -159,10 +166,11 @@ export function createChartFeeder(charts: RunChartSet, intervalMs: number) {
 
   function appendGcs(events: GcEvent[]): void {
     const floor = charts.heap.data.datasets[heapFloorIndex].data;
+    const measured = charts.heap.data.datasets[measuredFloorIndex].data;
     for (const gc of [...events].sort((a, b) => a.ts - b.ts)) {
       if (gc.ts <= gcTo) continue;
       gcCursor = addRow(datasetsOf(charts.gc, GC_LINES.length), ['max', 'sum'], gcCursor, stepMs, gc.ts, [num(gc.durationMs), num(gc.durationMs)]);
-      if (gc.heapUsedAfter !== null && gc.heapUsedAfter !== undefined) floor.push({ x: gc.ts, y: num(gc.heapUsedAfter) });
+      if (gc.heapUsedAfter !== null && gc.heapUsedAfter !== undefined) (gc.measured ? measured : floor).push({ x: gc.ts, y: num(gc.heapUsedAfter) });
     }
   }
 

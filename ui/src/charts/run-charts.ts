@@ -27,6 +27,11 @@ export const HEAP_FLOOR_LINE: LineSpec = { label: 'used after major GC', color: 
  */
 export const VERDICT_FLOOR_LINE: LineSpec = { label: 'heap floor (verdict)', color: '#92400e' };
 export const VERDICT_TREND_LINE: LineSpec = { label: 'floor trend', color: '#dc2626', dashed: true };
+/**
+ * Last heap line: heap used right after the full GCs the probe asked for to measure the floor
+ * (soak mode, probe floor-meter.ts), apart from V8's own so the user sees which points are exact.
+ */
+export const MEASURED_FLOOR_LINE: LineSpec = { label: "measured floor (probe's full GC)", color: '#16a34a', pointsOnly: true };
 
 export const MEMORY_LINES: MetricLine[] = [
   { label: 'rss', metric: 'rss', agg: 'avg', color: '#7c3aed' },
@@ -71,7 +76,7 @@ interface CardSpec {
 }
 
 const CARDS: CardSpec[] = [
-  { key: 'heap', title: 'V8 heap', hint: 'used, total and limit; dots: heap used after a major GC; brown: the heap floor the verdict judged, dashed: its trend; vertical lines: snapshots (click one); red bands: samples lost' },
+  { key: 'heap', title: 'V8 heap', hint: "used, total and limit; orange dots: heap used after V8's major GCs, green dots: after the probe's own full GCs (measured floor); brown: the heap floor the verdict judged, dashed: its trend; vertical lines: snapshots (click one); red bands: samples lost" },
   { key: 'memory', title: 'Process memory', hint: 'resident set, external and array buffers' },
   { key: 'spaces', title: 'Heap spaces', hint: 'bytes used per V8 space, stacked' },
   { key: 'gc', title: 'GC pauses', hint: 'longest and summed pause per interval' },
@@ -105,7 +110,7 @@ export function createRunCharts(host: HTMLElement, onZoom: (from: number, to: nu
     empties[spec.key] = empty;
   }
   const charts: RunChartSet = {
-    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: [...allPlugins, ...heapPlugins] }),
+    heap: createTimeChart({ canvas: canvases.heap, lines: [...HEAP_LINES, HEAP_FLOOR_LINE, VERDICT_FLOOR_LINE, VERDICT_TREND_LINE, MEASURED_FLOOR_LINE], formatY: formatBytes, bytes: true, onZoom, plugins: [...allPlugins, ...heapPlugins] }),
     memory: createTimeChart({ canvas: canvases.memory, lines: MEMORY_LINES, formatY: formatBytes, bytes: true, onZoom, plugins: allPlugins }),
     spaces: createTimeChart({ canvas: canvases.spaces, lines: [], formatY: formatBytes, bytes: true, stacked: true, onZoom, plugins: allPlugins }),
     gc: createTimeChart({ canvas: canvases.gc, lines: GC_LINES, formatY: formatMs, onZoom, plugins: allPlugins }),

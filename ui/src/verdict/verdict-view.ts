@@ -75,7 +75,9 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
     badgeHost.replaceChildren(resultBadge(result));
     const floor = result.signals.find((s) => s.signal === 'heap floor');
     // No slope before the detector had enough run to fit one (too short, too few points).
-    slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}` : '';
+    // Which points the floor came from: measured ones are exact, the rolling minimum the least sure.
+    const source = floor?.floorSource === 'measured' ? ' (measured)' : floor?.floorSource === 'rolling minimum' ? ' (rolling minimum)' : floor?.floorSource ? " (V8's major GCs)" : '';
+    slope.textContent = floor && floor.line ? `heap floor ${formatRatePerHour(floor.slopeBytesPerHour)}${source}` : '';
     confidence.textContent = result.verdict === 'inconclusive' ? '' : confidenceText(result.confidence);
     // The API sends suspects only under a leak; the check here keeps the line honest regardless.
     const leak = result.verdict === 'leak';
