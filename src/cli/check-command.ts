@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
-import { DURATION_HELP } from '../shared/duration';
+import { durationHelp } from '../shared/duration';
 import type { RunSummary } from '../shared/run-data';
 import type { VerdictBody } from '../api/http-contract';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags, type CheckThresholds } from './check-flags';
@@ -52,7 +52,7 @@ export function checkCommand(): Command {
     .option('--latest', 'check the most recent run')
     .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory')
     .option('--snapshot-dir <dir>', 'where the collector kept the heap snapshots, for the suspects of a leak (default: <data dir>/snapshots)')
-    .addHelpText('after', `\nDurations (--min-duration, --warmup, and check.minDuration / check.warmup in ${PROJECT_CONFIG_FILE}): ${DURATION_HELP}.`);
+    .addHelpText('after', durationHelp(['--min-duration', '--warmup', `check.minDuration and check.warmup in ${PROJECT_CONFIG_FILE}`]));
   addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (runId: string | undefined, flags: CheckCommandFlags) => {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { isLoopbackHost } from '../collector/access/bind-policy';
 import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
-import { DURATION_HELP, durationEnv, parseDuration } from '../shared/duration';
+import { durationEnv, durationHelp, parseDuration } from '../shared/duration';
 import { MAX_GROWTH_SHARE, MIN_INTERVAL_MS, PROBE_ENV, SNAPSHOT_EVERY_RULE, normaliseCollectorUrl } from '../shared/probe-config';
 import { parseInteger, parseLabels, parseShare } from '../shared/units';
 import type { VerdictBody } from '../api/http-contract';
@@ -77,7 +77,7 @@ export function runCommand(): Command {
     .option('--watch-suspects', 'after a snapshot names growth suspects, watch the top containers for 30 s to find the lines that add to them (default with --check)')
     .option('--no-watch-suspects', 'do not watch suspect containers (also with --check)')
     .passThroughOptions()
-    .addHelpText('after', `\nDurations (--interval, --duration, --snapshot-every, --alloc-every, --min-duration, --warmup): ${DURATION_HELP}.`);
+    .addHelpText('after', durationHelp(['--interval', '--duration', '--snapshot-every', '--alloc-every', '--min-duration', '--warmup']));
   addTokenFlags(command, 'token the probe presents to the collector');
   addAllocFlags(command);
   addCheckFlags(command);

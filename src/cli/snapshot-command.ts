@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { LeakwatchError, formatErrorLine, isLeakwatchError } from '../shared/errors';
 import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-data';
 import type { SnapshotDetail } from '../api/http-contract';
-import { DURATION_HINT, MAX_SPAN_MS, parseDuration } from '../shared/duration';
+import { MAX_SPAN_MS, durationHelp, parseDuration } from '../shared/duration';
 import { parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
 import { collectorToAsk } from './data-dir-owner';
@@ -91,7 +91,8 @@ export function snapshotCommand(): Command {
     .option('--no-wait', 'return once the probe accepted (or refused) the request')
     .option('--json', 'print the result as JSON on stdout')
     .option('--top <n>', 'how many types to list (0: all)', '20')
-    .option('--timeout <duration>', `give up following the snapshot after this long ${DURATION_HINT}`, '30m')
+    .option('--timeout <duration>', 'give up following the snapshot after this long', '30m')
+    .addHelpText('after', durationHelp(['--timeout']))
     .action(async (runId: string, flags: SnapshotFlags) => {
       const top = parseInteger(flags.top, '--top', 0, 1_000_000);
       // A deadline compared with the clock, not a timer: still bounded, so a typo is not a wait of years.

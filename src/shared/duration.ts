@@ -20,10 +20,10 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The bound of spans that are compared with data rather than waited for (warm-up, minimum run). */
 export const MAX_SPAN_MS = 365 * UNIT_MS.d!;
 
-/** What `--help` says once per command with duration flags. */
-export const DURATION_HELP = 'durations are a number with a unit: 500ms, 30s, 10m, 2h, 1d; a bare number is seconds';
-/** The short form, appended to a single flag's description. */
-export const DURATION_HINT = '(500ms, 30s, 10m, 2h; a bare number is seconds)';
+/** What `--help` says once per command, after its options, naming the settings that take a duration. */
+export function durationHelp(settings: readonly string[]): string {
+  return `\nDurations (${settings.join(', ')}) are a number with a unit (500ms, 30s, 10m, 2h, 1d) or a bare number of seconds (600 is ten minutes).`;
+}
 
 export interface DurationRule {
   /** Least accepted value in ms other than 0 (default 1 ms). */
