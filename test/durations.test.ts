@@ -3,12 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createStandInCollector } from '../support/stand-in-collector';
+import { startCollector } from '../src/collector/collector';
+import { createLogger } from '../src/shared/log';
+import { openStore } from '../src/store/open-store';
+import type { GcRow, SampleRow } from '../src/store/store-interface';
 import { addAllocFlags, allocFlagsToEnv } from '../src/cli/alloc-flags';
 import { readCheckConfig } from '../src/cli/project-config';
 import { MAX_TIMER_MS, parseDuration, type DurationRule } from '../src/shared/duration';
 import { probeOptionsFromEnv, resolveProbeConfig } from '../src/shared/probe-config';
 import { MIN_DURATION_RULE, WARMUP_RULE } from '../src/shared/verdict-spans';
 import { runCli, startCli } from './helpers/cli';
+import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
 import { makeTempDir } from './helpers/temp-dir';
 
 const S = 1000;
@@ -187,5 +192,47 @@ test('--help of each command with durations states the rule', { timeout: 60_000 
     const { code, stdout } = await runCli([command, '--help']);
     assert.equal(code, 0);
     assert.match(stdout.replace(/\s+/g, ' '), /Durations \([^)]*\) are a number with a unit \(500ms, 30s, 10m, 2h, 1d\) or a bare number of seconds/, command);
+  }
+});
+
+test('the verdict API and leakwatch check read a bare minDuration as seconds, and refuse bad values', { timeout: 90_000 }, async () => {
+  const temp = makeTempDir('durations-verdict');
+  const store = await openStore({ target: { kind: 'embedded', dataDir: path.join(temp.dir, 'data') }, retentionDays: 30 });
+  const collector = await startCollector({ store, port: 0, log: createLogger('error'), flushIntervalMs: 300 });
+  try {
+    // Five minutes of a heap floor rising 1 MB a minute: a leak once the run is long enough to judge.
+    const start = Date.now() - 10 * M;
+    const samples: SampleRow[] = [];
+    const gcs: GcRow[] = [];
+    for (let s = 0; s <= 300; s++) {
+      const floor = 50 * 1024 * 1024 + (s / 60) * 1024 * 1024;
+      samples.push(makeSample('short', start + s * S, Math.round(floor + 1024 * 1024 * (s % 10)), { seq: s + 1 }));
+      if (s % 10 === 0) gcs.push(makeGc('short', start + s * S, 0, 'major', 5, Math.round(floor), s + 1));
+    }
+    await store.upsertRun(makeHello('short', { startedAt: start }));
+    await store.insertRows({ samples, gcs, spaces: [] });
+    const verdict = async (query: string) => {
+      const res = await fetch(`${collector.url}/api/runs/short/verdict?${query}`);
+      return { status: res.status, body: (await res.json()) as { verdict?: string; error?: { code: string; message: string } } };
+    };
+    // 600 is ten minutes: longer than the run, so inconclusive; 120 (two minutes) is judged.
+    assert.equal((await verdict('minDuration=600&warmup=10')).body.verdict, 'inconclusive');
+    assert.equal((await verdict('minDuration=120&warmup=10')).body.verdict, 'leak');
+    assert.equal((await verdict('minDuration=2m&warmup=10s')).body.verdict, 'leak');
+    for (const query of ['warmup=-5', 'warmup=10x', 'minDuration=1e999', 'minDuration=400d']) {
+      const { status, body } = await verdict(query);
+      assert.equal(status, 400, query);
+      assert.match(JSON.stringify(body), /LW_ERR_BAD_REQUEST/, query);
+    }
+    // The same through the CLI, as a CI job would call it.
+    const long = await runCli(['check', 'short', '--collector', collector.url, '--min-duration', '600', '--warmup', '10']);
+    assert.equal(long.code, 2, long.stdout + long.stderr);
+    assert.match(long.stdout, /need 10 min/);
+    const judged = await runCli(['check', 'short', '--collector', collector.url, '--min-duration', '120', '--warmup', '10']);
+    assert.equal(judged.code, 1, judged.stdout + judged.stderr);
+  } finally {
+    await collector.close();
+    await store.close();
+    temp.remove();
   }
 });
