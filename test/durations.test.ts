@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -12,9 +13,10 @@ import { readCheckConfig } from '../src/cli/project-config';
 import { MAX_TIMER_MS, parseDuration, type DurationRule } from '../src/shared/duration';
 import { probeOptionsFromEnv, resolveProbeConfig } from '../src/shared/probe-config';
 import { MIN_DURATION_RULE, WARMUP_RULE } from '../src/shared/verdict-spans';
-import { runCli, startCli } from './helpers/cli';
+import { SAMPLES, runCli, startCli } from './helpers/cli';
 import { makeGc, makeHello, makeSample } from './helpers/store-fixtures';
 import { makeTempDir } from './helpers/temp-dir';
+import { waitFor } from './helpers/wait-for';
 
 const S = 1000;
 const M = 60 * S;
@@ -157,6 +159,49 @@ test('leakwatch run --duration 2 runs the command for about 2 seconds, not 2 ms,
     assert.equal(cli.stderr().includes('LW_ERR_'), false, cli.stderr());
   } finally {
     await collector.close();
+  }
+});
+
+test('leakwatch run --interval 2: the probe in the command samples every 2 seconds (the flag crosses the environment intact)', { timeout: 60_000 }, async () => {
+  const collector = await createStandInCollector();
+  const cli = startCli(['run', '--collector', collector.httpUrl, '--interval', '2', '--snapshot-every', '90', '--', process.execPath, '-e', 'setInterval(() => {}, 1000)']);
+  try {
+    await waitFor('the probe\'s hello', () => collector.messages.some((m) => m.type === 'hello'), 30_000);
+    const hello = collector.messages.find((m) => m.type === 'hello') as { intervalMs: number; pid: number };
+    assert.equal(hello.intervalMs, 2 * S);
+    process.kill(hello.pid, 'SIGTERM');
+    await cli.exited;
+    assert.equal(cli.stderr().includes('LW_ERR_'), false, cli.stderr());
+  } finally {
+    cli.child.kill('SIGKILL');
+    await collector.close();
+  }
+});
+
+test('the samples follow the rule: --duration 1500ms, SAMPLE_DURATION=1 (seconds); 10x and 0 refused in one line', { timeout: 60_000 }, async () => {
+  const sample = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(SAMPLES, 'leaky-cache-server.js'), ...args, '--rate', '5'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('exit', (code) => resolve({ code, out, err }));
+    });
+  const [withUnit, bare, garbage, zero] = await Promise.all([
+    sample(['--duration', '1500ms']),
+    sample([], { SAMPLE_DURATION: '1' }),
+    sample(['--duration', '10x']),
+    sample([], { SAMPLE_DURATION: '0' }),
+  ]);
+  assert.equal(withUnit.code, 0, withUnit.err);
+  assert.match(withUnit.out, /driving load for 1\.5 s\n[^]*stopping \(1\.5 s elapsed\)/);
+  assert.equal(bare.code, 0, bare.err);
+  assert.match(bare.out, /driving load for 1 s\n[^]*stopping \(1 s elapsed\)/);
+  for (const refused of [garbage, zero]) {
+    assert.equal(refused.code, 2);
+    assert.equal(refused.out, '');
+    assert.match(refused.err, /^leaky-cache-server: --duration must be a duration above 0 .*a bare number is seconds.*, got "(10x|0)"\n$/);
   }
 });
 
