@@ -43,8 +43,14 @@ export function durationText(ms: number): string {
   return `${ms}ms`;
 }
 
+/** The value as typed, quoted and escaped so the error stays one line, and cut so it stays short. */
+function shown(input: string | number): string {
+  if (typeof input === 'number') return String(input);
+  return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+}
+
 function refuse(what: string, problem: string, input: string | number): never {
-  throw new LeakwatchError('LW_ERR_CONFIG', `${what}: ${problem}, got ${typeof input === 'number' ? input : `"${input}"`}`);
+  throw new LeakwatchError('LW_ERR_CONFIG', `${what}: ${problem}, got ${shown(input)}`);
 }
 
 function toMs(input: string | number, what: string): number {
