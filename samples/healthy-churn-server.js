@@ -10,7 +10,7 @@
  * holds at most 500 RenderedReport objects (about 2.5 KB each). A profiler should call this
  * "no leak" (perhaps after a warm-up plateau), not "growing".
  *
- *   node samples/healthy-churn-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/healthy-churn-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *   SAMPLE_DURATION=<seconds> node samples/healthy-churn-server.js
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.

@@ -9,7 +9,7 @@
  * the default 100 requests/s; the sample prints one line when it first reaches its cap), then
  * stays flat: a profiler should call this "no leak", and the cache no suspect.
  *
- *   node samples/healthy-lru-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/healthy-lru-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Needs the `lru-cache` package (a devDependency).
  */

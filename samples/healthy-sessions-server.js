@@ -9,7 +9,7 @@
  * one line when the first sessions expire). A profiler should call this "no leak": the Map
  * churns, but does not grow.
  *
- *   node samples/healthy-sessions-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/healthy-sessions-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

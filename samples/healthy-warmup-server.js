@@ -9,7 +9,7 @@
  * some 2.4 MB) for good. A profiler should call this a plateau after warm-up, "no leak", and
  * the cache no suspect: it grew, then stopped.
  *
- *   node samples/healthy-warmup-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/healthy-warmup-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

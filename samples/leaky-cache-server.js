@@ -8,7 +8,7 @@
  * requests unique URLs (`/user?id=<counter>`), so the heap floor rises steadily, by roughly
  * 5-10 MB per minute at the default 100 requests/s.
  *
- *   node samples/leaky-cache-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-cache-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *   SAMPLE_DURATION=<seconds> node samples/leaky-cache-server.js
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.

@@ -12,7 +12,7 @@
  * requests/s. A snapshot shows `retryHandlers (Map) › [*] › (closure) › context › upload ›
  * UploadBuffer`.
  *
- *   node samples/leaky-closure-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-closure-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

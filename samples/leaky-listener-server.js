@@ -11,7 +11,7 @@
  * 160 KB/s, roughly 10 MB per minute at the default 100 requests/s; a reload every 10 s calls
  * every listener ever added.
  *
- *   node samples/leaky-listener-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-listener-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

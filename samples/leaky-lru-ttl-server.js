@@ -20,7 +20,7 @@
  * about 200 KB/s, roughly 12 MB per minute at the default 100 requests/s. With `ttlAutopurge:
  * true` (or a `max`) it would hold about 2 s of replies.
  *
- *   node samples/leaky-lru-ttl-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-lru-ttl-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Needs the `lru-cache` package (a devDependency).
  */

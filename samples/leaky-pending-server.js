@@ -10,7 +10,7 @@
  * so their PendingCall records stay in `pendingCalls` forever. The heap floor rises by about
  * 170 KB/s, roughly 10 MB per minute at the default 100 requests/s.
  *
- *   node samples/leaky-pending-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-pending-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

@@ -11,7 +11,7 @@
  * subscribes, so the heap floor rises by about 220 KB/s, roughly 13 MB per minute at the default
  * 100 requests/s, and the timers' callbacks pile up too.
  *
- *   node samples/leaky-timer-server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/leaky-timer-server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

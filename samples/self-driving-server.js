@@ -20,10 +20,35 @@ function positiveNumber(sample, raw, what) {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
-    console.error(`${sample}: ${what} must be a positive number of seconds or requests/s, got "${raw}"`);
+    console.error(`${sample}: ${what} must be a positive number of requests/s, got "${raw}"`);
     process.exit(2);
   }
   return value;
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Node's setTimeout fires at once for longer delays, which would end the sample as it starts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * leakwatch's duration rule (src/shared/duration.ts), repeated here because a sample needs
+ * nothing but Node: a number with a unit (500ms, 30s, 10m, 2h, 1d) or a bare number of seconds.
+ * Returns milliseconds, or undefined when not set.
+ */
+function durationMs(sample, raw, what) {
+  if (raw === undefined || raw === '') return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(String(raw).trim());
+  const ms = match ? Math.round(Number(match[1]) * UNIT_MS[match[2] || 's']) : Number.NaN;
+  if (!(ms > 0 && ms <= MAX_TIMER_MS)) {
+    console.error(`${sample}: ${what} must be a duration above 0 and at most about 24.8 days, such as 300, 30s, 10m or 2h (a bare number is seconds), got "${raw}"`);
+    process.exit(2);
+  }
+  return ms;
+}
+
+/** 300000 -> "300 s": how the start and stop lines name the duration. */
+function secondsText(ms) {
+  return `${ms / 1000} s`;
 }
 
 /**
@@ -68,10 +93,11 @@ function startLoad(port, rate, nextPath) {
 /**
  * Runs a sample: `handle` answers requests, `nextPath()` names the next request of the load,
  * `describe()` says what the sample holds when it stops.
- * Options: --duration <s> (SAMPLE_DURATION; default until stopped), --rate <req/s> (SAMPLE_RATE; 100).
+ * Options: --duration <duration> (SAMPLE_DURATION; 300, 30s, 10m: a bare number is seconds; default
+ * until stopped), --rate <req/s> (SAMPLE_RATE; 100).
  */
 function runSelfDrivingServer({ name, handle, nextPath, describe }) {
-  const durationS = positiveNumber(name, option('duration', 'SAMPLE_DURATION'), '--duration');
+  const runMs = durationMs(name, option('duration', 'SAMPLE_DURATION'), '--duration');
   const rate = positiveNumber(name, option('rate', 'SAMPLE_RATE'), '--rate') ?? 100;
   const server = http.createServer(handle);
   // Keep-alive sockets outlive the load driver by this much at most; close() also drops idle ones.
@@ -95,9 +121,9 @@ function runSelfDrivingServer({ name, handle, nextPath, describe }) {
 
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address();
-    console.log(`${name} listening on http://127.0.0.1:${port}, driving load ${durationS === undefined ? 'until stopped' : `for ${durationS} s`}`);
+    console.log(`${name} listening on http://127.0.0.1:${port}, driving load ${runMs === undefined ? 'until stopped' : `for ${secondsText(runMs)}`}`);
     stopLoad = startLoad(port, rate, nextPath);
-    if (durationS !== undefined) setTimeout(() => shutdown(`${durationS} s elapsed`), durationS * 1000).unref();
+    if (runMs !== undefined) setTimeout(() => shutdown(`${secondsText(runMs)} elapsed`), runMs).unref();
   });
 }
 

@@ -23,7 +23,7 @@ test('LEAKWATCH_SNAPSHOT_* variables become the snapshot settings', () => {
 
 test('bad snapshot settings are LW_ERR_CONFIG errors naming the setting', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ snapshotEvery: '10ms' }, /snapshot interval must be 0 \(off\) or at least 1000ms/],
+    [{ snapshotEvery: '10ms' }, /LEAKWATCH_SNAPSHOT_EVERY\): must be 0 \(off\) or at least 1s, got "10ms"/],
     [{ snapshotEvery: 'hourly' }, /LEAKWATCH_SNAPSHOT_EVERY/],
     [{ snapshotOnGrowth: '0%' }, /LEAKWATCH_SNAPSHOT_ON_GROWTH/],
     [{ snapshotNearLimit: '1.5' }, /LEAKWATCH_SNAPSHOT_NEAR_LIMIT.*at most 100%/],
@@ -83,7 +83,7 @@ test('bad allocation settings are LW_ERR_CONFIG errors naming the flag and the v
     [{ allocStackDepth: '0' }, /--alloc-stack-depth \/ LEAKWATCH_ALLOC_STACK_DEPTH\): expected a whole number from 1 to 128/],
     [{ allocStackDepth: '129' }, /LEAKWATCH_ALLOC_STACK_DEPTH/],
     [{ allocStackDepth: 2.5 }, /LEAKWATCH_ALLOC_STACK_DEPTH/],
-    [{ allocEvery: '500ms' }, /--alloc-every \/ LEAKWATCH_ALLOC_EVERY\) must be at least 1000ms/],
+    [{ allocEvery: '500ms' }, /--alloc-every \/ LEAKWATCH_ALLOC_EVERY\): must be at least 1s/],
     [{ allocEvery: 'minutely' }, /LEAKWATCH_ALLOC_EVERY.*expected a duration/],
     [{ uploadSourceMaps: 'maybe' }, /LEAKWATCH_SOURCE_MAP_UPLOAD/],
   ];

@@ -34,7 +34,7 @@ test('bad allocation flags are one-line config errors before anything starts', {
     ['--alloc-interval', '0', /--alloc-interval: expected a size from 1KiB to 1GiB/],
     ['--alloc-interval', 'lots', /--alloc-interval: expected a size/],
     ['--alloc-stack-depth', '200', /--alloc-stack-depth: expected a whole number from 1 to 128/],
-    ['--alloc-every', '100ms', /--alloc-every must be at least 1000ms/],
+    ['--alloc-every', '100ms', /--alloc-every: must be at least 1s, got "100ms"/],
     ['--alloc-every', 'often', /--alloc-every: expected a duration/],
   ] as const) {
     const { code, stderr } = await runCli(['run', '--collector', 'http://127.0.0.1:9', flag, value, '--', process.execPath, '-e', '0']);

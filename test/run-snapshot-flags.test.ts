@@ -34,7 +34,7 @@ test('leakwatch run --snapshot-every reaches the probe in the command: scheduled
 
 test('bad snapshot flags are one-line config errors before anything starts', { timeout: 60_000 }, async () => {
   for (const [flag, value, pattern] of [
-    ['--snapshot-every', '10ms', /--snapshot-every must be at least 1000ms/],
+    ['--snapshot-every', '10ms', /--snapshot-every: must be 0 \(off\) or at least 1s, got "10ms"/],
     ['--snapshot-every', 'often', /--snapshot-every: expected a duration/],
     ['--snapshot-on-growth', 'lots', /--snapshot-on-growth: expected a share/],
     ['--snapshot-near-limit', '150%', /--snapshot-near-limit: expected a share above 0 and at most 100%/],

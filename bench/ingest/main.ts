@@ -7,6 +7,7 @@ import type { CollectorCommand, CollectorCount, CollectorMark, CollectorReady, D
 import { runLoad, type LoadOptions } from './probe-load';
 import { rowsPerBatch } from './probe-frames';
 import { formatIngestReport, judge } from './report';
+import { parseDuration } from '../../src/shared/duration';
 
 /**
  * `npm run bench:ingest`: how much the collector's ingest path (socket, decode, shared batch
@@ -22,7 +23,7 @@ import { formatIngestReport, judge } from './report';
  * speed at the time affects both.
  *
  * Options: --mode paced|max (paced)  --probes <n> (1000 paced, 50 max)
- *          --seconds <n> (60 paced, 20 max)  --window <unacked batches per probe, max mode> (32)
+ *          --seconds <whole seconds: 60, or 1m> (60 paced, 20 max)  --window <unacked batches per probe, max mode> (32)
  *          --cpu-prof <dir> (the collector process writes a V8 CPU profile there as it exits)
  * Exits 0 whatever the figures: this is a measurement, not a test; 1 only if it could not run
  * or rows were lost.
@@ -53,11 +54,15 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive whole number, got "${raw}"`);
     return n;
   };
+  // A duration by leakwatch's rule (a bare number is seconds), in whole seconds: the load counts rounds of 1 s.
+  const secondsRaw = values.get('seconds');
+  const seconds = secondsRaw === undefined ? (mode === 'paced' ? 60 : 20) : parseDuration(secondsRaw, '--seconds', { min: 1000 }) / 1000;
+  if (!Number.isInteger(seconds)) throw new Error(`--seconds needs whole seconds, got "${secondsRaw}"`);
   return {
     mode,
     runPrefix: 'ingest',
     probes: positive('probes', mode === 'paced' ? 1000 : 50),
-    seconds: positive('seconds', mode === 'paced' ? 60 : 20),
+    seconds,
     window: positive('window', 32),
     cpuProfDir: values.get('cpu-prof') ? path.resolve(values.get('cpu-prof')!) : undefined,
   };

@@ -10,6 +10,7 @@ import { startScraper } from './scraper';
 import { formatCostReport, runCostBench } from './cost';
 import { formatAllocCostReport, runAllocCostBench } from './alloc-cost';
 import { median } from '../common/stats';
+import { parseDuration } from '../../src/shared/duration';
 import { createStandInCollector, type StandInCollector } from '../../support/stand-in-collector';
 
 /**
@@ -34,8 +35,9 @@ import { createStandInCollector, type StandInCollector } from '../../support/sta
  * CPU per request is the server's own process.cpuUsage() delta over the window (all of its threads,
  * the probe's included) divided by the requests it answered in that window.
  *
- * Options: --rounds <n> (15)  --seconds <measured s per server per round> (3)
- *          --slice <s per load slice> (0.5)  --warmup <unmeasured s per server per round> (1)
+ * Options: --rounds <n> (15)  --seconds <measured time per server per round> (3)
+ *          --slice <per load slice> (0.5)  --warmup <unmeasured time per server per round> (1)
+ *          (times by leakwatch's duration rule: 500ms, 3s, 1m, or a bare number of seconds)
  *          --concurrency <connections per server> (16)
  *          --control (adds a second bare server: an A/A comparison that shows the noise floor)
  *          --skip-cost (skip the cost accounting of cost.ts that follows the rounds)
@@ -69,16 +71,20 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     }
     const match = /^--(rounds|seconds|slice|warmup|concurrency)(?:=(.*))?$/.exec(argv[i]!);
     if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --rounds, --seconds, --slice, --warmup, --concurrency, --control)`);
-    const raw = match[2] ?? argv[++i];
+    const raw = match[2] ?? argv[++i] ?? '';
+    if (match[1] === 'seconds' || match[1] === 'slice' || match[1] === 'warmup') {
+      values.set(match[1], parseDuration(raw, `--${match[1]}`));
+      continue;
+    }
     const value = Number(raw);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${match[1]} needs a positive number, got "${raw}"`);
     values.set(match[1]!, value);
   }
   return {
     rounds: Math.round(values.get('rounds') ?? 15),
-    measureMs: (values.get('seconds') ?? 3) * 1000,
-    warmupMs: (values.get('warmup') ?? 1) * 1000,
-    sliceMs: (values.get('slice') ?? 0.5) * 1000,
+    measureMs: values.get('seconds') ?? 3000,
+    warmupMs: values.get('warmup') ?? 1000,
+    sliceMs: values.get('slice') ?? 500,
     concurrency: Math.round(values.get('concurrency') ?? 16),
     control,
     skipCost,

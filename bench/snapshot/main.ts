@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { failureReason, lastJsonLine, runChild } from './child-runner';
+import { parseDuration } from '../../src/shared/duration';
 import type { GenerateResult } from './heap-child';
 import { GENERATOR_VERSION } from './heap-model';
 import { formatBytes, formatTable, formatTopTypes, medianRun, verdictFor, type EngineRun, type SizeRun } from './report';
@@ -28,7 +29,8 @@ import { cliEngineArgs, cliEngineResult } from './cli-engine';
  *   --dir <dir>           snapshot cache (default: <os tmpdir>/leakwatch-bench-snapshots)
  *   --regenerate          ignore cached snapshots
  *   --max-old-space <MB>  V8 heap limit of every engine process but leakwatch-cli (16000)
- *   --timeout-min <min>   per child process (60)
+ *   --timeout <duration>  per child process (60m; leakwatch's rule: 90m, 2h, a bare number is seconds)
+ *   --timeout-min <min>   the same in minutes (older form)
  *   --repeat <n>          rounds (fresh processes) per engine on files under --repeat-below (3);
  *                         the table shows the medians and every round's ratios
  *   --repeat-below <MB>   (500)
@@ -113,6 +115,9 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       case 'max-old-space':
         options.maxOldSpaceMb = Number(value());
         if (!(options.maxOldSpaceMb > 0)) throw new Error('--max-old-space needs a positive number of MB');
+        break;
+      case 'timeout':
+        options.timeoutMs = parseDuration(value(), '--timeout');
         break;
       case 'timeout-min':
         options.timeoutMs = Number(value()) * 60_000;

@@ -1,10 +1,11 @@
-import { parseDuration } from '../../src/shared/units';
+import { parseDuration } from '../../src/shared/duration';
 
 /**
  * The soak's schedule: how long it runs and when the collector is restarted and the app asked
  * for a heap snapshot. The defaults are the issue's (2 h, a restart every 20 min, a snapshot
  * every 30 min), and a shorter `--duration` scales them: restart every duration/6, snapshot
- * every duration/4, each overridable.
+ * every duration/4, each overridable. Durations follow leakwatch's rule: a unit (`90m`, `2h`) or a
+ * bare number of seconds.
  */
 export interface SoakSchedule {
   durationMs: number;
@@ -32,12 +33,11 @@ export function parseSchedule(argv: readonly string[]): SoakSchedule {
     if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --duration, --restart-every, --snapshot-every, --probes, --app, --app-env)`);
     values.set(match[1]!, match[2] ?? argv[++i] ?? '');
   }
-  const durationMs = parseDuration(values.get('duration') ?? '2h', '--duration');
-  if (durationMs < 60_000) throw new Error('--duration must be at least 1m');
+  const durationMs = parseDuration(values.get('duration') ?? '2h', '--duration', { min: 60_000 });
   const every = (name: string, share: number): number => {
     const raw = values.get(name);
-    const ms = raw === undefined ? durationMs / share : parseDuration(raw, `--${name}`);
-    if (ms < 10_000) throw new Error(`--${name} must be at least 10s`);
+    const ms = raw === undefined ? durationMs / share : parseDuration(raw, `--${name}`, { min: 10_000 });
+    if (ms < 10_000) throw new Error(`--${name} must be at least 10s (a shorter --duration scales it below that: name it)`);
     return ms;
   };
   const probes = Number(values.get('probes') ?? 50);

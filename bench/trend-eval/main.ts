@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCollector, type Collector } from '../../src/collector/collector';
 import { TREND_METRICS, TREND_POINTS, trendInputFrom } from '../../src/collector/run-verdict';
+import { parseDuration } from '../../src/shared/duration';
 import { PROBE_ENV } from '../../src/shared/probe-config';
 import { createLogger } from '../../src/shared/log';
 import { openStore } from '../../src/store/open-store';
@@ -56,8 +57,8 @@ function parseArgs(argv: string[]): Args {
         args.concurrency = Math.floor(number);
         break;
       case '--checkpoint':
-        if (!(number > 0)) throw new Error('--checkpoint needs seconds');
-        args.checkpointMs = number * 1000;
+        // leakwatch's duration rule: 30s, 2m, or a bare number of seconds.
+        args.checkpointMs = parseDuration(value ?? '', '--checkpoint');
         break;
       case '--only':
         args.only = (value ?? '').split(',').filter(Boolean);

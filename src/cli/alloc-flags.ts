@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { LeakwatchError } from '../shared/errors';
 import {
   DEFAULT_ALLOC_STACK_DEPTH,
   MAX_ALLOC_INTERVAL_BYTES,
@@ -8,7 +7,8 @@ import {
   MIN_ALLOC_INTERVAL_BYTES,
   PROBE_ENV,
 } from '../shared/probe-config';
-import { parseByteSize, parseDuration, parseInteger } from '../shared/units';
+import { durationEnv, parseDuration } from '../shared/duration';
+import { parseByteSize, parseInteger } from '../shared/units';
 
 /** `leakwatch run`'s allocation sampling flags, as commander hands them over. */
 export interface AllocFlags {
@@ -42,9 +42,8 @@ export function allocFlagsToEnv(flags: AllocFlags): NodeJS.ProcessEnv {
   }
   if (flags.allocStackDepth !== undefined) env[PROBE_ENV.allocStackDepth] = `${parseInteger(flags.allocStackDepth, '--alloc-stack-depth', 1, MAX_ALLOC_STACK_DEPTH)}`;
   if (flags.allocEvery !== undefined) {
-    const everyMs = parseDuration(flags.allocEvery, '--alloc-every');
-    if (everyMs < MIN_ALLOC_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `--alloc-every must be at least ${MIN_ALLOC_EVERY_MS}ms, got ${flags.allocEvery}`);
-    env[PROBE_ENV.allocEvery] = `${everyMs}`;
+    // Explicit milliseconds: the probe reads a bare number as seconds.
+    env[PROBE_ENV.allocEvery] = durationEnv(parseDuration(flags.allocEvery, '--alloc-every', { min: MIN_ALLOC_EVERY_MS }));
   }
   return env;
 }

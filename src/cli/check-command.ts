@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
+import { durationHelp } from '../shared/duration';
 import type { RunSummary } from '../shared/run-data';
 import type { VerdictBody } from '../api/http-contract';
 import { addCheckFlags, emitVerdict, resolveCheckThresholds, type CheckFlags, type CheckThresholds } from './check-flags';
+import { PROJECT_CONFIG_FILE } from './project-config';
 import { openRunSource } from './run-source/open-run-source';
 import { openStoreRunSource } from './run-source/store-run-source';
 import { snapshotDirOf } from './start-collector-process';
@@ -49,7 +51,8 @@ export function checkCommand(): Command {
     .argument('[run]', 'run id (see leakwatch runs)')
     .option('--latest', 'check the most recent run')
     .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory')
-    .option('--snapshot-dir <dir>', 'where the collector kept the heap snapshots, for the suspects of a leak (default: <data dir>/snapshots)');
+    .option('--snapshot-dir <dir>', 'where the collector kept the heap snapshots, for the suspects of a leak (default: <data dir>/snapshots)')
+    .addHelpText('after', durationHelp(['--min-duration', '--warmup', `check.minDuration and check.warmup in ${PROJECT_CONFIG_FILE}`]));
   addCheckFlags(command);
   addStoreFlags(command);
   return command.action(async (runId: string | undefined, flags: CheckCommandFlags) => {

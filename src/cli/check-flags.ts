@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { LeakwatchError } from '../shared/errors';
-import { parseDuration, parseRatePerHour } from '../shared/units';
+import { parseDuration } from '../shared/duration';
+import { parseRatePerHour } from '../shared/units';
+import { MIN_DURATION_RULE, WARMUP_RULE } from '../shared/verdict-spans';
 import type { VerdictBody } from '../api/http-contract';
 import type { TrendOptions } from '../trend/trend-model';
 import { CHECK_EXIT_CODES, checkJunit, checkText } from './check-report';
@@ -23,8 +25,8 @@ export const DEFAULT_WARMUP = '60s';
 export function addCheckFlags(command: Command): Command {
   return command
     .option('--max-slope <rate>', `growth tolerated before it counts as a leak (default ${DEFAULT_MAX_SLOPE}, or check.maxSlope in ${PROJECT_CONFIG_FILE})`)
-    .option('--min-duration <duration>', `runs shorter than this after warm-up are inconclusive (default ${DEFAULT_MIN_DURATION}, or check.minDuration)`)
-    .option('--warmup <duration>', `start of the run left out (at least 10 % of it is) (default ${DEFAULT_WARMUP}, or check.warmup)`)
+    .option('--min-duration <duration>', `runs shorter than this after warm-up are inconclusive (default ${DEFAULT_MIN_DURATION}, or check.minDuration; 0: no minimum)`)
+    .option('--warmup <duration>', `start of the run left out (at least 10 % of it is) (default ${DEFAULT_WARMUP}, or check.warmup; 0: only that 10 %)`)
     .option('--format <format>', 'text, json or junit', 'text')
     .option('--report <file>', 'also write the report (in --format, json when text) to this file');
 }
@@ -52,8 +54,8 @@ export function resolveCheckThresholds(flags: CheckFlags): CheckThresholds {
     warmup: warmup.value,
     options: {
       maxSlopeBytesPerHour: parseRatePerHour(maxSlope.value, maxSlope.what),
-      minDurationMs: parseDuration(minDuration.value, minDuration.what),
-      warmupMs: parseDuration(warmup.value, warmup.what),
+      minDurationMs: parseDuration(minDuration.value, minDuration.what, MIN_DURATION_RULE),
+      warmupMs: parseDuration(warmup.value, warmup.what, WARMUP_RULE),
     },
   };
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { LeakwatchError } from '../shared/errors';
 import { MAX_MEASURE_FLOOR_BUDGET, MIN_MEASURE_FLOOR_EVERY_MS, PROBE_ENV } from '../shared/probe-config';
 import { parseDuration, parseShare } from '../shared/units';
 
@@ -29,8 +28,7 @@ export function floorFlagsToEnv(flags: FloorFlags, check: boolean): NodeJS.Proce
   const on = flags.measureFloor ?? check;
   env[PROBE_ENV.measureFloor] = on ? '1' : '0';
   if (flags.measureFloorEvery !== undefined) {
-    const everyMs = parseDuration(flags.measureFloorEvery, '--measure-floor-every');
-    if (everyMs < MIN_MEASURE_FLOOR_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `--measure-floor-every must be at least ${MIN_MEASURE_FLOOR_EVERY_MS}ms, got ${flags.measureFloorEvery}`);
+    const everyMs = parseDuration(flags.measureFloorEvery, '--measure-floor-every', { min: MIN_MEASURE_FLOOR_EVERY_MS });
     env[PROBE_ENV.measureFloorEvery] = `${everyMs}ms`;
   }
   if (flags.measureFloorBudget !== undefined) {

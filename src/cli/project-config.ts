@@ -13,6 +13,7 @@ export interface CheckConfig {
 
 /**
  * Reads `leakwatch.config.json` (`{ "check": { "maxSlope": "1MB/h", "minDuration": "10m", "warmup": "60s" } }`).
+ * Durations follow the flags' rule: a unit, or a bare number of seconds (`"600"` or `600`).
  * A missing file is no configuration; a malformed one is a one-line LW_ERR_CONFIG, never ignored
  * (a CI job must not silently run with defaults it did not ask for).
  */
@@ -37,8 +38,10 @@ export function readCheckConfig(dir = process.cwd()): CheckConfig {
   const out: CheckConfig = {};
   for (const [key, value] of Object.entries(check)) {
     if (key !== 'maxSlope' && key !== 'minDuration' && key !== 'warmup') throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: unknown setting check.${key} (known: maxSlope, minDuration, warmup)`);
-    if (typeof value !== 'string') throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: check.${key} must be a string such as "1MB/h" or "10m"`);
-    out[key] = value;
+    // A JSON number is a bare number: seconds for the durations, as on the command line.
+    if (typeof value === 'number' && key !== 'maxSlope') out[key] = String(value);
+    else if (typeof value === 'string') out[key] = value;
+    else throw new LeakwatchError('LW_ERR_CONFIG', `${PROJECT_CONFIG_FILE}: check.${key} must be ${key === 'maxSlope' ? 'a string such as "1MB/h"' : 'a duration such as "10m" or a number of seconds'}`);
   }
   return out;
 }

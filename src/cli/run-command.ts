@@ -5,8 +5,9 @@ import { Command } from 'commander';
 import { isLoopbackHost } from '../collector/access/bind-policy';
 import { LeakwatchError } from '../shared/errors';
 import { createLogger } from '../shared/log';
-import { MAX_GROWTH_SHARE, MIN_SNAPSHOT_EVERY_MS, PROBE_ENV, normaliseCollectorUrl } from '../shared/probe-config';
-import { parseDuration, parseInteger, parseLabels, parseShare } from '../shared/units';
+import { durationEnv, durationHelp, parseDuration } from '../shared/duration';
+import { MAX_GROWTH_SHARE, MIN_INTERVAL_MS, PROBE_ENV, SNAPSHOT_EVERY_RULE, normaliseCollectorUrl } from '../shared/probe-config';
+import { parseInteger, parseLabels, parseShare } from '../shared/units';
 import type { VerdictBody } from '../api/http-contract';
 import { addTokenFlags, probeTokenFrom, type TokenFlags } from './access-flags';
 import { addAllocFlags, allocFlagsToEnv, type AllocFlags } from './alloc-flags';
@@ -62,13 +63,13 @@ export function runCommand(): Command {
     .argument('<cmd...>', 'the command to profile, after --, e.g. -- node server.js')
     .option('--name <name>', 'run name (default: the script name)')
     .option('--label <key=value>', 'label the run (repeatable)', collect, [])
-    .option('--interval <duration>', 'sampling interval', '1s')
-    .option('--duration <duration>', 'stop the command after this long (e.g. 30m)')
+    .option('--interval <duration>', 'sampling interval (at least 100ms)', '1s')
+    .option('--duration <duration>', 'stop the command after this long (e.g. 30m; 600 is 10 minutes)')
     .option('--collector <url>', 'send to a running collector (http://host:port) instead of starting one')
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
     .option('--snapshot-dir <dir>', 'where the embedded collector keeps heap snapshot files (default: <data dir>/snapshots)')
-    .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m)')
+    .option('--snapshot-every <duration>', 'take a heap snapshot every this long (e.g. 30m; at least 1s, 0: off)')
     .option('--snapshot-on-growth <share>', 'take a heap snapshot when the heap floor grew by this share since the last one (e.g. 50%)')
     .option('--snapshot-near-limit <share>', 'take a heap snapshot when heap used reaches this share of the heap limit (e.g. 0.9)')
     .option('--check', 'when the command ends, judge the run like `leakwatch check` and exit 0 no leak, 1 leak, 2 inconclusive')
@@ -76,7 +77,8 @@ export function runCommand(): Command {
     .option('--no-check-snapshots', 'with --check: take no snapshots for the verdict')
     .option('--watch-suspects', 'after a snapshot names growth suspects, watch the top containers for 30 s to find the lines that add to them (default with --check)')
     .option('--no-watch-suspects', 'do not watch suspect containers (also with --check)')
-    .passThroughOptions();
+    .passThroughOptions()
+    .addHelpText('after', durationHelp(['--interval', '--duration', '--snapshot-every', '--alloc-every', '--measure-floor-every', '--min-duration', '--warmup']));
   addTokenFlags(command, 'token the probe presents to the collector');
   addAllocFlags(command);
   addFloorFlags(command);
@@ -85,8 +87,7 @@ export function runCommand(): Command {
   return command.action(async (cmd: string[], flags: RunFlags) => {
     const log = createLogger('warn');
     const labels = parseLabels(flags.label, '--label');
-    const intervalMs = parseDuration(flags.interval, '--interval');
-    if (intervalMs < 100) throw new LeakwatchError('LW_ERR_CONFIG', `--interval must be at least 100ms, got ${flags.interval}`);
+    const intervalMs = parseDuration(flags.interval, '--interval', { min: MIN_INTERVAL_MS });
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = probeTokenFrom(flags);
@@ -126,7 +127,7 @@ export function runCommand(): Command {
       [PROBE_ENV.runId]: runId,
       [PROBE_ENV.runName]: flags.name ?? path.basename(cmd[cmd.length - 1] ?? cmd[0]),
       [PROBE_ENV.labels]: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
-      [PROBE_ENV.interval]: `${intervalMs}`,
+      [PROBE_ENV.interval]: durationEnv(intervalMs),
       [PROBE_ENV.managed]: '1',
     };
     delete env[PROBE_ENV.token];
@@ -208,11 +209,8 @@ export function runCommand(): Command {
 function snapshotFlagsToEnv(flags: RunFlags): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (flags.snapshotEvery !== undefined) {
-    const everyMs = parseDuration(flags.snapshotEvery, '--snapshot-every');
-    if (everyMs > 0 && everyMs < MIN_SNAPSHOT_EVERY_MS) {
-      throw new LeakwatchError('LW_ERR_CONFIG', `--snapshot-every must be at least ${MIN_SNAPSHOT_EVERY_MS}ms, got ${flags.snapshotEvery}`);
-    }
-    env[PROBE_ENV.snapshotEvery] = `${everyMs}`;
+    // Explicit milliseconds: the probe reads a bare number as seconds.
+    env[PROBE_ENV.snapshotEvery] = durationEnv(parseDuration(flags.snapshotEvery, '--snapshot-every', SNAPSHOT_EVERY_RULE));
   }
   if (flags.snapshotOnGrowth !== undefined) env[PROBE_ENV.snapshotOnGrowth] = `${parseShare(flags.snapshotOnGrowth, '--snapshot-on-growth', MAX_GROWTH_SHARE)}`;
   if (flags.snapshotNearLimit !== undefined) env[PROBE_ENV.snapshotNearLimit] = `${parseShare(flags.snapshotNearLimit, '--snapshot-near-limit', 1)}`;

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { LeakwatchError, formatErrorLine, isLeakwatchError } from '../shared/errors';
 import type { SnapshotRecord, SnapshotTypeRow } from '../shared/snapshot-data';
 import type { SnapshotDetail } from '../api/http-contract';
-import { parseDuration, parseInteger } from '../shared/units';
+import { MAX_SPAN_MS, durationHelp, parseDuration } from '../shared/duration';
+import { parseInteger } from '../shared/units';
 import { callCollector } from './api-client';
 import { collectorToAsk } from './data-dir-owner';
 import { formatBytes } from './text-format';
@@ -91,9 +92,11 @@ export function snapshotCommand(): Command {
     .option('--json', 'print the result as JSON on stdout')
     .option('--top <n>', 'how many types to list (0: all)', '20')
     .option('--timeout <duration>', 'give up following the snapshot after this long', '30m')
+    .addHelpText('after', durationHelp(['--timeout']))
     .action(async (runId: string, flags: SnapshotFlags) => {
       const top = parseInteger(flags.top, '--top', 0, 1_000_000);
-      const timeoutMs = parseDuration(flags.timeout, '--timeout');
+      // A deadline compared with the clock, not a timer: still bounded, so a typo is not a wait of years.
+      const timeoutMs = parseDuration(flags.timeout, '--timeout', { max: MAX_SPAN_MS });
       const baseUrl = collectorUrlOf(flags);
       let requested: SnapshotRecord;
       try {

@@ -4,7 +4,9 @@ import type { MetricName, RangeQuery, Store } from '../store/store-interface';
 import { endRun } from './end-run';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
-import { parseDuration, parseRatePerHour } from '../shared/units';
+import { parseDuration } from '../shared/duration';
+import { parseRatePerHour } from '../shared/units';
+import { MIN_DURATION_RULE, WARMUP_RULE } from '../shared/verdict-spans';
 import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
@@ -134,7 +136,10 @@ export async function handleApi(
   return true;
 }
 
-/** `?maxSlope=1MB/h&minDuration=10m&warmup=60s` of the verdict route; bad values are a 400 (LW_ERR_BAD_REQUEST). */
+/**
+ * `?maxSlope=1MB/h&minDuration=10m&warmup=60s` of the verdict route, durations by the CLI's rule
+ * (a bare number is seconds); bad values are a 400 (LW_ERR_BAD_REQUEST).
+ */
 function trendOptionsOf(params: URLSearchParams): Partial<TrendOptions> {
   const options: Partial<TrendOptions> = {};
   try {
@@ -142,8 +147,8 @@ function trendOptionsOf(params: URLSearchParams): Partial<TrendOptions> {
     const minDuration = params.get('minDuration');
     const warmup = params.get('warmup');
     if (maxSlope !== null) options.maxSlopeBytesPerHour = parseRatePerHour(maxSlope, 'maxSlope');
-    if (minDuration !== null) options.minDurationMs = parseDuration(minDuration, 'minDuration');
-    if (warmup !== null) options.warmupMs = parseDuration(warmup, 'warmup');
+    if (minDuration !== null) options.minDurationMs = parseDuration(minDuration, 'minDuration', MIN_DURATION_RULE);
+    if (warmup !== null) options.warmupMs = parseDuration(warmup, 'warmup', WARMUP_RULE);
   } catch (err) {
     throw badRequest((err as Error).message);
   }

@@ -1,11 +1,15 @@
 import fs from 'node:fs';
 import { LeakwatchError, type ErrorCode } from './errors';
-import { parseByteSize, parseDuration, parseInteger, parseLabels, parseShare, parseSwitch } from './units';
+import { parseDuration } from './duration';
+import { parseByteSize, parseInteger, parseLabels, parseShare, parseSwitch } from './units';
 
 /**
  * Probe configuration, from `startProbe(options)` or from `LEAKWATCH_*` environment variables
  * (the form `leakwatch run` and `node -r leakwatch/register` use). Lives in shared/ because the
  * CLI writes the same variables that the probe reads.
+ *
+ * Durations follow shared/duration.ts: a variable's text takes a unit (`500ms`, `30s`, `10m`) or
+ * is a bare number of SECONDS; a number given to startProbe() in code is milliseconds.
  */
 export const PROBE_ENV = {
   collector: 'LEAKWATCH_COLLECTOR',
@@ -26,7 +30,7 @@ export const PROBE_ENV = {
   snapshotOnGrowth: 'LEAKWATCH_SNAPSHOT_ON_GROWTH',
   /** Snapshot when heap used reaches this share of the heap limit (`0.9`, `90%`). */
   snapshotNearLimit: 'LEAKWATCH_SNAPSHOT_NEAR_LIMIT',
-  /** Least time between two growth / near-limit snapshots (default 10m). */
+  /** Least time between two growth / near-limit snapshots (default 10m; 0: none, triggers may fire back to back). */
   snapshotMinGap: 'LEAKWATCH_SNAPSHOT_MIN_GAP',
   /** Where snapshot files are written before the upload (default: the OS temp directory). */
   snapshotDir: 'LEAKWATCH_SNAPSHOT_DIR',
@@ -58,6 +62,8 @@ export const DEFAULT_COLLECTOR_URL = 'ws://127.0.0.1:7070/ingest';
 export const MIN_INTERVAL_MS = 100;
 /** Scheduled snapshots pause the app for V8's whole write; more often than this is a mistake. */
 export const MIN_SNAPSHOT_EVERY_MS = 1000;
+/** 0 is the documented "off" of scheduled snapshots; any other value is at least MIN_SNAPSHOT_EVERY_MS. */
+export const SNAPSHOT_EVERY_RULE = { zero: 'off', min: MIN_SNAPSHOT_EVERY_MS } as const;
 /** Default least gap between two triggered (growth, near-limit) snapshots. */
 export const DEFAULT_SNAPSHOT_MIN_GAP_MS = 10 * 60_000;
 /** Largest growth share accepted ("10000%"): beyond that the trigger could never fire anyway. */
@@ -107,13 +113,13 @@ export interface ProbeOptions {
   runId?: string;
   runName?: string;
   labels?: Record<string, string>;
-  /** Sampling interval in ms or as "1s" (default 1 s, at least 100 ms). */
+  /** Sampling interval: a number of milliseconds, or text such as "1s" (a bare number in text is seconds); default 1 s, at least 100 ms. */
   interval?: number | string;
   /** True when a launcher owns the run and ends it (see ByeMessage.endsRun). */
   managed?: boolean;
   /** Most messages kept while the collector is unreachable (oldest dropped first). */
   maxQueuedMessages?: number;
-  /** Heap snapshot every this long (ms or "30m"); 0 or unset: no scheduled snapshots. */
+  /** Heap snapshot every this long (a number of ms, or text such as "30m"); 0 or unset: no scheduled snapshots. */
   snapshotEvery?: number | string;
   /**
    * Snapshot when the heap floor (heap used after a major GC) grew by this share since the last
@@ -122,7 +128,7 @@ export interface ProbeOptions {
   snapshotOnGrowth?: number | string;
   /** Snapshot when heap used reaches this share of V8's heap limit (0.9 or "90%"); unset: off. */
   snapshotNearLimit?: number | string;
-  /** Least time between two growth / near-limit snapshots (ms or "10m"; default 10 min). */
+  /** Least time between two growth / near-limit snapshots (a number of ms, or text such as "10m"; default 10 min; 0: no gap). */
   snapshotMinGap?: number | string;
   /** Directory for the snapshot file while it is written and uploaded (default os.tmpdir()). */
   snapshotDir?: string;
@@ -141,7 +147,7 @@ export interface ProbeOptions {
    * the probe keeps when it flattens the profile.
    */
   allocStackDepth?: number | string;
-  /** Ship the live-allocation profile every this long (ms or "1m"; default 60 s, at least 1 s). */
+  /** Ship the live-allocation profile every this long (a number of ms, or text such as "1m"; default 60 s, at least 1 s). */
   allocEvery?: number | string;
   /**
    * The least time between two restarts of V8's sampling heap profiler that follow heap
@@ -157,7 +163,7 @@ export interface ProbeOptions {
   measureFloorBudget?: number | string;
   /** Upload the source maps of the app's scripts to the collector (default on). */
   uploadSourceMaps?: boolean | string;
-  /** Between two pings to the collector (ms or "10s"; default 10 s, 100 ms to 15 s). */
+  /** Between two pings to the collector (a number of ms, or text such as "10s"; default 10 s, 100 ms to 15 s). */
   heartbeat?: number | string;
 }
 
@@ -234,17 +240,11 @@ export function normaliseCollectorUrl(input: string): string {
 }
 
 export function resolveProbeConfig(options: ProbeOptions): ProbeConfig {
-  const intervalMs = parseDuration(options.interval ?? 1000, 'probe interval');
-  if (intervalMs < MIN_INTERVAL_MS) {
-    throw new LeakwatchError('LW_ERR_CONFIG', `probe interval must be at least ${MIN_INTERVAL_MS}ms, got ${intervalMs}ms`);
-  }
+  const intervalMs = parseDuration(options.interval ?? 1000, `probe interval (--interval / ${PROBE_ENV.interval})`, { min: MIN_INTERVAL_MS });
   if (options.runId !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.runId)) {
     throw new LeakwatchError('LW_ERR_CONFIG', `run id "${options.runId}" must be 1-64 characters of [A-Za-z0-9_.-]`);
   }
-  const heartbeatMs = parseDuration(options.heartbeat ?? DEFAULT_HEARTBEAT_MS, `probe heartbeat (${PROBE_ENV.heartbeat})`);
-  if (heartbeatMs < MIN_HEARTBEAT_MS || heartbeatMs > MAX_HEARTBEAT_MS) {
-    throw new LeakwatchError('LW_ERR_CONFIG', `probe heartbeat (${PROBE_ENV.heartbeat}) must be between ${MIN_HEARTBEAT_MS}ms and ${MAX_HEARTBEAT_MS / 1000}s, got ${heartbeatMs}ms`);
-  }
+  const heartbeatMs = parseDuration(options.heartbeat ?? DEFAULT_HEARTBEAT_MS, `probe heartbeat (${PROBE_ENV.heartbeat})`, { min: MIN_HEARTBEAT_MS, max: MAX_HEARTBEAT_MS });
   return {
     collectorUrl: normaliseCollectorUrl(options.collector ?? DEFAULT_COLLECTOR_URL),
     token: tokenBytes(options),
@@ -312,14 +312,10 @@ function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
     throw new LeakwatchError('LW_ERR_CONFIG', `${depthWhat}: expected a whole number from 1 to ${MAX_ALLOC_STACK_DEPTH}, got "${depth}"`);
   }
   const everyWhat = `allocation profile interval (--alloc-every / ${PROBE_ENV.allocEvery})`;
-  const everyMs = parseDuration(options.allocEvery ?? DEFAULT_ALLOC_EVERY_MS, everyWhat);
-  if (everyMs < MIN_ALLOC_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `${everyWhat} must be at least ${MIN_ALLOC_EVERY_MS}ms, got ${everyMs}ms`);
+  const everyMs = parseDuration(options.allocEvery ?? DEFAULT_ALLOC_EVERY_MS, everyWhat, { min: MIN_ALLOC_EVERY_MS });
   const epochWhat = `allocation sampling epoch (${PROBE_ENV.allocEpoch})`;
   const minEpochMs = MIN_ALLOC_EPOCH_PROFILES * everyMs;
-  const epochMs = options.allocEpoch === undefined ? Math.max(DEFAULT_ALLOC_EPOCH_MS, minEpochMs) : parseDuration(options.allocEpoch, epochWhat);
-  if (epochMs < minEpochMs) {
-    throw new LeakwatchError('LW_ERR_CONFIG', `${epochWhat} must be at least ${MIN_ALLOC_EPOCH_PROFILES} allocation profile intervals (${minEpochMs}ms), got ${epochMs}ms`);
-  }
+  const epochMs = options.allocEpoch === undefined ? Math.max(DEFAULT_ALLOC_EPOCH_MS, minEpochMs) : parseDuration(options.allocEpoch, epochWhat, { min: minEpochMs });
   return {
     enabled: parseSwitch(options.allocSampling ?? true, `allocation sampling (--no-alloc-sampling / ${PROBE_ENV.allocSampling})`),
     intervalBytes: parseByteSize(options.allocInterval ?? DEFAULT_ALLOC_INTERVAL_BYTES, `allocation sampling interval (--alloc-interval / ${PROBE_ENV.allocInterval})`, MIN_ALLOC_INTERVAL_BYTES, MAX_ALLOC_INTERVAL_BYTES),
@@ -331,8 +327,7 @@ function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
 
 function resolveFloorConfig(options: ProbeOptions): FloorMeterConfig {
   const everyWhat = `measured floor interval (${PROBE_ENV.measureFloorEvery})`;
-  const minGapMs = parseDuration(options.measureFloorEvery ?? DEFAULT_MEASURE_FLOOR_EVERY_MS, everyWhat);
-  if (minGapMs < MIN_MEASURE_FLOOR_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `${everyWhat} must be at least ${MIN_MEASURE_FLOOR_EVERY_MS}ms, got ${minGapMs}ms`);
+  const minGapMs = parseDuration(options.measureFloorEvery ?? DEFAULT_MEASURE_FLOOR_EVERY_MS, everyWhat, { min: MIN_MEASURE_FLOOR_EVERY_MS });
   return {
     enabled: parseSwitch(options.measureFloor ?? false, `measured floor (--measure-floor / ${PROBE_ENV.measureFloor})`),
     minGapMs,
@@ -341,10 +336,7 @@ function resolveFloorConfig(options: ProbeOptions): FloorMeterConfig {
 }
 
 function resolveSnapshotConfig(options: ProbeOptions): SnapshotConfig {
-  const everyMs = parseDuration(options.snapshotEvery ?? 0, 'snapshot interval (--snapshot-every / LEAKWATCH_SNAPSHOT_EVERY)');
-  if (everyMs > 0 && everyMs < MIN_SNAPSHOT_EVERY_MS) {
-    throw new LeakwatchError('LW_ERR_CONFIG', `snapshot interval must be 0 (off) or at least ${MIN_SNAPSHOT_EVERY_MS}ms, got ${everyMs}ms`);
-  }
+  const everyMs = parseDuration(options.snapshotEvery ?? 0, `snapshot interval (--snapshot-every / ${PROBE_ENV.snapshotEvery})`, SNAPSHOT_EVERY_RULE);
   const factor = typeof options.snapshotHeadroomFactor === 'string' ? Number(options.snapshotHeadroomFactor.trim() || Number.NaN) : options.snapshotHeadroomFactor ?? 1;
   if (!Number.isFinite(factor) || factor < 0) {
     throw new LeakwatchError('LW_ERR_CONFIG', `snapshot headroom factor must be a number of at least 0, got "${options.snapshotHeadroomFactor}"`);
@@ -356,7 +348,7 @@ function resolveSnapshotConfig(options: ProbeOptions): SnapshotConfig {
     everyMs,
     growthShare: options.snapshotOnGrowth === undefined ? 0 : parseShare(options.snapshotOnGrowth, 'snapshot growth share (--snapshot-on-growth / LEAKWATCH_SNAPSHOT_ON_GROWTH)', MAX_GROWTH_SHARE),
     nearLimitShare: options.snapshotNearLimit === undefined ? 0 : parseShare(options.snapshotNearLimit, 'snapshot near-limit share (--snapshot-near-limit / LEAKWATCH_SNAPSHOT_NEAR_LIMIT)', 1),
-    minGapMs: parseDuration(options.snapshotMinGap ?? DEFAULT_SNAPSHOT_MIN_GAP_MS, 'snapshot minimum gap (LEAKWATCH_SNAPSHOT_MIN_GAP)'),
+    minGapMs: parseDuration(options.snapshotMinGap ?? DEFAULT_SNAPSHOT_MIN_GAP_MS, `snapshot minimum gap (${PROBE_ENV.snapshotMinGap})`, { zero: 'no gap' }),
     dir: options.snapshotDir || undefined,
     headroomFactor: factor,
   };

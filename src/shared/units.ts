@@ -1,20 +1,7 @@
 import { LeakwatchError } from './errors';
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * Parses "500ms", "1s", "30m", "2h", "7d" or a bare number of milliseconds.
- * `what` names the flag or variable in the error so the user knows which value to fix.
- */
-export function parseDuration(input: string | number, what: string): number {
-  if (typeof input === 'number') {
-    if (Number.isFinite(input) && input >= 0) return input;
-  } else {
-    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(input);
-    if (match) return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']);
-  }
-  throw new LeakwatchError('LW_ERR_CONFIG', `${what}: expected a duration such as 500ms, 1s, 30m or 2h, got "${input}"`);
-}
+// Durations have a file of their own (one rule everywhere); re-exported for the existing imports.
+export { parseDuration, type DurationRule } from './duration';
 
 /** Parses `k=v` pairs (from repeated `--label k=v` or a comma-separated `LEAKWATCH_LABELS`). */
 export function parseLabels(pairs: readonly string[], what: string): Record<string, string> {

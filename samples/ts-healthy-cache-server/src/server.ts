@@ -6,7 +6,7 @@
  * external source maps into samples/ts-healthy-cache-server/dist/ by `npm run build`. A profiler
  * should call this "no leak", with no growing allocation site and no growth suspect.
  *
- *   node samples/ts-healthy-cache-server/dist/server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/ts-healthy-cache-server/dist/server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

@@ -4,7 +4,7 @@
  * `npm run build` into samples/ts-leaky-audit-server/dist/, a .map file beside each .js, so a
  * profiler can name the .ts line behind a compiled one.
  *
- *   node samples/ts-leaky-audit-server/dist/server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/ts-leaky-audit-server/dist/server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */

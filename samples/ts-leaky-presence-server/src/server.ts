@@ -4,7 +4,7 @@
  * forever. Built by `npm run build` into samples/ts-leaky-presence-server/dist/, each .js file
  * carrying its map (and the .ts text) in a `data:` URL comment.
  *
- *   node samples/ts-leaky-presence-server/dist/server.js [--duration <seconds>] [--rate <requests/s>]
+ *   node samples/ts-leaky-presence-server/dist/server.js [--duration <seconds, or 30s, 10m, 2h>] [--rate <requests/s>]
  *
  * Without a duration it runs until SIGINT/SIGTERM. Node built-ins only.
  */
