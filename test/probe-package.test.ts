@@ -118,6 +118,7 @@ after(async () => {
 test('the packed probe is small, its only dependency is ws, and it holds the built entries and their types', () => {
   process.stdout.write(`# leakwatch-probe: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.files.length} files\n`);
   assert.ok(packed.size < MAX_PACKED_BYTES, `packed ${packed.size} bytes, more than ${MAX_PACKED_BYTES}`);
+  assert.ok(packed.unpackedSize < 4 * MAX_PACKED_BYTES, `${packed.unpackedSize} bytes unpacked`);
   const paths = packed.files.map((f) => f.path).sort();
   for (const entry of ['README.md', 'package.json', 'dist/index.cjs', 'dist/index.mjs', 'dist/index.d.cts', 'dist/index.d.mts', 'dist/register.cjs', 'dist/register.mjs', 'dist/probe.cjs']) {
     assert.ok(paths.includes(entry), `${entry} is in the package`);
