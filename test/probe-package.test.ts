@@ -68,7 +68,7 @@ const keep = [];
 const churn = setInterval(() => { keep.push(Buffer.alloc(256).toString('hex')); if (keep.length > 2000) keep.length = 0; }, 10);
 setTimeout(() => {
   clearInterval(churn);
-  stopProbe(5000).then(({ flushed }) => {
+  stopProbe(15_000).then(({ flushed }) => {
     if (!flushed) process.exit(5);
     process.stdout.write(JSON.stringify({ runId: probe.runId, loaded: Object.keys(require.cache) }) + '\\n');
   });
@@ -84,7 +84,7 @@ const keep = [];
 const churn = setInterval(() => { keep.push(Buffer.alloc(256).toString('hex')); if (keep.length > 2000) keep.length = 0; }, 10);
 await new Promise((resolve) => setTimeout(resolve, Number(process.env.APP_MS)));
 clearInterval(churn);
-const { flushed } = await stopProbe(5000);
+const { flushed } = await stopProbe(15_000);
 if (!flushed) process.exit(5);
 process.stdout.write(JSON.stringify({ runId: probe.runId }) + '\\n');
 `,
