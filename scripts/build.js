@@ -6,12 +6,15 @@
 //     (ui/styles/index.css and its @imports, in order) -> dist/ui/style.css, plus index.html
 //  3. esbuild: the self-contained probe (ws bundled in) -> dist/leakwatch-probe.cjs, for production
 //     images that attach with `node -r ./leakwatch-probe.cjs` without installing the collector.
-//  4. tsc: each TypeScript sample app (samples/<name>/tsconfig.json) -> samples/<name>/dist/, with
+//  4. the probe-only package, packages/probe (leakwatch-probe), from the same probe sources
+//     (scripts/build-probe-package.js).
+//  5. tsc: each TypeScript sample app (samples/<name>/tsconfig.json) -> samples/<name>/dist/, with
 //     the source maps its tsconfig asks for (samples/README.md).
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { buildProbePackage } = require('./build-probe-package');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -81,7 +84,7 @@ async function buildProbeBundle() {
 
 (async () => {
   tsc();
-  await Promise.all([buildUi(), buildProbeBundle()]);
+  await Promise.all([buildUi(), buildProbeBundle(), buildProbePackage()]);
 })().catch((err) => {
   console.error(`build failed: ${err.message}`);
   process.exit(1);
