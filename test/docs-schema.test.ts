@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
-import { selectRows, type RawRow } from '../src/store/store-context';
-import { useEmbeddedStore } from './helpers/embedded-store';
+import { after, before, describe, test } from 'node:test';
+import { selectRows, type RawRow, type StoreContext } from '../src/store/store-context';
+import { createStoreClient, type StoreClient } from '../src/store/store-client';
+import { tableNames } from '../src/store/table-names';
+import { useSnapshotCollector } from './helpers/collector-snapshots';
 import { expandGrafanaSql, type GrafanaContext } from './helpers/grafana-macros';
+import { waitFor } from './helpers/wait-for';
 import { docQueries, docTables, type DocQuery } from './helpers/schema-doc';
+import { startLeakingApp, type LeakingApp } from './helpers/schema-doc-probe';
 import {
   FLAT_SITE,
   FLOOR_BYTES_PER_HOUR,
@@ -41,16 +45,25 @@ const PLUGIN = 'grafana-clickhouse-datasource';
 const num = (value: unknown) => Number(value);
 
 describe('docs/schema.md and the Grafana dashboard on the real engine', () => {
-  const db = useEmbeddedStore({ inspector: true });
+  // A real collector on the real embedded engine; the test reads the tables through a second
+  // connection to the same directory, as a SQL user would.
+  const fx = useSnapshotCollector('docs-schema');
+  let inspector: StoreClient;
+  let ctx: StoreContext;
   let seeded: SeededRun;
   const params = () => ({ run: RUN, boot: LEAKY, window_s: WINDOW_S });
 
   before(async () => {
-    seeded = await seedRuns(db.store);
+    inspector = createStoreClient({ kind: 'embedded', dataDir: path.join(fx.temp.dir, 'data') });
+    ctx = { client: inspector.client, tables: tableNames(inspector.database) };
+    seeded = await seedRuns(fx.store);
+  });
+  after(async () => {
+    await inspector?.client.close();
   });
 
   async function run(sql: string, queryParams: Record<string, unknown> = {}): Promise<RawRow[]> {
-    return selectRows(db.ctx, 'docs query', sql, queryParams);
+    return selectRows(ctx, 'docs query', sql, queryParams);
   }
 
   test('every column of every table is documented with its type, and nothing else is', async () => {
@@ -257,6 +270,65 @@ describe('docs/schema.md and the Grafana dashboard on the real engine', () => {
       for (const { panel, target } of targets()) {
         if (panel.type !== 'timeseries') continue;
         assert.equal((await run(expandGrafanaSql(target.rawSql, early))).length, 0, panel.title);
+      }
+    });
+  });
+
+  // Last: this run is the newest, which the run lists above do not expect.
+  describe('on a run a real probe recorded', () => {
+    let app: LeakingApp | undefined;
+    let startedAt = 0;
+    const one = async (sql: string, p: Record<string, unknown>) => (await run(sql, p))[0];
+
+    before(async () => {
+      startedAt = Date.now();
+      app = await startLeakingApp(fx.ingestUrl());
+      const p = { run: app.run };
+      // Enough for every documented query to have rows: 12 s of samples with a major GC in each
+      // second, allocation profiles, and two analysed snapshots.
+      await waitFor('the probe\'s data', async () => {
+        const samples = await one('SELECT count() AS n, max(ts) - min(ts) AS span FROM leakwatch.samples FINAL WHERE run_id = {run:String}', p);
+        const profiles = await one("SELECT uniqExact(at) AS n FROM leakwatch.alloc_sites FINAL WHERE run_id = {run:String} AND site_id = ''", p);
+        const ready = await one("SELECT count() AS n FROM leakwatch.snapshots FINAL WHERE run_id = {run:String} AND status = 'ready'", p);
+        return num(samples.span) >= 13 && num(profiles.n) >= 5 && num(ready.n) >= 2;
+      }, 120_000, 500);
+      await app.stop();
+    });
+    after(async () => {
+      await app?.stop();
+    });
+
+    test('every documented query runs on it; the key ones find the leak', async () => {
+      const all: Record<string, unknown> = { run: app!.run, boot: app!.boot, window_s: 1 };
+      const byTitle = new Map<string, RawRow[]>();
+      for (const q of docQueries(SCHEMA_MD)) {
+        const rows = await run(q.sql, Object.fromEntries(q.params.map((p) => [p, all[p]])));
+        if (rows.length > 0) assert.deepEqual(Object.keys(rows[0]), q.columns, q.title);
+        byTitle.set(q.title, rows);
+      }
+      assert.equal(byTitle.get('the newest runs')![0].run_id, app!.run);
+      assert.deepEqual(byTitle.get('the processes of a run')!.map((r) => r.boot), [app!.boot]);
+      assert.ok(byTitle.get('heap floor per process')!.length >= 10, 'a floor point in each second');
+      const growth = byTitle.get('floor growth per hour per process')!;
+      assert.equal(growth.length, 1, 'the app had at least 10 one-second windows with a major GC');
+      assert.ok(num(growth[0].floor_bytes_per_hour) > 0, `the leak shows in the floor: ${JSON.stringify(growth[0])}`);
+      assert.ok(byTitle.get('top types of the latest snapshot')!.some((r) => r.type === 'DocsLeak'), 'the leaking class is among the top types');
+      const grown = byTitle.get('types grown between the first and latest snapshot of a process')!.find((r) => r.type === 'DocsLeak');
+      assert.ok(grown && num(grown.count_delta) > 0, `DocsLeak grew between the snapshots: ${JSON.stringify(grown)}`);
+      assert.ok(byTitle.get('GC pauses per process')!.some((r) => num(r.major_gcs) > 0));
+      assert.ok(byTitle.get('allocation sites growing')!.length > 0, 'the leaking allocation site grows');
+      assert.ok(byTitle.get('heap spaces of a process at its latest sample')!.some((r) => r.space === 'old_space'));
+      assert.equal(byTitle.get('data lost per process')!.length, 0, 'nothing was lost');
+    });
+
+    test('every dashboard query shows the process', async () => {
+      const ctx: GrafanaContext = { fromMs: startedAt - 60_000, toMs: Date.now(), intervalMs: 1000, variables: { database: DATABASE, run: app!.run } };
+      for (const panel of DASHBOARD.panels as Array<{ title: string; type: string; targets: Array<{ rawSql: string }> }>) {
+        for (const target of panel.targets) {
+          const rows = await run(expandGrafanaSql(target.rawSql, ctx));
+          assert.ok(rows.length > 0, `${panel.title} returned no rows`);
+          if (panel.type === 'timeseries') assert.deepEqual([...new Set(rows.map((r) => r.process))], [`process ${app!.boot.slice(0, 8)}`], panel.title);
+        }
       }
     });
   });
