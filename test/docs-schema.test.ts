@@ -242,6 +242,14 @@ describe('docs/schema.md and the Grafana dashboard on the real engine', () => {
       }
     });
 
+    test('every macro and variable the queries use is in the page\'s list of what they become', () => {
+      const section = SCHEMA_MD.slice(SCHEMA_MD.indexOf('## Grafana'));
+      const sqls = [...targets().map((t) => t.target.rawSql), ...['database', 'run'].map((name) => variable(name).query.rawSql as string)];
+      const used = new Set(sqls.flatMap((sql) => [...sql.matchAll(/\$__\w+|\$\{\w+(?::\w+)?\}/g)].map((m) => m[0])));
+      assert.ok(used.size >= 4, [...used].join(' '));
+      for (const token of used) assert.ok(section.includes(`| \`${token}`), `docs/schema.md does not say what ${token} becomes`);
+    });
+
     test('the database variable finds the leakwatch database', async () => {
       const rows = await run(expandGrafanaSql(variable('database').query.rawSql, ctx()));
       assert.deepEqual(rows.map((r) => Object.values(r)[0]), [DATABASE]);
