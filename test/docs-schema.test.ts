@@ -88,14 +88,17 @@ describe('docs/schema.md and the Grafana dashboard on the real engine', () => {
     for (const table of documented.keys()) assert.ok(actual.has(table), `docs/schema.md documents a table ${table} that does not exist`);
   });
 
-  test('every table states its real sort key and partition key', async () => {
+  test('every table states its real sort key, partition key and TTL', async () => {
     const documented = docTables(SCHEMA_MD);
-    const tables = await run('SELECT name, sorting_key, partition_key, engine FROM system.tables WHERE database = {db:String}', { db: DATABASE });
+    const tables = await run('SELECT name, sorting_key, partition_key, engine, engine_full FROM system.tables WHERE database = {db:String}', { db: DATABASE });
     for (const t of tables) {
       const doc = documented.get(String(t.name))!;
       assert.equal(String(t.engine), 'ReplacingMergeTree', `${t.name}: the page says every table is a ReplacingMergeTree`);
       assert.equal(doc.orderBy, String(t.sorting_key), `${t.name}: ORDER BY in docs/schema.md`);
       assert.equal(doc.partitionBy ?? '', String(t.partition_key), `${t.name}: PARTITION BY in docs/schema.md`);
+      // The collector sets `TTL toDateTime(<column>) + INTERVAL n DAY` (src/store/retention.ts).
+      const ttl = /\bTTL toDateTime\((\w+)\)/.exec(String(t.engine_full))?.[1] ?? null;
+      assert.equal(doc.ttlColumn, ttl, `${t.name}: the TTL column in docs/schema.md`);
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * Reads docs/schema.md the way its test needs it: the ```sql blocks (each titled by its first
  * `-- ` comment line, with the columns the text after it promises), and the per-table sections
- * (`### \`table\``) with their column rows and the sort and partition keys they state.
+ * (`### \`table\``) with their column rows and the sort key, partition key and TTL they state.
  */
 
 export interface DocQuery {
@@ -20,6 +20,8 @@ export interface DocTable {
   orderBy: string | null;
   /** The text after `PARTITION BY `; null when the section says "no partitions". */
   partitionBy: string | null;
+  /** The column of "TTL on `column`"; null when the section says "no TTL". */
+  ttlColumn: string | null;
 }
 
 const FENCE = /^```(\w*)\s*$/;
@@ -59,7 +61,7 @@ export function docTables(markdown: string): Map<string, DocTable> {
     const heading = /^(#{2,3})\s+(.*)$/.exec(line);
     if (heading) {
       const name = heading[1] === '###' ? /^`(\w+)`\s*$/.exec(heading[2])?.[1] : undefined;
-      current = name ? { name, columns: new Map(), orderBy: null, partitionBy: null } : null;
+      current = name ? { name, columns: new Map(), orderBy: null, partitionBy: null, ttlColumn: null } : null;
       if (current) tables.set(current.name, current);
       continue;
     }
@@ -70,6 +72,8 @@ export function docTables(markdown: string): Map<string, DocTable> {
     if (order) current.orderBy = order[1];
     const partition = /`PARTITION BY ([^`]+)`/.exec(line);
     if (partition) current.partitionBy = partition[1];
+    const ttl = /TTL on `(\w+)`/.exec(line);
+    if (ttl) current.ttlColumn = ttl[1];
   }
   return tables;
 }
