@@ -157,7 +157,7 @@ function fakeSession(fail: (method: string) => Error | null, calls: string[]): I
   };
 }
 
-const config = { enabled: true, intervalBytes: 4096, stackDepth: 16, everyMs: 1000 };
+const config = { enabled: true, intervalBytes: 4096, stackDepth: 16, everyMs: 1000, epochMs: 30_000 };
 
 test('inspector failures are noticed once, never thrown, and stop() still ends cleanly', async () => {
   const notices: string[] = [];

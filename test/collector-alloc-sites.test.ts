@@ -146,3 +146,28 @@ test('leakwatch check --collector prints the growing site with its line and says
   const junit = await runCli(['check', 'leaky', '--collector', fx.collector.url, '--format', 'junit']);
   assert.match(junit.stdout, /<failure message="memory leak" type="leak">[^<]*growing allocation site: \/srv\/app\/dist\/audit\.js:20 remember\(\)/);
 });
+
+test("sampling epochs: a probe's sampler restarted after snapshots, and each epoch is judged on its own", async () => {
+  // Three epochs of 20 profiles; every site starts from nothing at each restart, as V8's does.
+  const EPOCH = 20;
+  const probe = await connectRawProbe(ingestUrl(), 'epochs');
+  const seqs: number[] = [];
+  try {
+    for (let i = 0; i < 3 * EPOCH; i++) {
+      const epoch = Math.floor(i / EPOCH);
+      const epochStart = start + epoch * EPOCH * MINUTE;
+      seqs.push(probe.send(allocProfileBody(start + i * MINUTE, epochStart, SITES, i % EPOCH)));
+    }
+    await probe.waitForAck(seqs[seqs.length - 1]);
+  } finally {
+    await probe.close();
+  }
+  const [boot] = await fx.store.queryAllocSites('epochs');
+  assert.deepEqual([...new Set(boot.epochs)], [0, 1, 2].map((e) => start + e * EPOCH * MINUTE), 'each profile carries its epoch');
+  const body = await getJson<AllocSitesBody>(api('epochs/alloc-sites'));
+  const growing = Object.fromEntries(body.body.boots[0].sites.map((s) => [s.frames[0].fn, s.growing]));
+  assert.deepEqual(growing, { remember: true, render: false, LruCache: false });
+  assert.equal(body.body.boots[0].sites[0].frames[0].fn, 'remember', 'the growing site first');
+  const leak = body.body.boots[0].sites[0];
+  assert.ok(leak.growthBytes > 8 * MB && leak.growthBytes < 11 * MB, `growth within the newest epoch: ${leak.growthBytes}`);
+});

@@ -48,7 +48,7 @@ test('shares: percent or fraction, above 0 and at most the bound', () => {
 
 test('allocation sampling defaults: on, 512 KiB, 64 frames, every minute; source maps uploaded', () => {
   const config = resolveProbeConfig({});
-  assert.deepEqual(config.alloc, { enabled: true, intervalBytes: 524_288, stackDepth: 64, everyMs: 60_000 });
+  assert.deepEqual(config.alloc, { enabled: true, intervalBytes: 524_288, stackDepth: 64, everyMs: 60_000, epochMs: 1_800_000 });
   assert.deepEqual(config.sourceMaps, { upload: true });
 });
 
@@ -61,7 +61,7 @@ test('LEAKWATCH_ALLOC_* and LEAKWATCH_SOURCE_MAP_UPLOAD become the allocation an
     LEAKWATCH_SOURCE_MAP_UPLOAD: '0',
   });
   const config = resolveProbeConfig(options);
-  assert.deepEqual(config.alloc, { enabled: true, intervalBytes: 1_048_576, stackDepth: 128, everyMs: 5000 });
+  assert.deepEqual(config.alloc, { enabled: true, intervalBytes: 1_048_576, stackDepth: 128, everyMs: 5000, epochMs: 1_800_000 });
   assert.deepEqual(config.sourceMaps, { upload: false });
   for (const off of ['0', 'off', 'false', 'OFF', ' no ']) {
     assert.equal(resolveProbeConfig(probeOptionsFromEnv({ LEAKWATCH_ALLOC_SAMPLING: off })).alloc.enabled, false, off);
@@ -69,7 +69,7 @@ test('LEAKWATCH_ALLOC_* and LEAKWATCH_SOURCE_MAP_UPLOAD become the allocation an
   }
   // Options from code: booleans and numbers as well as the environment's text.
   const fromCode = resolveProbeConfig({ allocSampling: false, allocInterval: 65_536, allocStackDepth: 1, allocEvery: 1000, uploadSourceMaps: true });
-  assert.deepEqual(fromCode.alloc, { enabled: false, intervalBytes: 65_536, stackDepth: 1, everyMs: 1000 });
+  assert.deepEqual(fromCode.alloc, { enabled: false, intervalBytes: 65_536, stackDepth: 1, everyMs: 1000, epochMs: 1_800_000 });
 });
 
 test('bad allocation settings are LW_ERR_CONFIG errors naming the flag and the variable', () => {

@@ -72,7 +72,7 @@ async function fixedCost(reads: number): Promise<{ heapUsed: number; shipMs: num
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   let bytes = 0;
   const sampler = createAllocSampler({
-    config: { enabled: true, intervalBytes: DEFAULT_ALLOC_INTERVAL_BYTES, stackDepth: DEFAULT_ALLOC_STACK_DEPTH, everyMs: 3_600_000 },
+    config: { enabled: true, intervalBytes: DEFAULT_ALLOC_INTERVAL_BYTES, stackDepth: DEFAULT_ALLOC_STACK_DEPTH, everyMs: 3_600_000, epochMs: 54_000_000 },
     notice: (line) => process.stderr.write(`${line}\n`),
     // What the probe's send does, short of the queue: build the envelope and encode it.
     send: (body) => {

@@ -16,6 +16,8 @@ export interface AllocSamplerOptions {
   send: (body: AllocProfileBody) => void;
   /** Default: a `node:inspector` Session connected to this thread's isolate. */
   createSession?: () => InspectorSessionLike;
+  /** The clock (epoch ms); tests of the epoch schedule pass their own. */
+  now?: () => number;
 }
 
 export interface AllocSamplerStats {
@@ -26,6 +28,10 @@ export interface AllocSamplerStats {
   failures: number;
   /** Times sampling was found stopped by someone else in this isolate and started again. */
   restarts: number;
+  /** Sampling epochs begun after heap snapshots (stop and start again, to free V8's string table). */
+  epochs: number;
+  /** Heap snapshots taken in the current epoch. */
+  snapshotsInEpoch: number;
   /** Of the last profile: tree nodes, sites sent, and the encoded size. */
   lastNodes: number;
   lastSites: number;
@@ -38,6 +44,11 @@ export interface AllocSamplerStats {
 export interface AllocSampler {
   /** Reads the live-allocation profile now and sends it (the timer does this every `everyMs`). */
   ship(): Promise<void>;
+  /**
+   * Says that a heap snapshot was written while sampling runs. The sampler begins a new epoch now
+   * when the current one is at least `epochMs` old, else at the first read once it is.
+   */
+  snapshotTaken(): Promise<void>;
   /** Ships a last profile, stops V8's sampling and disconnects; nothing of ours keeps running. */
   stop(): Promise<void>;
   stats(): AllocSamplerStats;
@@ -65,13 +76,26 @@ export interface AllocSampler {
  * A read that finds sampling stopped starts it again, with a new `startedAt`.
  * V8 resolves each node's script (url, line) when the profile is read: a script whose functions
  * were all collected by then leaves its sites with the function name only (url '', line 0).
+ *
+ * Sampling epochs. V8's heap profiler keeps one string table (HeapProfiler::names_) for heap
+ * snapshots and the sampling heap profiler, and clears it only when neither holds it
+ * (HeapProfiler::MaybeClearStringsStorage, the fix for v8:8373): every heap snapshot taken while
+ * sampling runs copies the heap's strings (up to 1 KiB each) into native memory for as long as
+ * sampling goes on, so a long run with scheduled snapshots grows the app's RSS without bound.
+ * Stopping and starting sampling frees that table, but also forgets every live sample: the next
+ * profiles start from nothing (an epoch). So after a snapshot the sampler begins a new epoch once
+ * the current one is at least `epochMs` old (default 30 min, at least 15 profiles): native memory
+ * holds at most one epoch's snapshots' strings, and each epoch is long enough for the collector's
+ * growing-sites judge, which reads one epoch at a time (profiles carry their epoch's `startedAt`).
+ * The epoch's last profile is the one stopSampling returns, so no read is lost.
  * Disconnecting a session makes V8's heap profiler agent forget its heap object ids
  * (V8HeapProfilerAgentImpl::disable calls ClearObjectIds), so the session stays connected for
  * the whole boot: snapshot node ids must stay stable within a process.
  */
 export function createAllocSampler(options: AllocSamplerOptions): AllocSampler {
   const { config, notice } = options;
-  const stats: AllocSamplerStats = { running: false, profiles: 0, failures: 0, restarts: 0, lastNodes: 0, lastSites: 0, lastBytes: 0, readMs: 0, flattenMs: 0 };
+  const now = options.now ?? Date.now;
+  const stats: AllocSamplerStats = { running: false, profiles: 0, failures: 0, restarts: 0, epochs: 0, snapshotsInEpoch: 0, lastNodes: 0, lastSites: 0, lastBytes: 0, readMs: 0, flattenMs: 0 };
   const noticed = new Set<string>();
   const noticeOnce = (kind: string, line: string): void => {
     if (noticed.has(kind)) return;
@@ -100,8 +124,9 @@ export function createAllocSampler(options: AllocSamplerOptions): AllocSampler {
       noticeOnce('start', `allocation sampling could not start: ${firstLine(err)}`);
       return false;
     }
-    startedAt = Date.now();
+    startedAt = now();
     stats.running = true;
+    stats.snapshotsInEpoch = 0;
     return true;
   }
 
@@ -151,7 +176,7 @@ export function createAllocSampler(options: AllocSamplerOptions): AllocSampler {
     }
     try {
       const profile = (result as { profile: V8SamplingProfile }).profile;
-      const flat = flattenSamplingProfile(profile, { at: Date.now(), startedAt, intervalBytes: config.intervalBytes, stackDepth: config.stackDepth });
+      const flat = flattenSamplingProfile(profile, { at: now(), startedAt, intervalBytes: config.intervalBytes, stackDepth: config.stackDepth });
       stats.flattenMs += performance.now() - t1;
       stats.profiles++;
       stats.lastNodes = flat.nodes;
@@ -164,18 +189,38 @@ export function createAllocSampler(options: AllocSamplerOptions): AllocSampler {
     }
   }
 
+  const epochDue = (): boolean => stats.running && stats.snapshotsInEpoch > 0 && now() - startedAt >= config.epochMs;
+
+  /** The epoch's last profile (stopSampling returns it), then sampling again from nothing. */
+  async function readOrBeginEpoch(): Promise<void> {
+    if (!epochDue() || stopped) return readOnce();
+    await readOnce(true);
+    if (stopped || !session) return;
+    if (await startSampling()) stats.epochs++;
+  }
+
   /** One read at a time: a timer tick during stop()'s last read waits for it instead of doubling it. */
   function ship(): Promise<void> {
-    reading ??= readOnce().finally(() => {
+    reading ??= readOrBeginEpoch().finally(() => {
       reading = undefined;
     });
     return reading;
+  }
+
+  async function snapshotTaken(): Promise<void> {
+    await starting;
+    if (!stats.running) return;
+    stats.snapshotsInEpoch++;
+    // A read under way may itself begin the epoch; one more read then changes nothing until due.
+    await reading;
+    if (epochDue()) await ship();
   }
 
   const starting = config.enabled ? start() : Promise.resolve();
 
   return {
     ship: () => starting.then(ship),
+    snapshotTaken,
     stop() {
       stopped ??= (async () => {
         await starting;

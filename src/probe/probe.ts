@@ -78,6 +78,9 @@ export function createProbe(
     config: config.snapshot,
     startedAt,
     notice,
+    // A snapshot leaves its strings in V8's heap-profiler table while sampling runs: the sampler
+    // frees them by beginning a new epoch (alloc-sampler.ts). Never rejects.
+    onCaptured: () => void allocSampler.snapshotTaken(),
     connected: () => transport.connected,
     sendStatus: (fields) => {
       queue.push(

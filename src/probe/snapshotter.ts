@@ -34,6 +34,8 @@ export interface SnapshotterOptions {
   upload?: Pick<UploadOptions, 'stallTimeoutMs' | 'highWaterBytes'>;
   /** Epoch ms when the probe started: the schedule counts from there. */
   startedAt?: number;
+  /** Called once V8 has written a snapshot (the allocation sampler's epochs depend on it). */
+  onCaptured?: () => void;
 }
 
 export interface SnapshotterStats {
@@ -167,6 +169,7 @@ export function createSnapshotter(options: SnapshotterOptions) {
     }
     const captureMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    options.onCaptured?.();
     stats.lastCaptureMs = captureMs;
     stats.lastCaptureCpuMs = (cpu.user + cpu.system) / 1000;
     // Open, then unlink at once: the data lives as long as the descriptor, so whatever ends the

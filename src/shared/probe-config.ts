@@ -40,6 +40,8 @@ export const PROBE_ENV = {
   allocStackDepth: 'LEAKWATCH_ALLOC_STACK_DEPTH',
   /** Ship the live-allocation profile every this long (default 60s, at least 1s). */
   allocEvery: 'LEAKWATCH_ALLOC_EVERY',
+  /** The least time between two restarts of V8's sampler after heap snapshots (default 30m; alloc-sampler.ts says why). */
+  allocEpoch: 'LEAKWATCH_ALLOC_EPOCH',
   /** Upload the source maps of the app's scripts to the collector: on unless `0`/`off`. */
   sourceMapUpload: 'LEAKWATCH_SOURCE_MAP_UPLOAD',
   /** Between two pings to the collector (default 10s, 100ms-15s): a silent connection is dropped after two. */
@@ -69,6 +71,13 @@ export const MAX_ALLOC_STACK_DEPTH = 128;
 export const DEFAULT_ALLOC_EVERY_MS = 60_000;
 /** Each read makes V8 build the whole profile tree on the app's thread; once a second is the floor. */
 export const MIN_ALLOC_EVERY_MS = 1000;
+/**
+ * A sampling epoch (alloc-sampler.ts) lasts at least this long, and at least MIN_ALLOC_EPOCH_PROFILES
+ * profiles: the growing-sites judge reads one epoch at a time and needs ten points after its
+ * warm-up, so an epoch shorter than that could never name a growing site.
+ */
+export const DEFAULT_ALLOC_EPOCH_MS = 30 * 60_000;
+export const MIN_ALLOC_EPOCH_PROFILES = 15;
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Two silent heartbeats end a connection: at most 15 s each finds a half-open one within 30 s. */
 export const MAX_HEARTBEAT_MS = 15_000;
@@ -123,6 +132,12 @@ export interface ProbeOptions {
   allocStackDepth?: number | string;
   /** Ship the live-allocation profile every this long (ms or "1m"; default 60 s, at least 1 s). */
   allocEvery?: number | string;
+  /**
+   * The least time between two restarts of V8's sampling heap profiler that follow heap
+   * snapshots (ms or "30m"; default 30 min, and at least 15 profile intervals). A restart frees
+   * the strings the snapshots left in V8's heap-profiler string table (alloc-sampler.ts).
+   */
+  allocEpoch?: number | string;
   /** Upload the source maps of the app's scripts to the collector (default on). */
   uploadSourceMaps?: boolean | string;
   /** Between two pings to the collector (ms or "10s"; default 10 s, 100 ms to 15 s). */
@@ -153,6 +168,8 @@ export interface AllocSamplingConfig {
   /** Frames kept per site when flattening (V8 samples 128 deep regardless). */
   stackDepth: number;
   everyMs: number;
+  /** Least time between two sampler restarts after heap snapshots (alloc-sampler.ts). */
+  epochMs: number;
 }
 
 export interface SourceMapsConfig {
@@ -270,11 +287,18 @@ function resolveAllocConfig(options: ProbeOptions): AllocSamplingConfig {
   const everyWhat = `allocation profile interval (--alloc-every / ${PROBE_ENV.allocEvery})`;
   const everyMs = parseDuration(options.allocEvery ?? DEFAULT_ALLOC_EVERY_MS, everyWhat);
   if (everyMs < MIN_ALLOC_EVERY_MS) throw new LeakwatchError('LW_ERR_CONFIG', `${everyWhat} must be at least ${MIN_ALLOC_EVERY_MS}ms, got ${everyMs}ms`);
+  const epochWhat = `allocation sampling epoch (${PROBE_ENV.allocEpoch})`;
+  const minEpochMs = MIN_ALLOC_EPOCH_PROFILES * everyMs;
+  const epochMs = options.allocEpoch === undefined ? Math.max(DEFAULT_ALLOC_EPOCH_MS, minEpochMs) : parseDuration(options.allocEpoch, epochWhat);
+  if (epochMs < minEpochMs) {
+    throw new LeakwatchError('LW_ERR_CONFIG', `${epochWhat} must be at least ${MIN_ALLOC_EPOCH_PROFILES} allocation profile intervals (${minEpochMs}ms), got ${epochMs}ms`);
+  }
   return {
     enabled: parseSwitch(options.allocSampling ?? true, `allocation sampling (--no-alloc-sampling / ${PROBE_ENV.allocSampling})`),
     intervalBytes: parseByteSize(options.allocInterval ?? DEFAULT_ALLOC_INTERVAL_BYTES, `allocation sampling interval (--alloc-interval / ${PROBE_ENV.allocInterval})`, MIN_ALLOC_INTERVAL_BYTES, MAX_ALLOC_INTERVAL_BYTES),
     stackDepth,
     everyMs,
+    epochMs,
   };
 }
 
@@ -322,6 +346,7 @@ export function probeOptionsFromEnv(env: NodeJS.ProcessEnv): ProbeOptions {
   if (env[PROBE_ENV.allocInterval]) options.allocInterval = env[PROBE_ENV.allocInterval];
   if (env[PROBE_ENV.allocStackDepth]) options.allocStackDepth = env[PROBE_ENV.allocStackDepth];
   if (env[PROBE_ENV.allocEvery]) options.allocEvery = env[PROBE_ENV.allocEvery];
+  if (env[PROBE_ENV.allocEpoch]) options.allocEpoch = env[PROBE_ENV.allocEpoch];
   if (env[PROBE_ENV.sourceMapUpload]) options.uploadSourceMaps = env[PROBE_ENV.sourceMapUpload];
   if (env[PROBE_ENV.heartbeat]) options.heartbeat = env[PROBE_ENV.heartbeat];
   return options;

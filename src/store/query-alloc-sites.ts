@@ -11,13 +11,15 @@ function strings(value: unknown): string[] {
 }
 
 /** One group's parallel arrays, ordered by time (groupArray keeps no order across threads). */
-function sortedSeries(row: RawRow): { t: number[]; live: number[]; samples: number[]; counts: number[] } {
+function sortedSeries(row: RawRow): { t: number[]; live: number[]; samples: number[]; counts: number[]; started: number[] } {
   const t = numbers(row.t, 'alloc_sites.at');
   const live = numbers(row.live, 'alloc_sites.live_bytes');
   const samples = numbers(row.samples, 'alloc_sites.samples');
   const counts = numbers(row.counts, 'alloc_sites.site_count');
+  const started = numbers(row.started, 'alloc_sites.started_at');
   const order = t.map((_, i) => i).sort((a, b) => t[a] - t[b]);
-  return { t: order.map((i) => t[i]), live: order.map((i) => live[i]), samples: order.map((i) => samples[i]), counts: order.map((i) => counts[i]) };
+  const pick = (values: number[]) => order.map((i) => values[i]);
+  return { t: pick(t), live: pick(live), samples: pick(samples), counts: pick(counts), started: pick(started) };
 }
 
 /**
@@ -34,6 +36,7 @@ export async function queryAllocSites(ctx: StoreContext, runId: string): Promise
        groupArray(live_bytes) AS live,
        groupArray(samples) AS samples,
        groupArray(site_count) AS counts,
+       groupArray(toUnixTimestamp64Milli(started_at)) AS started,
        argMax(stack_fn, at) AS stack_fn,
        argMax(stack_url, at) AS stack_url,
        argMax(stack_line, at) AS stack_line,
@@ -51,13 +54,14 @@ export async function queryAllocSites(ctx: StoreContext, runId: string): Promise
     const boot = String(row.boot);
     let entry = boots.get(boot);
     if (!entry) {
-      entry = { boot, profiles: [], otherSites: [], otherLiveBytes: [], intervalBytes: 0, sites: [], firstAt: Infinity };
+      entry = { boot, profiles: [], epochs: [], otherSites: [], otherLiveBytes: [], intervalBytes: 0, sites: [], firstAt: Infinity };
       boots.set(boot, entry);
     }
     const series = sortedSeries(row);
     entry.firstAt = Math.min(entry.firstAt, toNumber(row.first_at, 'alloc_sites.at'));
     if (String(row.site_id) === '') {
       entry.profiles = series.t;
+      entry.epochs = series.started;
       entry.otherSites = series.counts;
       entry.otherLiveBytes = series.live;
       entry.intervalBytes = toNumber(row.interval_bytes, 'alloc_sites.interval_bytes');

@@ -81,6 +81,8 @@ export interface StoredAllocBoot {
   boot: string;
   /** Profile times, oldest first, with what each profile's remainder held (sites, live bytes). */
   profiles: number[];
+  /** Each profile's sampling epoch: when V8's sampler (re)started (the probe's alloc-sampler.ts). */
+  epochs: number[];
   otherSites: number[];
   otherLiveBytes: number[];
   /** The profiler's sampling interval in the newest profile (bytes). */

@@ -4,7 +4,8 @@ import type { SnapshotSuspects } from '../../shared/suspect-data';
 import type { Store, StoredAllocBoot, StoredAllocSite } from '../../store/store-interface';
 import type { TrendOptions } from '../../trend/trend-model';
 import { generatedLocation, type GeneratedLocation, type LocationResolver } from '../source-maps/location-resolver';
-import { judgeSite, siteSeries, siteWindow, type SiteGrowth } from './growing-sites';
+import type { SiteGrowth } from './growing-sites';
+import { judgeSiteByEpochs, profileEpochs } from './sampling-epochs';
 import { matchingSuspectIds } from './site-matching';
 
 /** Sites per process the route returns unless asked for another number, and the most it will. */
@@ -37,12 +38,12 @@ function bySignificance(a: Judged, b: Judged): number {
 }
 
 function judgeBoot(boot: StoredAllocBoot, query: AllocSitesQuery): Judged[] {
-  const profiles = { t: boot.profiles, otherSites: boot.otherSites };
-  const window = siteWindow(boot.profiles.length > 0 ? boot.profiles : boot.sites.flatMap((s) => s.t), query.trend);
+  // Each sampling epoch on its own (sampling-epochs.ts): a restart of V8's sampler resets every site.
+  const epochs = profileEpochs(boot);
   const judged = boot.sites.map((stored) => ({
     boot: boot.boot,
     stored,
-    growth: judgeSite(siteSeries(profiles, stored), window, boot.intervalBytes, query.trend),
+    growth: judgeSiteByEpochs(epochs, stored, boot.intervalBytes, query.trend),
     lastLive: stored.liveBytes[stored.liveBytes.length - 1] ?? 0,
   }));
   return judged.filter((j) => !query.growingOnly || j.growth.growing).sort(bySignificance).slice(0, query.limit);

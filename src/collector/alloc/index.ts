@@ -5,3 +5,4 @@ export { allocSitesQueryOf } from './alloc-sites-route';
 export { judgeSite, siteSeries, siteWindow, SITE_SLOPE_SHARE, SITE_MIN_RISE_INTERVALS, SITE_MIN_RISE_SHARE, type SiteGrowth } from './growing-sites';
 export { matchingSuspectIds, siteMatchesSuspect, memberType, closureSteps } from './site-matching';
 export { siteIdOf } from './site-id';
+export { judgeSiteByEpochs, profileEpochs, type ProfileEpoch, type EpochJudgement } from './sampling-epochs';
