@@ -22,6 +22,9 @@ import {
   RUN,
   SAMPLES_PER_BOOT,
   SITE_BYTES_PER_HOUR,
+  EPOCH_RESTART_AT,
+  PROFILES,
+  secondEpochAt,
   STEADY,
   seedRuns,
   type SeededRun,
@@ -205,9 +208,11 @@ describe('docs/schema.md and the Grafana dashboard on the real engine', () => {
       assert.ok(rows.every((r) => num(r.longest_pause_ms) <= 8 && num(r.pause_percent) > 0));
     });
 
-    test('allocation sites growing: the growing site at its rate, the flat one left out', () => {
+    test('allocation sites growing: the growing site at its rate in its newest epoch, the flat one left out', () => {
       const rows = resultOf('allocation sites growing');
       assert.equal(rows[0].site_id, GROWING_SITE);
+      assert.equal(Date.parse(`${String(rows[0].epoch_started_at).replace(' ', 'T')}Z`), secondEpochAt(seeded.base), 'the newest epoch');
+      assert.deepEqual([num(rows[0].profiles), num(rows[0].first_live_bytes)], [PROFILES - EPOCH_RESTART_AT, 1_000_000], 'counted from the restart');
       assert.equal(rows[0].fn, 'remember');
       assert.match(String(rows[0].stack), /^remember file:\/\/\/app\/cache\.js:10 <- handle file:\/\/\/app\/server\.js:40$/);
       const slope = num(rows[0].live_bytes_per_hour);

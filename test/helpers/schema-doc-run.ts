@@ -22,6 +22,8 @@ export const FLOOR_BYTES_PER_HOUR = 36_000_000; // the leaky floor: 10 kB a seco
 export const SITE_BYTES_PER_HOUR = 12_000_000; // the growing site: 1 MB every 5 minutes
 export const PROFILE_EVERY_MS = 300_000;
 export const PROFILES = 18;
+/** The profile from which on the sampler runs in a second epoch. */
+export const EPOCH_RESTART_AT = 6;
 export const GROWING_SITE = 'sitegrow00000001';
 export const FLAT_SITE = 'siteflat00000002';
 export const FIRST_SNAPSHOT = 'snap-leaky-first';
@@ -81,11 +83,18 @@ function spaces(boot: string, base: number, i: number): SpaceRow[] {
   ];
 }
 
+/** When the sampler was restarted (a second sampling epoch): every site's count starts again from nothing. */
+export function secondEpochAt(base: number): number {
+  return base + EPOCH_RESTART_AT * PROFILE_EVERY_MS;
+}
+
 function allocSites(base: number): AllocSiteRow[] {
   const rows: AllocSiteRow[] = [];
   for (let k = 0; k < PROFILES; k++) {
-    const origin = { run: RUN, boot: LEAKY, seq: 10_000 + k, at: base + 5_000 + k * PROFILE_EVERY_MS, startedAt: base, intervalBytes: 524_288, stackDepth: 64 };
-    const growing = 1_000_000 + k * 1_000_000;
+    const epoch = k < EPOCH_RESTART_AT ? 0 : EPOCH_RESTART_AT;
+    const startedAt = epoch === 0 ? base : secondEpochAt(base);
+    const origin = { run: RUN, boot: LEAKY, seq: 10_000 + k, at: base + 5_000 + k * PROFILE_EVERY_MS, startedAt, intervalBytes: 524_288, stackDepth: 64 };
+    const growing = 1_000_000 + (k - epoch) * 1_000_000;
     rows.push(
       {
         ...origin,
