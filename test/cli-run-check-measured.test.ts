@@ -36,5 +36,5 @@ test('run --duration 120s --check: no-leak on the healthy sample and leak on the
   assert.equal(leaky.verdict.verdict, 'leak', leaky.all);
   assert.equal(floorOf(leaky.verdict).floorSource, 'measured', leaky.all);
   // At the default schedule: one point per 10 s or more over the 90-odd seconds after the warm-up.
-  for (const v of [healthy.verdict, leaky.verdict]) assert.ok(floorOf(v).points >= 8 && floorOf(v).points <= 10, JSON.stringify(floorOf(v)));
+  for (const v of [healthy.verdict, leaky.verdict]) assert.ok(floorOf(v).points >= 7 && floorOf(v).points <= 10, JSON.stringify(floorOf(v)));
 });

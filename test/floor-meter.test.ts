@@ -53,7 +53,7 @@ function slowSession(pauseMs: number, calls: string[]): InspectorSessionLike {
   };
 }
 
-test('the schedule keeps the pause within the budget: the gap is the largest recent pause over the share, at least the minimum', async () => {
+test('the schedule keeps the pause within the budget: the gap is the median recent pause over the share, at least the minimum', async () => {
   const calls: string[] = [];
   const meter = createFloorMeter({ config, record: () => {}, notice: (l) => assert.fail(l), createSession: () => slowSession(40, calls) });
   try {

@@ -254,3 +254,12 @@ export { id, stopped };
     fs.unlinkSync(path.join(appDir, 'node_modules', '@types'));
   }
 });
+
+test("under leakwatch run's preload (the leakwatch package's build), the app's own leakwatch-probe finds the same probe", { timeout: 120_000 }, async () => {
+  // Two copies of the probe in one process: the CLI's NODE_OPTIONS preload and the app's bundle.
+  const rootRegister = path.join(__dirname, '..', 'src', 'probe', 'register.js');
+  const report = await runApp(['-r', rootRegister, 'app.js'], attachEnv('pkg-two-copies'));
+  assert.equal(report.runId, 'pkg-two-copies', "the app's startProbe() returned the preloaded probe, not a second one");
+  const stored = await storedRun('pkg-two-copies');
+  assert.equal(stored.name, 'pkg-two-copies');
+});

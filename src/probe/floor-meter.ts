@@ -51,7 +51,10 @@ export interface FloorMeter {
 
 /** Recent collections kept for `owns`: the observer delivers entries a little after the GC. */
 const RECENT = 8;
-/** The gap is set from the largest of the last few pauses, so one quick collection does not shrink it. */
+/**
+ * The gap is set from the median of the last three pauses: one quick collection does not shrink
+ * it, and one slowed by a busy machine does not stretch the next three gaps.
+ */
 const PAUSES_KEPT = 3;
 
 interface Window {
@@ -74,7 +77,7 @@ const pauseOf = (w: Window): number => (w.gcMs > 0 ? w.gcMs : w.endedMs - w.star
  * finalizers are settled) and records heap used as soon as V8 answers: an exact floor point.
  *
  * The pause is the cost, so the schedule is a budget: at least `minGapMs` between two (default
- * 10 s), and a gap of at least the largest of the last three pauses divided by `maxShare`
+ * 10 s), and a gap of at least the median of the last three pauses divided by `maxShare`
  * (default 1 %): a 50 ms collection waits at least 5 s, a 300 ms one 30 s. The pause is the
  * duration of the major GCs V8 ran for the request as the GC observer reports them; until they
  * are seen, the request-to-answer time, which also counts any wait for a busy loop (more, so the
@@ -106,8 +109,9 @@ export function createFloorMeter(options: FloorMeterOptions): FloorMeter {
   function schedule(): void {
     if (stopped) return;
     const measuredWindows = recent.slice(-PAUSES_KEPT);
-    const largest = measuredWindows.length > 0 ? Math.max(...measuredWindows.map(pauseOf)) : 0;
-    stats.nextGapMs = Math.max(config.minGapMs, Math.ceil(largest / config.maxShare));
+    const pauses = measuredWindows.map(pauseOf).sort((a, b) => a - b);
+    const typical = pauses.length > 0 ? pauses[pauses.length >> 1]! : 0;
+    stats.nextGapMs = Math.max(config.minGapMs, Math.ceil(typical / config.maxShare));
     timer = setTimeout(() => void measure().finally(schedule), stats.nextGapMs);
     timer.unref();
   }
