@@ -15,6 +15,8 @@ import { CHECK_EXIT_CODES } from './check-report';
 import { DEFAULT_CHECK_SNAPSHOTS, MAX_CHECK_SNAPSHOTS, parseCheckSnapshots } from './check-snapshot-planner';
 import { startCheckSnapshots, type CheckSnapshots } from './check-snapshots';
 import { exitCodeOf, spawnWithProbe } from './child-command';
+import { createProcessTree } from './process-tree';
+import { createRunLifetime, DEFAULT_KILL_AFTER_MS, type RunLifetime } from './run-lifetime';
 import { openRunSource } from './run-source/open-run-source';
 import { embeddedRunSource } from './run-source/store-run-source';
 import { startCollectorProcess } from './start-collector-process';
@@ -29,6 +31,7 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, TokenFlags {
   label: string[];
   interval: string;
   duration?: string;
+  killAfter: string;
   collector?: string;
   host: string;
   port: string;
@@ -39,9 +42,6 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, TokenFlags {
   /** `--watch-suspects` (true), `--no-watch-suspects` (false), or neither (undefined: on with --check). */
   watchSuspects?: boolean;
 }
-
-/** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
-const CHILD_KILL_GRACE_MS = 5000;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -63,6 +63,7 @@ export function runCommand(): Command {
     .option('--label <key=value>', 'label the run (repeatable)', collect, [])
     .option('--interval <duration>', 'sampling interval', '1s')
     .option('--duration <duration>', 'stop the command after this long (e.g. 30m)')
+    .option('--kill-after <duration>', 'when the run ends, SIGKILL what of its process tree is still running this long after SIGTERM (a bare number is seconds)', `${DEFAULT_KILL_AFTER_MS / 1000}s`)
     .option('--collector <url>', 'send to a running collector (http://host:port) instead of starting one')
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
@@ -86,6 +87,7 @@ export function runCommand(): Command {
     const intervalMs = parseDuration(flags.interval, '--interval');
     if (intervalMs < 100) throw new LeakwatchError('LW_ERR_CONFIG', `--interval must be at least 100ms, got ${flags.interval}`);
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
+    const killAfterMs = parseKillAfter(flags.killAfter);
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = probeTokenFrom(flags);
     const snapshotEnv = snapshotFlagsToEnv(flags);
@@ -133,40 +135,50 @@ export function runCommand(): Command {
     let stoppedByUs = false;
     let result;
     let snapshots: CheckSnapshots | undefined;
+    const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
+    // Every process the command starts carries the tree's mark, so the run can stop them all.
+    const tree = createProcessTree();
+    Object.assign(env, tree.env);
+    let lifetime: RunLifetime | undefined;
     try {
       const { child, exited } = spawnWithProbe(cmd, env);
+      if (child.pid !== undefined) tree.setRoot(child.pid);
+      lifetime = createRunLifetime({ tree, child, killAfterMs, note });
       const startedAt = Date.now();
-      const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
       if (thresholds && checkSnapshots > 0) {
         // The snapshots are spread over the run, so its length must be known.
         if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note, watchSuspects: flags.watchSuspects ?? true });
         else note('without --duration, run --check takes no snapshots by itself (the suspects need 3: add --duration or --snapshot-every)');
       }
-      let killTimer: NodeJS.Timeout | undefined;
       let ended = false;
       const durationTimer = durationMs === undefined ? undefined : setTimeout(() => {
         // A snapshot of ours still being written or uploaded needs the command alive (bounded).
         void (snapshots?.beforeStop() ?? Promise.resolve()).then(() => {
           if (ended) return;
           stoppedByUs = true;
-          child.kill('SIGTERM');
-          killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+          void lifetime?.stop('SIGTERM');
         });
       }, durationMs);
       try {
         result = await exited;
+        // The command is gone; what it left running (`node a.js &` in a shell that exited) is
+        // stopped too, before the run ends, so their probes' last batches are still stored.
+        await lifetime.stop('SIGTERM');
       } finally {
         ended = true;
-        handoff?.remove();
         clearTimeout(durationTimer);
-        clearTimeout(killTimer);
       }
     } catch (err) {
+      // Whatever failed, nothing the run started outlives it.
+      await lifetime?.stop('SIGTERM');
+      lifetime?.dispose();
       handoff?.remove();
       await snapshots?.stop();
       await source.close();
       throw err;
     }
+    lifetime.dispose();
+    handoff?.remove();
     const exitCode = exitCodeOf(result);
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
     let verdict: VerdictBody | undefined;
@@ -195,6 +207,13 @@ export function runCommand(): Command {
     }
     process.exitCode = verdict ? emitVerdict(runId, verdict, flags) : CHECK_EXIT_CODES.inconclusive;
   });
+}
+
+/** --kill-after: a grace of zero would skip SIGTERM altogether, a negative one means nothing. */
+function parseKillAfter(input: string): number {
+  const ms = parseDuration(input, '--kill-after');
+  if (ms <= 0) throw new LeakwatchError('LW_ERR_CONFIG', `--kill-after must be above zero (the grace between SIGTERM and SIGKILL), got ${input}`);
+  return ms;
 }
 
 /**
