@@ -129,7 +129,11 @@ export function runCommand(): Command {
       [PROBE_ENV.managed]: '1',
     };
     delete env[PROBE_ENV.token];
-    const handoff = token ? createTokenHandoff(token) : undefined;
+    // A token for this run alone where the collector can issue one: a process of the run that
+    // outlives it (leakwatch SIGKILLed) is refused by the next collector on this port, even one
+    // that asks for no token, so its probe stops instead of writing into that collector's data.
+    const childToken = source.issueRunToken?.(runId) ?? token;
+    const handoff = childToken ? createTokenHandoff(childToken) : undefined;
     Object.assign(env, handoff?.env, snapshotEnv, allocEnv);
 
     let stoppedByUs = false;

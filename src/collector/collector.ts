@@ -14,12 +14,14 @@ import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
 import { checkBindPolicy, createAccessControl, isLoopbackHost, secretsEqual } from './access';
+import { bearerOf } from './access/token-compare';
 import { createBootRegistry } from './boot-registry';
 import { closeOversizedWith, createConnectionGuard } from './connection-guard';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
+import { createRunTokens, isRunToken } from './run-tokens';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
 import { createSourceMapResolver, createUploadedMaps } from './source-maps';
@@ -96,8 +98,16 @@ export interface Collector {
   readonly port: number;
   /** Maps generated locations through the app's source maps (on disk and uploaded): the CLI's verdict reads use it too. */
   readonly resolver: LocationResolver;
-  /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
+  /**
+   * Ends a run (its command exited): stored, unfinished captures failed, the UI told; its run
+   * tokens revoked and the probes still connected with them told LW_ERR_RUN_ENDED.
+   */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
+  /**
+   * A probe token for one run of `leakwatch run` (run-tokens.ts): accepted besides `token` until
+   * the run ends here; refused by every other collector, so a stray probe of the run stops.
+   */
+  issueRunToken(runId: string): string;
   /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
   sweepOrphanCaptures(): Promise<number>;
   /**
@@ -195,6 +205,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const boots = createBootRegistry();
   const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });
   const alive = new WeakSet<WebSocket>();
+  const runTokens = createRunTokens();
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://collector');
@@ -231,13 +242,22 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     if (route) {
       route.wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-        if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
+        const presented = bearerOf(req.headers.authorization);
+        const tokenRun = isRunToken(presented) ? runTokens.runOf(presented) : undefined;
+        if (isRunToken(presented) && tokenRun === undefined) {
+          // Checked before the probe token: this probe's run is over whatever this collector's token is.
+          log.warn(`${route.logAs} ${remote} refused: LW_ERR_RUN_ENDED: a run token this collector did not issue or has revoked`);
+          ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run of this probe has ended (or another collector started it); stop sending'));
+          return;
+        }
+        if (tokenRun === undefined && options.token && !tokenMatches(req.headers.authorization, options.token)) {
           log.warn(`${route.logAs} ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
         closeOversizedWith(ws, route.tooBig, route.wss.options.maxPayload!);
         if (!guard.admit(ws, `${route.logAs} ${remote}`)) return;
+        if (tokenRun !== undefined) runTokens.track(tokenRun, ws);
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
         // The probe's own heartbeat pings prove the connection alive just as well.
@@ -285,8 +305,13 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     port: address.port,
     resolver,
     async endRun(runId, endedAt, exitCode) {
+      // Revoked first: a probe of the run reconnecting meanwhile is refused, not admitted.
+      const open = runTokens.revoke(runId);
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
+      // After the end is stored: what these sockets sent is in the writer, stored on its next flush.
+      for (const ws of open) ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run has ended; stop sending'));
     },
+    issueRunToken: (runId) => runTokens.issue(runId),
     sweepOrphanCaptures: () => snapshots.sweepOrphans(),
     requestWatch: (run, boot, objectId, kind, durationMs) => watches.requestWatch(run, boot, objectId, kind, durationMs),
     close() {

@@ -27,4 +27,9 @@ export interface CollectorRunSource extends RunSource {
   readonly collectorUrl: string;
   /** Fails with one line when the collector does not answer, before a command is started for it. */
   ensureReachable(): Promise<void>;
+  /**
+   * A probe token for this run alone, which no other collector accepts (collector/run-tokens.ts),
+   * or undefined where the collector cannot issue one (a collector reached through its API).
+   */
+  issueRunToken?(runId: string): string | undefined;
 }
