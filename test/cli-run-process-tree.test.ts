@@ -244,6 +244,40 @@ test('a process that survived a SIGKILL of leakwatch run is refused by the next 
   assert.equal((await collect.exited).code, 0, collect.stderr());
 });
 
+test('run --collector: the long-lived collector issues the run token (with its probe token) and revokes it when the run ends', { timeout: 150_000 }, async () => {
+  const dir = freshDir();
+  const port = await freePort();
+  const probeTokenFile = path.join(dir, 'probe-token');
+  fs.writeFileSync(probeTokenFile, 'the-collectors-probe-token\n');
+  const collect = cli(['collect', '--port', String(port), '--data', path.join(dir, 'data'), '--token-file', probeTokenFile]);
+  const [, base] = await collect.waitForLine(/listening on (http:\/\/\S+)/);
+
+  // Without the collector's probe token there is no run token either: one line before anything starts.
+  const refused = await runCli(['run', '--collector', base, '--', NODE, KEEPER, path.join(dir, 'never.pid')], { LEAKWATCH_TOKEN: '' });
+  assert.equal(refused.code, 64, refused.stderr);
+  assert.match(refused.stderr, /^leakwatch: LW_ERR_AUTH: .*probe token/);
+  assert.ok(!fs.existsSync(path.join(dir, 'never.pid')), 'the command was not started');
+
+  const dump = path.join(dir, 'env.json');
+  const run = await runCli(['run', '--collector', base, '--token-file', probeTokenFile, '--interval', '200ms', '--duration', '4s', '--', NODE, ENV_DUMP, dump], { LEAKWATCH_TOKEN: '' });
+  assert.equal(run.code, 0, run.stderr);
+  const old = JSON.parse(fs.readFileSync(dump, 'utf8')) as { pid: number; env: Record<string, string>; token?: string };
+  started.add(old.pid);
+  const runId = old.env.LEAKWATCH_RUN_ID;
+  assert.ok(old.token && old.token !== 'the-collectors-probe-token', 'the command got a token of its own run, not the collector\'s probe token');
+  const stored = await sampleCount(base, runId);
+  assert.ok(stored > 0, 'the run stored samples with its run token');
+
+  const { LEAKWATCH_TOKEN_FILE: _gone, ...withoutFile } = old.env;
+  const stray = startStray({ ...withoutFile, LEAKWATCH_TOKEN: old.token }, path.join(dir, 'stray.pid'));
+  await waitForPids([path.join(dir, 'stray.pid')]);
+  await waitFor('the stray to be refused', () => stray.stderr().includes('LW_ERR_RUN_ENDED'), 60_000);
+  assert.match(stray.stderr(), /probe stopped for good/);
+  assert.equal(await sampleCount(base, runId), stored, 'nothing was added to the ended run');
+  collect.child.kill('SIGINT');
+  assert.equal((await collect.exited).code, 0, collect.stderr());
+});
+
 test('--kill-after must be a duration above zero: one LW_ERR_CONFIG line, exit 64', { timeout: 60_000 }, async () => {
   for (const value of ['0', '0s', '-5', 'soon']) {
     const { code, stderr } = await runCli(['run', '--port', '0', '--data', path.join(temp.dir, 'unused'), '--kill-after', value, '--', NODE, '-e', '1']);

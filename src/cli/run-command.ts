@@ -132,7 +132,7 @@ export function runCommand(): Command {
     // A token for this run alone where the collector can issue one: a process of the run that
     // outlives it (leakwatch SIGKILLed) is refused by the next collector on this port, even one
     // that asks for no token, so its probe stops instead of writing into that collector's data.
-    const childToken = source.issueRunToken?.(runId) ?? token;
+    const childToken = (await source.issueRunToken?.(runId, token)) ?? token;
     const handoff = childToken ? createTokenHandoff(childToken) : undefined;
     Object.assign(env, handoff?.env, snapshotEnv, allocEnv);
 

@@ -206,12 +206,28 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });
   const alive = new WeakSet<WebSocket>();
   const runTokens = createRunTokens();
+  /** Revokes a run's tokens and tells its probes still connected with one that the run ended. */
+  const closeRun = (open: WebSocket[]): void => {
+    for (const ws of open) ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run has ended; stop sending'));
+  };
+  const runTokenApi = {
+    issue(runId: string, probeToken: string | undefined): string {
+      // A run token opens the probe sockets: it is handed out only to who could open them anyway.
+      if (options.token && !(probeToken !== undefined && secretsEqual(probeToken, options.token))) {
+        throw new LeakwatchError('LW_ERR_AUTH', 'a run token needs the collector\'s probe token (probeToken)');
+      }
+      return runTokens.issue(runId);
+    },
+    ended(runId: string): void {
+      closeRun(runTokens.revoke(runId));
+    },
+  };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
       if (await access.screen(req, res, url)) return;
-      if (await handleApi(req, res, url, store, live, snapshots, resolver, watches)) return;
+      if (await handleApi(req, res, url, store, live, snapshots, resolver, watches, runTokenApi)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -309,7 +325,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       const open = runTokens.revoke(runId);
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
       // After the end is stored: what these sockets sent is in the writer, stored on its next flush.
-      for (const ws of open) ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run has ended; stop sending'));
+      closeRun(open);
     },
     issueRunToken: (runId) => runTokens.issue(runId),
     sweepOrphanCaptures: () => snapshots.sweepOrphans(),

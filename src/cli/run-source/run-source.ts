@@ -29,7 +29,8 @@ export interface CollectorRunSource extends RunSource {
   ensureReachable(): Promise<void>;
   /**
    * A probe token for this run alone, which no other collector accepts (collector/run-tokens.ts),
-   * or undefined where the collector cannot issue one (a collector reached through its API).
+   * or undefined where the collector cannot issue one (an older collector without the route).
+   * `probeToken` is the user's, which a collector that requires one asks for first.
    */
-  issueRunToken?(runId: string): string | undefined;
+  issueRunToken?(runId: string, probeToken: string | undefined): Promise<string | undefined>;
 }
