@@ -114,7 +114,8 @@ test('--duration stops the whole tree: SIGTERM first, SIGKILL after --kill-after
   assert.match(run.stderr(), new RegExp(`1 process of the run still running .*\\(pid ${pids[1]}\\): sending SIGKILL`));
 });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+const SIGNAL_EXIT_CODES = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 } as const;
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   test(`${signal} to leakwatch run stops the whole tree and exits with the command's code`, { timeout: 120_000 }, async () => {
     const dir = freshDir();
     const [a, b] = [path.join(dir, 'a.pid'), path.join(dir, 'b.pid')];
@@ -124,7 +125,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const exit = await run.exited;
     assertAllStopped(pids, run.stderr());
     // The shell died of the forwarded signal: 128 + its number, as without leakwatch.
-    assert.equal(exit.code, signal === 'SIGTERM' ? 143 : 130, run.stderr());
+    assert.equal(exit.code, SIGNAL_EXIT_CODES[signal], run.stderr());
   });
 }
 
