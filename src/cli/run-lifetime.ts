@@ -62,7 +62,12 @@ export function createRunLifetime(options: RunLifetimeOptions): RunLifetime {
   let finished = false;
   let disposed = false;
 
-  const commandExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  // A command that could not be started (ENOENT) has no exit code, and no tree either.
+  let spawnFailed = child.pid === undefined;
+  child.once('error', () => {
+    if (child.pid === undefined) spawnFailed = true;
+  });
+  const commandExited = (): boolean => spawnFailed || child.exitCode !== null || child.signalCode !== null;
 
   const onEndSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
