@@ -8,6 +8,13 @@ export function isRunToken(token: string | undefined): token is string {
   return token !== undefined && token.startsWith(RUN_TOKEN_PREFIX);
 }
 
+/**
+ * Tokens held at once. Each is a few hundred bytes; a client allowed to ask for them must not be
+ * able to grow the collector without bound, so past this the oldest is forgotten (its run, if it
+ * still sends, is refused like an ended one: that is thousands of runs ago).
+ */
+const MAX_RUN_TOKENS = 10_000;
+
 function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -33,6 +40,8 @@ export function createRunTokens() {
     issue(runId: string): string {
       const token = `${RUN_TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
       runByHash.set(hashOf(token), runId);
+      // A Map iterates in insertion order: the first key is the oldest token.
+      if (runByHash.size > MAX_RUN_TOKENS) runByHash.delete(runByHash.keys().next().value!);
       return token;
     },
     /** The run a presented token was issued for, or undefined (never issued, or revoked). */
