@@ -164,6 +164,22 @@ test('descendants that left the group: a double-forked daemon (re-parented, own 
   assert.match(run.stderr(), new RegExp(`sending SIGKILL`));
 });
 
+test('leakwatch run crashing (an uncaught exception) still takes its tree with it', { timeout: 60_000 }, async () => {
+  const dir = freshDir();
+  const a = path.join(dir, 'a.pid');
+  const crash = spawn(NODE, [path.join(__dirname, 'fixtures', 'tree-crash.js'), a], { stdio: ['ignore', 'ignore', 'pipe'] });
+  others.push(crash);
+  let stderr = '';
+  crash.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => crash.once('exit', (c) => resolve(c)));
+  const pid = readPid(a);
+  assert.ok(pid, `the keeper started: ${stderr}`);
+  assert.match(stderr, /a bug in leakwatch run/);
+  assert.equal(code, 1);
+  // Immediately: SIGKILL was sent on the way out; the kernel needs a moment to finish it.
+  await waitFor('the keeper to be gone', () => !isAlive(pid), 5000, 20);
+});
+
 /** A probe'd keeper started by the test with `env` instead of the test's LEAKWATCH_* variables. */
 function startStray(env: Record<string, string | undefined>, pidFile: string): { child: ChildProcess; stderr: () => string } {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEAKWATCH_') && k !== 'NODE_OPTIONS'));
