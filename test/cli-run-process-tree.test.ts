@@ -103,7 +103,7 @@ function twoBackgroundNodes(a: string, b: string): string {
 test('--duration stops the whole tree: SIGTERM first, SIGKILL after --kill-after for a process that ignores it', { timeout: 120_000 }, async () => {
   const dir = freshDir();
   const [a, b] = [path.join(dir, 'a.pid'), path.join(dir, 'b.pid')];
-  const run = cli(['run', '--port', '0', '--data', path.join(dir, 'data'), '--duration', '6s', '--kill-after', '2s', '--', 'bash', '-c', twoBackgroundNodes(a, b)]);
+  const run = cli(['run', '--port', '0', '--data', path.join(dir, 'data'), '--duration', '8s', '--kill-after', '2s', '--', 'bash', '-c', twoBackgroundNodes(a, b)]);
   const exit = await run.exited;
   const pids = [readPid(a), readPid(b)];
   assert.ok(pids.every((p) => p !== undefined), `both node processes started within the duration; stderr: ${run.stderr()}`);
@@ -211,7 +211,7 @@ test('a probe of an ended run does not write into the next collector on the same
   const dir = freshDir();
   const port = await freePort();
   const dump = path.join(dir, 'env.json');
-  const first = await runCli(['run', '--port', String(port), '--data', path.join(dir, 'data1'), '--duration', '4s', '--', NODE, ENV_DUMP, dump]);
+  const first = await runCli(['run', '--port', String(port), '--data', path.join(dir, 'data1'), '--duration', '8s', '--', NODE, ENV_DUMP, dump]);
   assert.equal(first.code, 0, first.stderr);
   const old = JSON.parse(fs.readFileSync(dump, 'utf8')) as { pid: number; env: Record<string, string>; token?: string };
   started.add(old.pid);
@@ -276,7 +276,7 @@ test('run --collector: the long-lived collector issues the run token (with its p
   assert.ok(!fs.existsSync(path.join(dir, 'never.pid')), 'the command was not started');
 
   const dump = path.join(dir, 'env.json');
-  const run = await runCli(['run', '--collector', base, '--token-file', probeTokenFile, '--interval', '200ms', '--duration', '4s', '--', NODE, ENV_DUMP, dump], { LEAKWATCH_TOKEN: '' });
+  const run = await runCli(['run', '--collector', base, '--token-file', probeTokenFile, '--interval', '200ms', '--duration', '8s', '--', NODE, ENV_DUMP, dump], { LEAKWATCH_TOKEN: '' });
   assert.equal(run.code, 0, run.stderr);
   const old = JSON.parse(fs.readFileSync(dump, 'utf8')) as { pid: number; env: Record<string, string>; token?: string };
   started.add(old.pid);

@@ -140,7 +140,7 @@ export function createProbe(
     onWatchRequest: (request) => watcher.request(request),
     // Nobody will take this run's data again: sampling on would only fill the queue.
     onRunEnded: () => {
-      stop(0).catch(() => {});
+      handle.stop(0).catch(() => {});
     },
   });
   let stopping: Promise<{ flushed: boolean }> | undefined;
@@ -171,41 +171,40 @@ export function createProbe(
   // First sample right away so short-lived processes are seen too.
   setImmediate(tick).unref();
 
-  function stop(deadlineMs = 2000): Promise<{ flushed: boolean }> {
-    stopping ??= (async () => {
-      const stopStartedAt = Date.now();
-      clearInterval(timer);
-      // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
-      await snapshotter.stop();
-      // Unhooked before the bye, so the report of a watch cut short goes out ahead of it.
-      watcher.stop();
-      tick();
-      // The last live-allocation profile, then sampling stops: both before the bye.
-      await allocSampler.stop();
-      maps?.stop();
-      queue.push((seq) => {
-        const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
-        return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
-      }, { carriesGap: false });
-      transport.flush();
-      // The deadline covers the whole stop: what the snapshot and profiler stops took is spent.
-      const flushed = await transport.waitIdle(Math.max(0, deadlineMs - (Date.now() - stopStartedAt)));
-      transport.close();
-      sampler.close();
-      gcObserver.close();
-      return { flushed };
-    })();
-    return stopping;
-  }
-
-  return {
+  const handle: ProbeHandle = {
     runId,
     bootId,
-    stop,
+    stop(deadlineMs = 2000) {
+      stopping ??= (async () => {
+        const stopStartedAt = Date.now();
+        clearInterval(timer);
+        // Before the bye: an aborted snapshot's `failed` status goes out ahead of it.
+        await snapshotter.stop();
+        // Unhooked before the bye, so the report of a watch cut short goes out ahead of it.
+        watcher.stop();
+        tick();
+        // The last live-allocation profile, then sampling stops: both before the bye.
+        await allocSampler.stop();
+        maps?.stop();
+        queue.push((seq) => {
+          const bye: ByeMessage = { v: PROTOCOL_VERSION, type: 'bye', run: runId, boot: bootId, seq, endedAt: Date.now(), reason: 'probe stopped', endsRun: !config.managed };
+          return { text: encodeMessage(bye), samples: 0, ts: Date.now() };
+        }, { carriesGap: false });
+        transport.flush();
+        // The deadline covers the whole stop: what the snapshot and profiler stops took is spent.
+        const flushed = await transport.waitIdle(Math.max(0, deadlineMs - (Date.now() - stopStartedAt)));
+        transport.close();
+        sampler.close();
+        gcObserver.close();
+        return { flushed };
+      })();
+      return stopping;
+    },
     stats() {
       return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats(), watches: watcher.stats() };
     },
   };
+  return handle;
 }
 
 function defaultRunName(): string {
