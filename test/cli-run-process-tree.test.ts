@@ -295,6 +295,38 @@ test('run --collector: the long-lived collector issues the run token (with its p
   assert.equal((await collect.exited).code, 0, collect.stderr());
 });
 
+test('a run token: its own run only; ending the run tells its connected probe, which stops for good', { timeout: 120_000 }, async () => {
+  const dir = freshDir();
+  const collect = cli(['collect', '--port', '0', '--data', path.join(dir, 'data')]);
+  const [, base] = await collect.waitForLine(/listening on (http:\/\/\S+)/);
+  const runId = randomUUID();
+  const res = await fetch(`${base}/api/runs/${runId}/run-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(res.status, 200);
+  const { token } = (await res.json()) as { token: string };
+  const probeEnv = { NODE_OPTIONS: `--require "${REGISTER}"`, LEAKWATCH_COLLECTOR: `${base.replace(/^http/, 'ws')}/ingest`, LEAKWATCH_TOKEN: token, LEAKWATCH_INTERVAL: '200', LEAKWATCH_MANAGED: '1' };
+  const otherRun = randomUUID();
+  const elsewhere = startStray({ ...probeEnv, LEAKWATCH_RUN_ID: otherRun }, path.join(dir, 'elsewhere.pid'));
+  const own = startStray({ ...probeEnv, LEAKWATCH_RUN_ID: runId }, path.join(dir, 'own.pid'));
+  await waitForPids([path.join(dir, 'elsewhere.pid'), path.join(dir, 'own.pid')]);
+  await waitFor('samples of the token\'s own run', async () => (await sampleCount(base, runId)) >= 3, 60_000, 200);
+  await waitFor('the other run\'s hello to be refused', () => elsewhere.stderr().includes('LW_ERR_AUTH'), 60_000);
+  assert.equal(await sampleCount(base, otherRun), 0, 'nothing stored for a run the token was not issued for');
+
+  const ended = await fetch(`${base}/api/runs/${runId}/end`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"exitCode":0}' });
+  assert.equal(ended.status, 200);
+  await waitFor('the connected probe to be told', () => own.stderr().includes('LW_ERR_RUN_ENDED'), 30_000);
+  assert.match(own.stderr(), /probe stopped for good/);
+  // What it sent before the close is stored at the writer's next flush (about a second).
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const afterEnd = await sampleCount(base, runId);
+  // Long enough for a dozen samples at 200 ms, had the probe gone on or reconnected.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  assert.equal(await sampleCount(base, runId), afterEnd, 'the probe sent nothing after the end');
+  assert.ok(isAlive(own.child.pid!), 'the app itself runs on: only its probe stopped');
+  collect.child.kill('SIGINT');
+  assert.equal((await collect.exited).code, 0, collect.stderr());
+});
+
 test('--kill-after must be a duration above zero: one LW_ERR_CONFIG line, exit 64', { timeout: 60_000 }, async () => {
   for (const value of ['0', '0s', '-5', 'soon']) {
     const { code, stderr } = await runCli(['run', '--port', '0', '--data', path.join(temp.dir, 'unused'), '--kill-after', value, '--', NODE, '-e', '1']);

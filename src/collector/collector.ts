@@ -132,7 +132,8 @@ interface ProbeSocketRoute {
   logAs: string;
   /** The close code of a frame over the path's largest (LW_ERR_PROTOCOL_TOO_BIG, LW_ERR_SNAPSHOT_TOO_BIG). */
   tooBig: CloseErrorCode;
-  accept(ws: WebSocket, url: URL, remote: string): void;
+  /** `tokenRun`: the run of the run token that admitted the connection, if one did. */
+  accept(ws: WebSocket, url: URL, remote: string, tokenRun: string | undefined): void;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -241,7 +242,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = createServer(options.tls, onRequest);
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches }) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote, tokenRun) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches, tokenRun }) }],
     [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', tooBig: 'LW_ERR_SNAPSHOT_TOO_BIG', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
@@ -278,7 +279,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         ws.on('pong', () => alive.add(ws));
         // The probe's own heartbeat pings prove the connection alive just as well.
         ws.on('ping', () => alive.add(ws));
-        route.accept(ws, url, remote);
+        route.accept(ws, url, remote, tokenRun);
       });
     } else if (url.pathname === LIVE_PATH) {
       live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
