@@ -129,6 +129,20 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   });
 }
 
+test('a second signal while the tree stops sends SIGKILL at once, not after --kill-after', { timeout: 120_000 }, async () => {
+  const dir = freshDir();
+  const a = path.join(dir, 'a.pid');
+  const run = cli(['run', '--port', '0', '--data', path.join(dir, 'data'), '--kill-after', '10m', '--', NODE, KEEPER, a, 'ignore-term']);
+  const [pid] = await waitForPids([a]);
+  run.child.kill('SIGTERM');
+  await waitFor('the keeper to shrug off SIGTERM', () => run.stderr().includes(`tree-keeper ${pid}: ignoring SIGTERM`), 30_000);
+  run.child.kill('SIGINT');
+  const exit = await run.exited;
+  assertAllStopped([pid], run.stderr());
+  assert.match(run.stderr(), new RegExp(`still running after a second signal \\(pid ${pid}\\): sending SIGKILL`));
+  assert.equal(exit.code, 137, 'the command died of SIGKILL: 128 + 9');
+});
+
 test('a command that exits leaving a background node child: the child is stopped (SIGTERM is enough for it)', { timeout: 120_000 }, async () => {
   const dir = freshDir();
   const a = path.join(dir, 'a.pid');
