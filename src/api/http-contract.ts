@@ -127,6 +127,8 @@ export interface ApiRoutes {
   'GET /api/runs/:id/gaps': GapsBody;
   'GET /api/runs/:id/verdict': VerdictBody;
   'POST /api/runs/:id/end': RunEndBody;
+  /** A probe token for this run alone (collector/run-tokens.ts): `leakwatch run --collector` hands it to its command. */
+  'POST /api/runs/:id/run-token': { token: string };
   'GET /api/runs/:id/snapshots': SnapshotsBody;
   'POST /api/runs/:id/snapshots': SnapshotBody;
   'GET /api/runs/:id/snapshots/:sid': SnapshotDetail;

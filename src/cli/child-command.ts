@@ -6,8 +6,6 @@ import { LeakwatchError } from '../shared/errors';
 /** The probe's attach entry, preloaded with -r (works for CommonJS and ESM apps alike). */
 export const REGISTER_PATH = path.resolve(__dirname, '..', 'probe', 'register.js');
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 export interface ChildResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -21,25 +19,19 @@ export function nodeOptionsWithProbe(existing: string | undefined): string {
 }
 
 /**
- * Starts the user's command with the probe attached through NODE_OPTIONS and forwards the
- * signals a user or CI sends to `leakwatch run`, so the child shuts down the way it would alone.
+ * Starts the user's command with the probe attached through NODE_OPTIONS, as the leader of a new
+ * session and process group (`detached`), so that the run can signal everything it started as
+ * one group (process-tree.ts). A terminal's Ctrl-C then reaches leakwatch alone, which forwards
+ * it (run-lifetime.ts): the command sees the same signals it would see without leakwatch.
  */
 export function spawnWithProbe(command: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<ChildResult> } {
   const [file, ...args] = command;
-  const child = spawn(file, args, { stdio: 'inherit', env: { ...env, NODE_OPTIONS: nodeOptionsWithProbe(env.NODE_OPTIONS) } });
-  const forward = (signal: NodeJS.Signals): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const child = spawn(file, args, { stdio: 'inherit', detached: true, env: { ...env, NODE_OPTIONS: nodeOptionsWithProbe(env.NODE_OPTIONS) } });
   const exited = new Promise<ChildResult>((resolve, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
       reject(new LeakwatchError('LW_ERR_CHILD', err.code === 'ENOENT' ? `command not found: ${file}` : `cannot start ${file}: ${err.message}`));
     });
-    child.once('exit', (code, signal) => {
-      for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-      resolve({ code, signal });
-    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   return { child, exited };
 }

@@ -17,6 +17,8 @@ import { DEFAULT_CHECK_SNAPSHOTS, MAX_CHECK_SNAPSHOTS, parseCheckSnapshots } fro
 import { startCheckSnapshots, type CheckSnapshots } from './check-snapshots';
 import { exitCodeOf, spawnWithProbe } from './child-command';
 import { addFloorFlags, floorFlagsToEnv, type FloorFlags } from './floor-flags';
+import { createProcessTree } from './process-tree';
+import { createRunLifetime, DEFAULT_KILL_AFTER_MS, type RunLifetime } from './run-lifetime';
 import { openRunSource } from './run-source/open-run-source';
 import { embeddedRunSource } from './run-source/store-run-source';
 import { startCollectorProcess } from './start-collector-process';
@@ -31,6 +33,7 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, FloorFlags, Token
   label: string[];
   interval: string;
   duration?: string;
+  killAfter: string;
   collector?: string;
   host: string;
   port: string;
@@ -41,9 +44,6 @@ interface RunFlags extends StoreFlags, CheckFlags, AllocFlags, FloorFlags, Token
   /** `--watch-suspects` (true), `--no-watch-suspects` (false), or neither (undefined: on with --check). */
   watchSuspects?: boolean;
 }
-
-/** After the child exits, the last acked batches are stored; this bounds the wait for stragglers. */
-const CHILD_KILL_GRACE_MS = 5000;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -65,6 +65,7 @@ export function runCommand(): Command {
     .option('--label <key=value>', 'label the run (repeatable)', collect, [])
     .option('--interval <duration>', 'sampling interval (at least 100ms)', '1s')
     .option('--duration <duration>', 'stop the command after this long (e.g. 30m; 600 is 10 minutes)')
+    .option('--kill-after <duration>', 'when the run ends, SIGKILL what of its process tree is still running this long after SIGTERM (a bare number is seconds)', `${DEFAULT_KILL_AFTER_MS / 1000}s`)
     .option('--collector <url>', 'send to a running collector (http://host:port) instead of starting one')
     .option('--host <host>', 'address of the embedded collector', '127.0.0.1')
     .option('--port <port>', 'port of the embedded collector (0: any free port)', '7070')
@@ -78,7 +79,7 @@ export function runCommand(): Command {
     .option('--watch-suspects', 'after a snapshot names growth suspects, watch the top containers for 30 s to find the lines that add to them (default with --check)')
     .option('--no-watch-suspects', 'do not watch suspect containers (also with --check)')
     .passThroughOptions()
-    .addHelpText('after', durationHelp(['--interval', '--duration', '--snapshot-every', '--alloc-every', '--measure-floor-every', '--min-duration', '--warmup']));
+    .addHelpText('after', durationHelp(['--interval', '--duration', '--kill-after', '--snapshot-every', '--alloc-every', '--measure-floor-every', '--min-duration', '--warmup']));
   addTokenFlags(command, 'token the probe presents to the collector');
   addAllocFlags(command);
   addFloorFlags(command);
@@ -89,6 +90,7 @@ export function runCommand(): Command {
     const labels = parseLabels(flags.label, '--label');
     const intervalMs = parseDuration(flags.interval, '--interval', { min: MIN_INTERVAL_MS });
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration');
+    const killAfterMs = parseKillAfter(flags.killAfter);
     const port = parseInteger(flags.port, '--port', 0, 65_535);
     const token = probeTokenFrom(flags);
     const snapshotEnv = snapshotFlagsToEnv(flags);
@@ -131,46 +133,60 @@ export function runCommand(): Command {
       [PROBE_ENV.managed]: '1',
     };
     delete env[PROBE_ENV.token];
-    const handoff = token ? createTokenHandoff(token) : undefined;
+    // A token for this run alone where the collector can issue one: a process of the run that
+    // outlives it (leakwatch SIGKILLed) is refused by the next collector on this port, even one
+    // that asks for no token, so its probe stops instead of writing into that collector's data.
+    const childToken = (await source.issueRunToken?.(runId, token)) ?? token;
+    const handoff = childToken ? createTokenHandoff(childToken) : undefined;
     Object.assign(env, handoff?.env, snapshotEnv, allocEnv, floorEnv);
 
     let stoppedByUs = false;
     let result;
     let snapshots: CheckSnapshots | undefined;
+    const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
+    // Every process the command starts carries the tree's mark, so the run can stop them all.
+    const tree = createProcessTree();
+    Object.assign(env, tree.env);
+    let lifetime: RunLifetime | undefined;
     try {
       const { child, exited } = spawnWithProbe(cmd, env);
+      if (child.pid !== undefined) tree.setRoot(child.pid);
+      lifetime = createRunLifetime({ tree, child, killAfterMs, note });
       const startedAt = Date.now();
-      const note = (line: string) => process.stderr.write(`leakwatch: ${line}\n`);
       if (thresholds && checkSnapshots > 0) {
         // The snapshots are spread over the run, so its length must be known.
         if (durationMs !== undefined) snapshots = startCheckSnapshots({ source, runId, thresholds, startedAt, durationMs, maxSnapshots: checkSnapshots, note, watchSuspects: flags.watchSuspects ?? true });
         else note('without --duration, run --check takes no snapshots by itself (the suspects need 3: add --duration or --snapshot-every)');
       }
-      let killTimer: NodeJS.Timeout | undefined;
       let ended = false;
       const durationTimer = durationMs === undefined ? undefined : setTimeout(() => {
         // A snapshot of ours still being written or uploaded needs the command alive (bounded).
         void (snapshots?.beforeStop() ?? Promise.resolve()).then(() => {
           if (ended) return;
           stoppedByUs = true;
-          child.kill('SIGTERM');
-          killTimer = setTimeout(() => child.kill('SIGKILL'), CHILD_KILL_GRACE_MS);
+          void lifetime?.stop('SIGTERM');
         });
       }, durationMs);
       try {
         result = await exited;
+        // The command is gone; what it left running (`node a.js &` in a shell that exited) is
+        // stopped too, before the run ends, so their probes' last batches are still stored.
+        await lifetime.stop('SIGTERM');
       } finally {
         ended = true;
-        handoff?.remove();
         clearTimeout(durationTimer);
-        clearTimeout(killTimer);
       }
     } catch (err) {
+      // Whatever failed, nothing the run started outlives it.
+      await lifetime?.stop('SIGTERM');
+      lifetime?.dispose();
       handoff?.remove();
       await snapshots?.stop();
       await source.close();
       throw err;
     }
+    lifetime.dispose();
+    handoff?.remove();
     const exitCode = exitCodeOf(result);
     const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
     let verdict: VerdictBody | undefined;
@@ -199,6 +215,13 @@ export function runCommand(): Command {
     }
     process.exitCode = verdict ? emitVerdict(runId, verdict, flags) : CHECK_EXIT_CODES.inconclusive;
   });
+}
+
+/** --kill-after: a grace of zero would skip SIGTERM altogether, a negative one means nothing. */
+function parseKillAfter(input: string): number {
+  const ms = parseDuration(input, '--kill-after');
+  if (ms <= 0) throw new LeakwatchError('LW_ERR_CONFIG', `--kill-after must be above zero (the grace between SIGTERM and SIGKILL), got ${input}`);
+  return ms;
 }
 
 /**

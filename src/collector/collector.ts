@@ -14,12 +14,14 @@ import { createLogger, type Logger } from '../shared/log';
 import type { Store } from '../store/store-interface';
 import { createBatchWriter } from './batch-writer';
 import { checkBindPolicy, createAccessControl, isLoopbackHost, secretsEqual } from './access';
+import { bearerOf } from './access/token-compare';
 import { createBootRegistry } from './boot-registry';
 import { closeOversizedWith, createConnectionGuard } from './connection-guard';
 import { endRun } from './end-run';
 import { handleApi } from './http-api';
 import { sendError } from './http-errors';
 import { handleProbeConnection } from './ingest';
+import { createRunTokens, isRunToken } from './run-tokens';
 import { createLiveHub } from './live-hub';
 import { createSnapshotService } from './snapshots';
 import { createSourceMapResolver, createUploadedMaps } from './source-maps';
@@ -96,8 +98,16 @@ export interface Collector {
   readonly port: number;
   /** Maps generated locations through the app's source maps (on disk and uploaded): the CLI's verdict reads use it too. */
   readonly resolver: LocationResolver;
-  /** Ends a run (its command exited): stored, unfinished captures failed, the UI told. */
+  /**
+   * Ends a run (its command exited): stored, unfinished captures failed, the UI told; its run
+   * tokens revoked and the probes still connected with them told LW_ERR_RUN_ENDED.
+   */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
+  /**
+   * A probe token for one run of `leakwatch run` (run-tokens.ts): accepted besides `token` until
+   * the run ends here; refused by every other collector, so a stray probe of the run stops.
+   */
+  issueRunToken(runId: string): string;
   /** Runs the orphaned-capture sweep now instead of at its next tick; resolves with how many it failed. */
   sweepOrphanCaptures(): Promise<number>;
   /**
@@ -122,7 +132,8 @@ interface ProbeSocketRoute {
   logAs: string;
   /** The close code of a frame over the path's largest (LW_ERR_PROTOCOL_TOO_BIG, LW_ERR_SNAPSHOT_TOO_BIG). */
   tooBig: CloseErrorCode;
-  accept(ws: WebSocket, url: URL, remote: string): void;
+  /** `tokenRun`: the run of the run token that admitted the connection, if one did. */
+  accept(ws: WebSocket, url: URL, remote: string, tokenRun: string | undefined): void;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -195,12 +206,29 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const boots = createBootRegistry();
   const guard = createConnectionGuard({ log, maxConnections: options.maxConnections, helloTimeoutMs: options.helloTimeoutMs });
   const alive = new WeakSet<WebSocket>();
+  const runTokens = createRunTokens();
+  /** Revokes a run's tokens and tells its probes still connected with one that the run ended. */
+  const closeRun = (open: WebSocket[]): void => {
+    for (const ws of open) ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run has ended; stop sending'));
+  };
+  const runTokenApi = {
+    issue(runId: string, probeToken: string | undefined): string {
+      // A run token opens the probe sockets: it is handed out only to who could open them anyway.
+      if (options.token && !(probeToken !== undefined && secretsEqual(probeToken, options.token))) {
+        throw new LeakwatchError('LW_ERR_AUTH', 'a run token needs the collector\'s probe token (probeToken)');
+      }
+      return runTokens.issue(runId);
+    },
+    ended(runId: string): void {
+      closeRun(runTokens.revoke(runId));
+    },
+  };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://collector');
     (async () => {
       if (await access.screen(req, res, url)) return;
-      if (await handleApi(req, res, url, store, live, snapshots, resolver, watches)) return;
+      if (await handleApi(req, res, url, store, live, snapshots, resolver, watches, runTokenApi)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -214,7 +242,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const server = createServer(options.tls, onRequest);
 
   const probeSockets = new Map<string, ProbeSocketRoute>([
-    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches }) }],
+    [INGEST_PATH, { wss: ingest, logAs: 'probe', tooBig: 'LW_ERR_PROTOCOL_TOO_BIG', accept: (ws, _url, remote, tokenRun) => handleProbeConnection(ws, remote, { store, writer, live, log, storedSeq: boots.storedSeq, boots, snapshots, sourceMaps: uploadedMaps, watches, tokenRun }) }],
     [SNAPSHOT_UPLOAD_PATH, { wss: uploads, logAs: 'snapshot upload from', tooBig: 'LW_ERR_SNAPSHOT_TOO_BIG', accept: (ws, url, remote) => snapshots.handleUpload(ws, url, remote) }],
   ]);
 
@@ -231,18 +259,27 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     if (route) {
       route.wss.handleUpgrade(req, socket, head, (ws) => {
         const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-        if (options.token && !tokenMatches(req.headers.authorization, options.token)) {
+        const presented = bearerOf(req.headers.authorization);
+        const tokenRun = isRunToken(presented) ? runTokens.runOf(presented) : undefined;
+        if (isRunToken(presented) && tokenRun === undefined) {
+          // Checked before the probe token: this probe's run is over whatever this collector's token is.
+          log.warn(`${route.logAs} ${remote} refused: LW_ERR_RUN_ENDED: a run token this collector did not issue or has revoked`);
+          ws.close(CLOSE_CODES.LW_ERR_RUN_ENDED, closeReason('LW_ERR_RUN_ENDED', 'the run of this probe has ended (or another collector started it); stop sending'));
+          return;
+        }
+        if (tokenRun === undefined && options.token && !tokenMatches(req.headers.authorization, options.token)) {
           log.warn(`${route.logAs} ${remote} refused: LW_ERR_AUTH: missing or wrong token`);
           ws.close(CLOSE_CODES.LW_ERR_AUTH, closeReason('LW_ERR_AUTH', 'missing or wrong token (LEAKWATCH_TOKEN)'));
           return;
         }
         closeOversizedWith(ws, route.tooBig, route.wss.options.maxPayload!);
         if (!guard.admit(ws, `${route.logAs} ${remote}`)) return;
+        if (tokenRun !== undefined) runTokens.track(tokenRun, ws);
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
         // The probe's own heartbeat pings prove the connection alive just as well.
         ws.on('ping', () => alive.add(ws));
-        route.accept(ws, url, remote);
+        route.accept(ws, url, remote, tokenRun);
       });
     } else if (url.pathname === LIVE_PATH) {
       live.wss.handleUpgrade(req, socket, head, (ws) => live.wss.emit('connection', ws, req));
@@ -285,8 +322,13 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     port: address.port,
     resolver,
     async endRun(runId, endedAt, exitCode) {
+      // Revoked first: a probe of the run reconnecting meanwhile is refused, not admitted.
+      const open = runTokens.revoke(runId);
       await endRun({ store, snapshots, live }, runId, endedAt, exitCode);
+      // After the end is stored: what these sockets sent is in the writer, stored on its next flush.
+      closeRun(open);
     },
+    issueRunToken: (runId) => runTokens.issue(runId),
     sweepOrphanCaptures: () => snapshots.sweepOrphans(),
     requestWatch: (run, boot, objectId, kind, durationMs) => watches.requestWatch(run, boot, objectId, kind, durationMs),
     close() {

@@ -14,6 +14,14 @@ import { allocSitesQueryOf, readAllocSites, verdictSites } from './alloc';
 import { createUnmappedResolver, type LocationResolver } from './source-maps/location-resolver';
 import { handleWatchesApi, type WatchService } from './watches';
 
+/** The run-token side of the API (run-tokens.ts), given by the collector that holds the tokens. */
+export interface RunTokenApi {
+  /** A token for `runId`; `probeToken` is what the caller presents as the collector's probe token (LW_ERR_AUTH when it needs one). */
+  issue(runId: string, probeToken: string | undefined): string;
+  /** The run ended through the API: revoke its tokens, tell its probes. */
+  ended(runId: string): void;
+}
+
 const DEFAULT_POINTS = 600;
 const MAX_POINTS = 5000;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -74,6 +82,7 @@ export async function handleApi(
   snapshots: SnapshotService,
   resolver: LocationResolver = createUnmappedResolver(),
   watches?: WatchService,
+  runTokens?: RunTokenApi,
 ): Promise<boolean> {
   if (!url.pathname.startsWith('/api/')) return false;
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'runs', id, sub]
@@ -91,6 +100,13 @@ export async function handleApi(
     return true;
   }
   const runId = parts[2];
+  if (parts.length === 4 && parts[3] === 'run-token' && method === 'POST' && runTokens) {
+    // Before the run exists: `leakwatch run --collector` asks before its command starts.
+    const body = await readJsonBody(req);
+    if (body.probeToken !== undefined && typeof body.probeToken !== 'string') throw badRequest('probeToken must be a string');
+    sendJson<'POST /api/runs/:id/run-token'>(res, 200, { token: runTokens.issue(runId, body.probeToken as string | undefined) });
+    return true;
+  }
   const run = await store.getRun(runId);
   if (!run) throw new LeakwatchError('LW_ERR_NOT_FOUND', `no run "${runId.slice(0, 80)}"`);
   const sub = parts[3];
@@ -129,6 +145,7 @@ export async function handleApi(
     const exitCode = body.exitCode;
     if (exitCode !== undefined && exitCode !== null && !Number.isSafeInteger(exitCode)) throw badRequest('exitCode must be a whole number or null');
     const ended = await endRun({ store, snapshots, live }, runId, Date.now(), (exitCode as number | null | undefined) ?? null);
+    runTokens?.ended(runId);
     sendJson<'POST /api/runs/:id/end'>(res, 200, { run: ended });
   } else {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no API route ${method} ${url.pathname}`);

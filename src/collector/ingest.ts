@@ -35,6 +35,8 @@ export interface IngestDeps {
   sourceMaps?: UploadedMaps;
   /** Watch requests go to this connection's process once it said hello; its watch reports are stored there. */
   watches?: WatchService;
+  /** The run whose run token admitted this connection (run-tokens.ts): its hello must name that run. */
+  tokenRun?: string;
 }
 
 /** How a failed write closes the connection: refused data, a full spool, or the store itself. */
@@ -155,6 +157,10 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       // only with what its first hello said (the mark above would otherwise be another's).
       if (hello && (msg.run !== hello.run || msg.boot !== hello.boot)) {
         return reject(new ProtocolError('LW_ERR_PROBE_CONFLICT', 'a second hello on this connection names another run or boot'));
+      }
+      // A run token writes to its own run only: leaked from an app, it opens nothing else.
+      if (deps.tokenRun !== undefined && msg.run !== deps.tokenRun) {
+        return reject(new ProtocolError('LW_ERR_AUTH', 'this run token was issued for another run'));
       }
       const claim = deps.boots.claim(msg, ws);
       if (!claim.ok) return reject(new ProtocolError('LW_ERR_PROBE_CONFLICT', claim.reason));

@@ -145,6 +145,10 @@ export function createProbe(
     heartbeatMs: config.heartbeatMs,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),
     onWatchRequest: (request) => watcher.request(request),
+    // Nobody will take this run's data again: sampling on would only fill the queue.
+    onRunEnded: () => {
+      handle.stop(0).catch(() => {});
+    },
   });
   let stopping: Promise<{ flushed: boolean }> | undefined;
 
@@ -174,7 +178,7 @@ export function createProbe(
   // First sample right away so short-lived processes are seen too.
   setImmediate(tick).unref();
 
-  return {
+  const handle: ProbeHandle = {
     runId,
     bootId,
     stop(deadlineMs = 2000) {
@@ -208,6 +212,7 @@ export function createProbe(
       return { ...queue.stats(), connected: transport.connected, snapshots: snapshotter.stats(), alloc: allocSampler.stats(), watches: watcher.stats(), floor: floorMeter.stats() };
     },
   };
+  return handle;
 }
 
 function defaultRunName(): string {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { FATAL_CLOSE_CODES, REFUSAL_CLOSE_CODES } from '../protocol/close-codes';
+import { CLOSE_CODES, FATAL_CLOSE_CODES, REFUSAL_CLOSE_CODES } from '../protocol/close-codes';
 import { decodeCollectorMessage } from '../protocol/decode';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages';
 import type { SnapshotRequestMessage } from '../protocol/snapshot-messages';
@@ -31,6 +31,11 @@ export interface TransportOptions {
    * nothing for two of them is dead (half-open: the peer or a middlebox vanished without a FIN).
    */
   heartbeatMs?: number;
+  /**
+   * The collector said this probe's run has ended (LW_ERR_RUN_ENDED): the transport has stopped
+   * for good, and the probe should stop sampling too (must not throw).
+   */
+  onRunEnded?: () => void;
   /** Longest reconnect backoff, also the wait after a refusal (default 30 s; tests shorten it). */
   reconnectMaxMs?: number;
 }
@@ -109,6 +114,14 @@ export function createTransport(options: TransportOptions) {
       heartbeat.stop();
       if (ws === socket) ws = undefined;
       if (closed) return;
+      if (code === CLOSE_CODES.LW_ERR_RUN_ENDED) {
+        // The run that started this process is over: its data belongs to no collector any more.
+        options.notice(`leakwatch probe: ${reason.toString() || 'LW_ERR_RUN_ENDED'}; probe stopped for good`);
+        closed = true;
+        settleAll();
+        options.onRunEnded?.();
+        return;
+      }
       if (FATAL_CLOSE_CODES.has(code)) {
         // Resending would be refused the same way (bad token, incompatible protocol): stop here.
         options.notice(`leakwatch probe: collector refused the connection (${reason.toString() || code}); probe stopped sending`);

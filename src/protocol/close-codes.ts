@@ -19,6 +19,8 @@ export const CLOSE_CODES = {
   LW_ERR_BAD_DATA: 4415,
   LW_ERR_TOO_MANY_CONNECTIONS: 4429,
   LW_ERR_SPOOL_FULL: 4503,
+  /** The probe's run has ended, or its token was issued by another collector: stop for good. */
+  LW_ERR_RUN_ENDED: 4411,
   // Upload connections (SNAPSHOT_UPLOAD_PATH).
   LW_ERR_SNAPSHOT_BUSY: 4409,
   LW_ERR_SNAPSHOT_TOO_BIG: 4414,
@@ -34,6 +36,7 @@ export type CloseErrorCode = keyof typeof CLOSE_CODES;
 export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CLOSE_CODES.LW_ERR_AUTH,
   CLOSE_CODES.LW_ERR_PROTOCOL_VERSION,
+  CLOSE_CODES.LW_ERR_RUN_ENDED,
 ]);
 
 /** A close reason must fit in 123 bytes of UTF-8. */

@@ -73,6 +73,9 @@ export const ERROR_CODES = [
   'LW_ERR_SPOOL_FULL',
   /** A spool segment whose tail is torn or whose checksum fails: quarantined at start-up. */
   'LW_ERR_SPOOL_CORRUPT',
+  // Run lifetime: a run stops what it started, and its probes stop with it.
+  /** A probe of a run that has ended (or that another collector started) is refused; it stops for good. */
+  'LW_ERR_RUN_ENDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -27,4 +27,10 @@ export interface CollectorRunSource extends RunSource {
   readonly collectorUrl: string;
   /** Fails with one line when the collector does not answer, before a command is started for it. */
   ensureReachable(): Promise<void>;
+  /**
+   * A probe token for this run alone, which no other collector accepts (collector/run-tokens.ts),
+   * or undefined where the collector cannot issue one (an older collector without the route).
+   * `probeToken` is the user's, which a collector that requires one asks for first.
+   */
+  issueRunToken?(runId: string, probeToken: string | undefined): Promise<string | undefined>;
 }

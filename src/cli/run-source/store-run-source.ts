@@ -54,6 +54,7 @@ export function embeddedRunSource(running: RunningCollector, resolver: LocationR
     ...storeReads(running.store, running.snapshotDir, resolver),
     collectorUrl: running.collector.url,
     async ensureReachable() {},
+    issueRunToken: async (runId) => running.collector.issueRunToken(runId),
     async endRun(runId, exitCode) {
       await running.collector.endRun(runId, Date.now(), exitCode);
       // The probe's last acked batches are already queued in the writer; closing the collector
