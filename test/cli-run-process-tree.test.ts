@@ -217,7 +217,7 @@ async function sampleCount(base: string, runId: string): Promise<number> {
  */
 async function controlProbeStores(base: string, dir: string): Promise<void> {
   const runId = randomUUID();
-  startStray({ NODE_OPTIONS: `--require "${REGISTER}"`, LEAKWATCH_COLLECTOR: `${base.replace(/^http/, 'ws')}/ingest`, LEAKWATCH_RUN_ID: runId, LEAKWATCH_INTERVAL: '200' }, path.join(dir, 'control.pid'));
+  startStray({ NODE_OPTIONS: `--require "${REGISTER}"`, LEAKWATCH_COLLECTOR: `${base.replace(/^http/, 'ws')}/ingest`, LEAKWATCH_RUN_ID: runId, LEAKWATCH_INTERVAL: '200ms' }, path.join(dir, 'control.pid'));
   await waitFor('the control probe\'s samples', async () => (await sampleCount(base, runId)) >= 5, 60_000, 200);
 }
 
@@ -317,7 +317,7 @@ test('a run token: its own run only; ending the run tells its connected probe, w
   const res = await fetch(`${base}/api/runs/${runId}/run-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(res.status, 200);
   const { token } = (await res.json()) as { token: string };
-  const probeEnv = { NODE_OPTIONS: `--require "${REGISTER}"`, LEAKWATCH_COLLECTOR: `${base.replace(/^http/, 'ws')}/ingest`, LEAKWATCH_TOKEN: token, LEAKWATCH_INTERVAL: '200', LEAKWATCH_MANAGED: '1' };
+  const probeEnv = { NODE_OPTIONS: `--require "${REGISTER}"`, LEAKWATCH_COLLECTOR: `${base.replace(/^http/, 'ws')}/ingest`, LEAKWATCH_TOKEN: token, LEAKWATCH_INTERVAL: '200ms', LEAKWATCH_MANAGED: '1' };
   const otherRun = randomUUID();
   const elsewhere = startStray({ ...probeEnv, LEAKWATCH_RUN_ID: otherRun }, path.join(dir, 'elsewhere.pid'));
   const own = startStray({ ...probeEnv, LEAKWATCH_RUN_ID: runId }, path.join(dir, 'own.pid'));
