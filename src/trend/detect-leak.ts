@@ -39,6 +39,17 @@ export const OFF_HEAP_MATERIALITY: Record<Exclude<SignalName, 'heap floor'>, Mat
 };
 
 /**
+ * The measured heap floor is exact (heap used as V8 finished a full GC the probe asked for), and
+ * that makes the runtime's own warm-up visible: lazily compiled code and its feedback, inline
+ * caches, internalized strings. Measured on samples/healthy-churn-server.js with a point every
+ * 3-5 s: +0.8 MB over its first 100 s, then flat within +-0.2 MB for minutes, with and without
+ * allocation sampling. So a leak on measured points must also have risen by 1 MB or 2 % of the
+ * level: a two-minute soak cannot tell less than that from warm-up, and a leak worth the name
+ * passes it within minutes (the leaky samples rise by 5 MB a minute).
+ */
+export const MEASURED_FLOOR_MATERIALITY: Materiality = { bytes: 1024 * 1024, share: 0.02 };
+
+/**
  * Judges one signal's floor series:
  * - leak: an increasing trend (Mann-Kendall, one-sided, p < alpha), a robust slope (Theil-Sen)
  *   above the threshold, growth that did not flatten in the last third (saturation: a cache
@@ -186,7 +197,8 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const floor = heapFloor(input, fromTs, toTs, windowMs);
   const external = windowMinima(samples.map((s) => ({ t: s.ts, v: s.external })), fromTs, toTs, windowMs);
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
-  const floorJudged = judgeSignal('heap floor', floor.points, opts, undefined, 'heap floor', floor.source === 'measured' ? MIN_MEASURED_POINTS : MIN_POINTS);
+  const measured = floor.source === 'measured';
+  const floorJudged = judgeSignal('heap floor', floor.points, opts, measured ? MEASURED_FLOOR_MATERIALITY : undefined, 'heap floor', measured ? MIN_MEASURED_POINTS : MIN_POINTS);
   const floorSignal = confirmAcrossFullGcs(floorJudged, floor.source, input, fromTs, toTs, opts);
   const signals = [
     { ...floorSignal, floorSource: floor.source, reason: floor.source === 'measured' ? `${floorSignal.reason} (floor measured at ${floor.points.length} full GCs of the probe's)` : floorSignal.reason },
