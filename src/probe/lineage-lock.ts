@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { setImmediate as yieldToApp } from 'node:timers/promises';
 import type { LockKind } from '../protocol/lineage-messages';
 import { isFile, upward } from './lineage-package';
 
@@ -143,7 +144,7 @@ function pnpmScanner(add: (name: string, version: string) => void): LineScanner 
 const SCANNERS = { 'package-lock': packageLockScanner, yarn: yarnScanner, pnpm: pnpmScanner } as const;
 
 /**
- * Hashes and scans one lock file in a single streamed pass: 64 KiB chunks, each hashed and split
+ * Hashes and scans one lock file in a single streamed pass: 32 KiB chunks, each hashed and split
  * into lines, so memory stays bounded and the app's event loop runs between chunks.
  */
 export async function readLockFile(file: string, kind: Exclude<LockKind, ''>, maxPackages: number): Promise<LockSummary> {
@@ -167,12 +168,15 @@ export async function readLockFile(file: string, kind: Exclude<LockKind, ''>, ma
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
   let rest = '';
-  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 32 * 1024 })) {
     hash.update(chunk as Buffer);
     const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
     rest = lines.pop() ?? '';
     if (rest.length > MAX_LINE_CHARS) rest = '';
     for (const line of lines) scanner.line(line.endsWith('\r') ? line.slice(0, -1) : line);
+    // A stream's buffered chunks arrive as microtasks, which would not let the app's timers run
+    // between them: each chunk ends with a real turn of the event loop.
+    await yieldToApp();
   }
   scanner.line(rest + decoder.end());
   return { kind, file, sha256: hash.digest('hex'), packages, omitted, notes: scanner.finish() };

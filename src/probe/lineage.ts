@@ -1,3 +1,4 @@
+import { setImmediate as yieldToApp } from 'node:timers/promises';
 import { encodeMessage } from '../protocol/encode';
 import { MAX_DEPENDENCY_NAME, MAX_DEPENDENCY_VERSION, MAX_LINEAGE_DEPENDENCIES, MAX_LINEAGE_NOTES, type LineageDependency, type LineageMessage } from '../protocol/lineage-messages';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages';
@@ -70,6 +71,8 @@ export async function collectLineage(source: LineageSource): Promise<LineageFact
       })
     : null;
   if (lock) notes.push(...lock.notes);
+  // Merging, sorting and sizing thousands of entries are a few milliseconds each: the app runs between them.
+  await yieldToApp();
   let dependencies = mergeDependencies(manifest?.direct ?? new Map(), lock?.packages ?? []);
   let omitted = lock?.omitted ?? 0;
   if (dependencies.length > MAX_LINEAGE_DEPENDENCIES) {
@@ -91,19 +94,25 @@ export async function collectLineage(source: LineageSource): Promise<LineageFact
     omitted,
     notes: notes.slice(0, MAX_LINEAGE_NOTES).map((n) => clip(n, 512)),
   };
+  await yieldToApp();
   return fitFrame(facts);
 }
 
-/** Drops transitive dependencies from the end until the message fits MAX_LINEAGE_BYTES. */
+/**
+ * Keeps the dependencies (in order, so direct ones first) that fit MAX_LINEAGE_BYTES: the size of
+ * everything but the list, plus each entry's own JSON, measured once each (no re-encoding).
+ */
 export function fitFrame(facts: LineageFacts): LineageFacts {
-  let { dependencies, omitted } = facts;
-  const size = (deps: LineageDependency[]) => Buffer.byteLength(encodeMessage({ v: 1, type: 'lineage', run: 'r'.repeat(64), boot: 'b'.repeat(64), seq: 1e15, ...facts, dependencies: deps }));
-  while (dependencies.length > 0 && size(dependencies) > MAX_LINEAGE_BYTES) {
-    const keep = Math.floor(dependencies.length * 0.8);
-    omitted += dependencies.length - keep;
-    dependencies = dependencies.slice(0, keep);
+  const envelope = { v: 1, type: 'lineage', run: 'r'.repeat(64), boot: 'b'.repeat(64), seq: Number.MAX_SAFE_INTEGER };
+  let total = Buffer.byteLength(encodeMessage({ ...envelope, ...facts, dependencies: [], omitted: 1e9 } as LineageMessage));
+  let keep = 0;
+  for (const dep of facts.dependencies) {
+    total += Buffer.byteLength(JSON.stringify(dep)) + 1;
+    if (total > MAX_LINEAGE_BYTES) break;
+    keep++;
   }
-  return { ...facts, dependencies, omitted };
+  if (keep === facts.dependencies.length) return facts;
+  return { ...facts, dependencies: facts.dependencies.slice(0, keep), omitted: facts.omitted + facts.dependencies.length - keep };
 }
 
 export interface LineageReporterOptions extends LineageSource {
