@@ -12,3 +12,4 @@ export type { SnapshotSuspects, SuspectPathGroup, SuspectSummary } from '../shar
 export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller } from '../shared/alloc-data';
 export type { GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';
+export * from './run-comparison';

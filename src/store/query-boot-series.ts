@@ -1,14 +1,16 @@
-import type { TrendInput } from '../trend/trend-model';
 import { selectRows, type StoreContext } from './store-context';
 import { toNumber } from './to-number';
 
 /** Buckets per process: enough for the trend's windows, few enough to read every boot at once. */
 const POINTS_PER_BOOT = 2000;
 
-/** One process's series as the trend detector reads them (`TrendInput`), by boot. */
+/** One process's series in the shape the trend detector reads (src/trend's TrendInput), by boot. */
 export interface BootSeries {
   boot: string;
-  input: TrendInput;
+  input: {
+    samples: { ts: number; heapUsed: number; heapTotal: number; external: number; rss: number }[];
+    majorGcs: { ts: number; heapUsedAfter: number }[];
+  };
 }
 
 /**
@@ -44,7 +46,7 @@ export async function queryBootSeries(ctx: StoreContext, runId: string): Promise
      GROUP BY boot, t ORDER BY boot, t`,
     { ...params, step },
   );
-  const byBoot = new Map<string, { samples: TrendInput['samples'][number][]; majorGcs: TrendInput['majorGcs'][number][] }>();
+  const byBoot = new Map<string, BootSeries['input']>();
   const of = (boot: string) => {
     let entry = byBoot.get(boot);
     if (!entry) byBoot.set(boot, (entry = { samples: [], majorGcs: [] }));

@@ -18,11 +18,15 @@ export interface ProjectSpec {
   leakBytesPerTick?: number;
 }
 
-/** An app that runs until killed, keeping `leak` bytes per 100 ms when asked to. */
+/** An app that runs until killed, allocating every 100 ms and keeping about `leak` bytes of it when asked to. */
 const APP = `
 const kept = [];
 const leak = Number(process.env.APP_LEAK_BYTES || 0);
-setInterval(() => { if (leak > 0) kept.push('x'.repeat(leak) + kept.length); else { const t = 'y'.repeat(1000); t.length; } }, 100);
+// A full GC every second: a short run then has a heap-floor point in every detector window.
+if (global.gc) setInterval(() => global.gc(), 1000);
+// A plain array of small integers lives on the JS heap (about 8 bytes an element), unlike a
+// repeated string, which V8 builds as a few shared rope nodes.
+setInterval(() => { const a = new Array(Math.max(1, leak >> 3)).fill(kept.length & 0xff); if (leak > 0) kept.push(a); }, 100);
 `;
 
 /**
@@ -48,9 +52,9 @@ export function writeProject(dir: string, spec: ProjectSpec): string {
   return script;
 }
 
-/** Starts the project's app with the real probe attached (cwd: the project), until killed. */
+/** Starts the project's app with the real probe attached (cwd: the project) and a full GC each second, until killed. */
 export function startProjectApp(dir: string, ingestUrl: string, run: string, leakBytes = 0): ChildProcess {
-  return spawn(process.execPath, ['-r', REGISTER, path.join('src', 'app.js')], {
+  return spawn(process.execPath, ['--expose-gc', '-r', REGISTER, path.join('src', 'app.js')], {
     cwd: dir,
     env: { ...process.env, LEAKWATCH_COLLECTOR: ingestUrl, LEAKWATCH_RUN_ID: run, LEAKWATCH_INTERVAL: '250ms', APP_LEAK_BYTES: String(leakBytes) },
     stdio: ['ignore', 'ignore', 'pipe'],

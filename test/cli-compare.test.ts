@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { RunComparison } from '../src/api/run-comparison';
+import type { BootTrendsBody } from '../src/api/http-contract';
+import { startCollector, type Collector } from '../src/collector/collector';
+import { createLogger } from '../src/shared/log';
+import { openStore } from '../src/store/open-store';
+import type { Store } from '../src/store/store-interface';
+import { runCli } from './helpers/cli';
+import { startProjectApp, writeProject } from './helpers/lineage-project';
+import { makeTempDir } from './helpers/temp-dir';
+import { getJson, waitFor } from './helpers/wait-for';
+
+/*
+ * `leakwatch compare` on two runs of real apps with the real probe, each in its own project
+ * directory: the healthy release (flat heap) and the next one (a leak), whose lock files differ
+ * by one upgraded, one added and one removed dependency, and whose git commits differ.
+ */
+const tmp = makeTempDir('cli-compare');
+const COMMIT_A = 'a'.repeat(40);
+const COMMIT_B = 'b'.repeat(40);
+let store: Store | undefined;
+let collector: Collector | undefined;
+const children: ChildProcess[] = [];
+// The healthy app's floor still settles in its first seconds (JIT, the probe's own buffers): the
+// threshold sits far below the leak (about 2 GB/h) and far above that settling.
+const TREND = ['--min-duration', '8s', '--warmup', '4s', '--max-slope', '64MB/h'];
+
+before(async () => {
+  store = await openStore({ target: { kind: 'embedded', dataDir: path.join(tmp.dir, 'data') }, retentionDays: 30 });
+  collector = await startCollector({ store, port: 0, log: createLogger('warn'), snapshotDir: path.join(tmp.dir, 'snapshots') });
+  const ingest = `${collector.url.replace('http', 'ws')}/ingest`;
+  const healthy = path.join(tmp.dir, 'release-1');
+  writeProject(healthy, {
+    name: 'orders',
+    version: '1.0.0',
+    direct: { express: ['^4.18.0', '4.18.2'], lodash: ['^4.17.0', '4.17.21'], 'left-pad': ['^1.3.0', '1.3.0'] },
+    transitive: { 'body-parser': '1.20.1', ms: '2.1.3' },
+    commit: COMMIT_A,
+  });
+  const next = path.join(tmp.dir, 'release-2');
+  writeProject(next, {
+    name: 'orders',
+    version: '1.1.0',
+    direct: { express: ['^4.19.0', '4.19.2'], lodash: ['^4.17.0', '4.17.21'], 'lru-cache': ['^10.0.0', '10.2.0'] },
+    transitive: { 'body-parser': '1.20.2', ms: '2.1.3' },
+    commit: COMMIT_B,
+  });
+  children.push(startProjectApp(healthy, ingest, 'orders-healthy', 0));
+  children.push(startProjectApp(next, ingest, 'orders-leaky', 64 * 1024));
+  // Both processes judged on enough of their own series (the trend needs several windows after warm-up).
+  await waitFor('both runs judged per process', async () => {
+    const judged = await Promise.all(['orders-healthy', 'orders-leaky'].map(async (run) => {
+      const res = await getJson<BootTrendsBody>(`${collector!.url}/api/runs/${run}/boot-trends?minDuration=8s&warmup=4s&maxSlope=64MB/h`);
+      const boot = res.body.boots?.[0];
+      return res.status === 200 && boot !== undefined && boot.verdict !== 'inconclusive' && boot.toTs - boot.fromTs >= 20_000;
+    }));
+    return judged.every(Boolean);
+  }, 120_000, 1000);
+});
+
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await collector?.close();
+  await store?.close();
+  tmp.remove();
+});
+
+test('compare --json: the dependency diff, the app version and commit change, verdicts and slopes per process', { timeout: 120_000 }, async () => {
+  const res = await runCli(['compare', 'orders-healthy', 'orders-leaky', '--collector', collector!.url, '--json', ...TREND]);
+  assert.equal(res.code, 0, res.stderr);
+  const cmp = JSON.parse(res.stdout) as RunComparison;
+  const names = (list: RunComparison['dependencies']['added']) => list.map((c) => `${c.name} ${c.from.join(',')}->${c.to.join(',')}`);
+  assert.deepEqual(names(cmp.dependencies.added), ['lru-cache ->10.2.0']);
+  assert.deepEqual(names(cmp.dependencies.removed), ['left-pad 1.3.0->']);
+  assert.deepEqual(names(cmp.dependencies.upgraded), ['body-parser 1.20.1->1.20.2', 'express 4.18.2->4.19.2']);
+  assert.deepEqual(cmp.dependencies.downgraded, []);
+  assert.deepEqual(cmp.dependencies.changed, []);
+  assert.equal(cmp.dependencies.unchanged, 2);
+  assert.equal(cmp.dependencies.upgraded.find((c) => c.name === 'express')?.direct, true);
+  assert.equal(cmp.dependencies.upgraded.find((c) => c.name === 'body-parser')?.direct, false);
+  const changed = Object.fromEntries(cmp.changes.map((c) => [c.field, `${c.from.join(',')}->${c.to.join(',')}`]));
+  assert.equal(changed.appVersion, '1.0.0->1.1.0');
+  assert.equal(changed.gitCommit, `${COMMIT_A}->${COMMIT_B}`);
+  assert.ok(changed.lockSha256, 'the lock hash changed');
+  assert.equal(changed.appName, undefined, 'same app name');
+  assert.equal(changed.nodeVersion, undefined, 'same Node');
+
+  // Verdicts and heap-floor slopes, per run and per process: the leaky release grows, the healthy one does not.
+  assert.equal(cmp.b.verdict.verdict, 'leak', JSON.stringify(cmp.b.verdict));
+  assert.notEqual(cmp.a.verdict.verdict, 'leak', JSON.stringify(cmp.a.verdict));
+  for (const side of [cmp.a, cmp.b]) {
+    assert.equal(side.processes.length, 1);
+    assert.equal(side.processes[0].appName, 'orders');
+    assert.equal(typeof side.processes[0].floorSlopeBytesPerHour, 'number');
+  }
+  assert.equal(cmp.b.processes[0].verdict, 'leak');
+  assert.notEqual(cmp.a.processes[0].verdict, 'leak', JSON.stringify(cmp.a.processes[0]));
+  assert.ok(cmp.b.processes[0].floorSlopeBytesPerHour! > 64 * 1024 * 1024, JSON.stringify(cmp.b.processes[0]));
+  assert.ok(cmp.b.processes[0].floorSlopeBytesPerHour! > cmp.a.processes[0].floorSlopeBytesPerHour!, JSON.stringify([cmp.a.processes[0], cmp.b.processes[0]]));
+  assert.equal(cmp.a.topTypes, null, 'no snapshot was taken');
+});
+
+test('compare as text names the changes and both verdicts', { timeout: 60_000 }, async () => {
+  const res = await runCli(['compare', 'orders-healthy', 'orders-leaky', '--collector', collector!.url, ...TREND]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^A: run orders-healthy/m);
+  assert.match(res.stdout, /^B: run orders-leaky/m);
+  assert.match(res.stdout, /^ {2}verdict leak /m);
+  assert.match(res.stdout, /^ {4}added lru-cache \(direct\) 10\.2\.0$/m);
+  assert.match(res.stdout, /^ {4}removed left-pad \(direct\) 1\.3\.0$/m);
+  assert.match(res.stdout, /^ {4}upgraded express \(direct\) 4\.18\.2 -> 4\.19\.2$/m);
+  assert.match(res.stdout, /^ {2}gitCommit: a{40} -> b{40}$/m);
+  assert.match(res.stdout, /^ {2}appVersion: 1\.0\.0 -> 1\.1\.0$/m);
+});
+
+test('a bad run id is one LW_ERR_NOT_FOUND line and exit 64', { timeout: 60_000 }, async () => {
+  for (const args of [['no-such-run', 'orders-leaky'], ['orders-healthy', 'no-such-run']]) {
+    const res = await runCli(['compare', ...args, '--collector', collector!.url]);
+    assert.equal(res.code, 64, res.stderr);
+    assert.equal(res.stdout, '');
+    assert.match(res.stderr, /^leakwatch: LW_ERR_NOT_FOUND: .*no-such-run.*\n$/);
+  }
+  const none = await runCli(['compare', 'a', 'b', '--data', path.join(tmp.dir, 'no-collector-here')]);
+  assert.equal(none.code, 64);
+  assert.match(none.stderr, /^leakwatch: LW_ERR_COLLECTOR_UNREACHABLE: no collector is running for .*\n$/);
+});
