@@ -3,15 +3,13 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunComparison } from '../src/api/run-comparison';
-import type { BootTrendsBody } from '../src/api/http-contract';
 import { startCollector, type Collector } from '../src/collector/collector';
 import { createLogger } from '../src/shared/log';
 import { openStore } from '../src/store/open-store';
 import type { Store } from '../src/store/store-interface';
 import { runCli } from './helpers/cli';
-import { startProjectApp, writeProject } from './helpers/lineage-project';
+import { COMMIT_A, COMMIT_B, TREND_FLAGS, startComparedReleases } from './helpers/compare-fixture';
 import { makeTempDir } from './helpers/temp-dir';
-import { getJson, waitFor } from './helpers/wait-for';
 
 /*
  * `leakwatch compare` on two runs of real apps with the real probe, each in its own project
@@ -19,46 +17,15 @@ import { getJson, waitFor } from './helpers/wait-for';
  * by one upgraded, one added and one removed dependency, and whose git commits differ.
  */
 const tmp = makeTempDir('cli-compare');
-const COMMIT_A = 'a'.repeat(40);
-const COMMIT_B = 'b'.repeat(40);
 let store: Store | undefined;
 let collector: Collector | undefined;
-const children: ChildProcess[] = [];
-// The healthy app's floor still settles in its first seconds (JIT, the probe's own buffers): the
-// threshold sits far below the leak (about 2 GB/h) and far above that settling.
-const TREND = ['--min-duration', '8s', '--warmup', '4s', '--max-slope', '64MB/h'];
+let children: ChildProcess[] = [];
+const TREND = TREND_FLAGS;
 
 before(async () => {
   store = await openStore({ target: { kind: 'embedded', dataDir: path.join(tmp.dir, 'data') }, retentionDays: 30 });
   collector = await startCollector({ store, port: 0, log: createLogger('warn'), snapshotDir: path.join(tmp.dir, 'snapshots') });
-  const ingest = `${collector.url.replace('http', 'ws')}/ingest`;
-  const healthy = path.join(tmp.dir, 'release-1');
-  writeProject(healthy, {
-    name: 'orders',
-    version: '1.0.0',
-    direct: { express: ['^4.18.0', '4.18.2'], lodash: ['^4.17.0', '4.17.21'], 'left-pad': ['^1.3.0', '1.3.0'] },
-    transitive: { 'body-parser': '1.20.1', ms: '2.1.3' },
-    commit: COMMIT_A,
-  });
-  const next = path.join(tmp.dir, 'release-2');
-  writeProject(next, {
-    name: 'orders',
-    version: '1.1.0',
-    direct: { express: ['^4.19.0', '4.19.2'], lodash: ['^4.17.0', '4.17.21'], 'lru-cache': ['^10.0.0', '10.2.0'] },
-    transitive: { 'body-parser': '1.20.2', ms: '2.1.3' },
-    commit: COMMIT_B,
-  });
-  children.push(startProjectApp(healthy, ingest, 'orders-healthy', 0));
-  children.push(startProjectApp(next, ingest, 'orders-leaky', 64 * 1024));
-  // Both processes judged on enough of their own series (the trend needs several windows after warm-up).
-  await waitFor('both runs judged per process', async () => {
-    const judged = await Promise.all(['orders-healthy', 'orders-leaky'].map(async (run) => {
-      const res = await getJson<BootTrendsBody>(`${collector!.url}/api/runs/${run}/boot-trends?minDuration=8s&warmup=4s&maxSlope=64MB/h`);
-      const boot = res.body.boots?.[0];
-      return res.status === 200 && boot !== undefined && boot.verdict !== 'inconclusive' && boot.toTs - boot.fromTs >= 20_000;
-    }));
-    return judged.every(Boolean);
-  }, 120_000, 1000);
+  children = await startComparedReleases(tmp.dir, collector.url);
 });
 
 after(async () => {

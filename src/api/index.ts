@@ -13,3 +13,5 @@ export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller 
 export type { GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';
 export * from './run-comparison';
+export type { BootLineage } from '../shared/lineage-data';
+export type { DependencyChange, DependencyDiff, RunIdentity } from '../shared/dependency-diff';
