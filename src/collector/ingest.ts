@@ -210,8 +210,8 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     }
     if (msg.type === 'lineage') {
       // Stored through the writer like a batch (spooled while the store is down), acked in seq order.
-      const { v: _v, type: _t, run, seq: _s, ...lineage } = msg;
-      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], lineage: [{ ...lineage, run }] }));
+      const { v: _v, type: _t, ...lineage } = msg;
+      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], lineage: [lineage] }));
       return;
     }
     if (msg.type === 'watch-report') {

@@ -1,8 +1,8 @@
 import type { BootLineage } from '../shared/lineage-data';
 import type { RawRow } from './store-context';
 
-/** One process's lineage as the probe sent it, with its run (the boot is in the record). */
-export type LineageRow = BootLineage & { run: string };
+/** One process's lineage as the probe sent it, with its run and the message's seq (the boot is in the record). */
+export type LineageRow = BootLineage & { run: string; seq: number };
 
 /*
  * The row for the lineage table: the dependencies become parallel arrays, in the probe's order
@@ -13,6 +13,7 @@ export function lineageInsertRow(row: LineageRow): RawRow {
   return {
     run_id: row.run,
     boot: row.boot,
+    seq: Math.round(row.seq),
     at: Math.round(row.at),
     app_name: row.appName,
     app_version: row.appVersion,

@@ -225,13 +225,15 @@ export const MIGRATIONS: readonly Migration[] = [
     /*
      * lineage: one row per (run, boot), written once per probe start. The dependencies are parallel
      * arrays (name, version, direct, range), direct ones first: a row is read whole and compared
-     * with another run's, never filtered per dependency in SQL. A resent message writes the same
-     * key again; ReplacingMergeTree(at) keeps the newest. Expires by `at` with the retention.
+     * with another run's, never filtered per dependency in SQL. `seq` is the message's, so a
+     * delivery audit finds it like a batch's. A resent message writes the same key again;
+     * ReplacingMergeTree(at) keeps the newest. Expires by `at` with the retention.
      */
     statements: (t) => [
       `CREATE TABLE IF NOT EXISTS ${t.lineage} (
         run_id LowCardinality(String),
         boot LowCardinality(String),
+        seq UInt64,
         at DateTime64(3, 'UTC'),
         app_name String,
         app_version String,
