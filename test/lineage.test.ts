@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { LineageBody } from '../src/api/http-contract';
@@ -159,4 +160,27 @@ test('decode refuses lineage fields out of range', () => {
     [{ notes: Array.from({ length: 9 }, () => 'n') }, /notes/],
   ];
   for (const [change, message] of bad) assert.throws(() => decodeProbeMessage(JSON.stringify({ ...good, ...change })), message, JSON.stringify(change).slice(0, 80));
+});
+
+test('under a launcher whose script is inside node_modules (npm start, npx), the app is the working directory\'s', async () => {
+  const dir = path.join(tmp.dir, 'launched');
+  writeProject(dir, { name: 'launched-app', version: '0.3.0', direct: { ms: ['^2.1.0', '2.1.3'] } });
+  const npmBin = path.join(dir, 'node_modules', 'npm', 'bin');
+  fs.mkdirSync(npmBin, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'node_modules', 'npm', 'package.json'), JSON.stringify({ name: 'npm', version: '10.8.2' }));
+  fs.writeFileSync(path.join(npmBin, 'npm-cli.js'), '');
+  const launcher = await collectLineage({ script: path.join(npmBin, 'npm-cli.js'), cwd: dir, probeVersion: '0.1.0' });
+  assert.deepEqual([launcher.appName, launcher.appVersion, launcher.lockKind], ['launched-app', '0.3.0', 'package-lock']);
+  // The app's own entry script finds the same package.json one level up (src/app.js).
+  const app = await collectLineage({ script: 'src/app.js', cwd: dir, probeVersion: '0.1.0' });
+  assert.deepEqual([app.appName, app.dependencies], ['launched-app', [{ name: 'ms', version: '2.1.3', direct: true, range: '^2.1.0' }]]);
+  // No package.json anywhere up to the root is no app, not an error.
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-lineage-bare-'));
+  try {
+    const none = await collectLineage({ script: undefined, cwd: bare, probeVersion: '0.1.0' });
+    assert.deepEqual([none.appName, none.gitCommit, none.lockKind, none.dependencies, none.notes], ['', '', '', [], []]);
+    assert.equal(none.nodeVersion, process.version);
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
 });
