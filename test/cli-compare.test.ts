@@ -90,7 +90,27 @@ test('a bad run id is one LW_ERR_NOT_FOUND line and exit 64', { timeout: 60_000 
     assert.equal(res.stdout, '');
     assert.match(res.stderr, /^leakwatch: LW_ERR_NOT_FOUND: .*no-such-run.*\n$/);
   }
-  const none = await runCli(['compare', 'a', 'b', '--data', path.join(tmp.dir, 'no-collector-here')]);
-  assert.equal(none.code, 64);
-  assert.match(none.stderr, /^leakwatch: LW_ERR_COLLECTOR_UNREACHABLE: no collector is running for .*\n$/);
+  const same = await runCli(['compare', 'orders-healthy', 'orders-healthy', '--collector', collector!.url]);
+  assert.equal(same.code, 64);
+  assert.match(same.stderr, /^leakwatch: LW_ERR_USAGE: name two different runs\n$/);
+});
+
+test('with no collector running, compare opens the data directory itself and gives the same comparison', { timeout: 120_000 }, async () => {
+  for (const child of children) child.kill('SIGKILL');
+  const viaApi = JSON.parse((await runCli(['compare', 'orders-healthy', 'orders-leaky', '--collector', collector!.url, '--json', ...TREND])).stdout) as RunComparison;
+  await collector!.close();
+  await store!.close();
+  collector = undefined;
+  store = undefined;
+  const res = await runCli(['compare', 'orders-healthy', 'orders-leaky', '--data', path.join(tmp.dir, 'data'), '--json', ...TREND]);
+  assert.equal(res.code, 0, res.stderr);
+  const local = JSON.parse(res.stdout) as RunComparison;
+  assert.deepEqual(local.dependencies, viaApi.dependencies);
+  assert.deepEqual(local.changes, viaApi.changes);
+  assert.deepEqual([local.a.verdict.verdict, local.b.verdict.verdict], [viaApi.a.verdict.verdict, viaApi.b.verdict.verdict]);
+  assert.equal(local.b.processes[0].verdict, 'leak');
+  // An empty data directory has no such runs: one line, exit 64.
+  const none = await runCli(['compare', 'a', 'b', '--data', path.join(tmp.dir, 'empty-data')]);
+  assert.equal(none.code, 64, none.stderr);
+  assert.match(none.stderr, /^leakwatch: LW_ERR_NOT_FOUND: .*"a".*\n$/);
 });

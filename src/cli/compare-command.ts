@@ -5,12 +5,13 @@ import { LeakwatchError } from '../shared/errors';
 import { callCollector } from './api-client';
 import { resolveCheckThresholds, DEFAULT_MAX_SLOPE, DEFAULT_MIN_DURATION, DEFAULT_WARMUP } from './check-flags';
 import { collectorToAsk } from './data-dir-owner';
-import { DEFAULT_DATA_DIR } from './store-flags';
+import { createLogger } from '../shared/log';
+import { startCollectorProcess } from './start-collector-process';
+import { addStoreFlags, storeOptionsFrom, type StoreFlags } from './store-flags';
 import { formatBytes, formatTable } from './text-format';
 
-interface CompareFlags {
+interface CompareFlags extends StoreFlags {
   collector?: string;
-  data: string;
   json?: boolean;
   maxSlope?: string;
   minDuration?: string;
@@ -79,28 +80,42 @@ export function comparisonText(cmp: RunComparison): string {
 }
 
 /**
+ * The comparison through a collector's API: --collector, or the live collector that owns the data
+ * directory, else one started here on loopback over the store for the time of the command (the
+ * same routes answer either way, so the CLI and the compare page cannot disagree).
+ */
+async function compareThroughApi(flags: CompareFlags, read: (get: ApiGet) => Promise<RunComparison>): Promise<RunComparison> {
+  const url = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: the collector at ${owner.url} (pid ${owner.pid}) owns ${flags.data}; asking it\n`));
+  if (url) return read((path) => callCollector(url, path));
+  const local = await startCollectorProcess({ storeOptions: storeOptionsFrom(flags), host: '127.0.0.1', port: 0, allowPortFallback: false, log: createLogger('warn') });
+  try {
+    return await read((path) => callCollector(local.collector.url, path));
+  } finally {
+    await local.close();
+  }
+}
+
+/**
  * `leakwatch compare <runA> <runB>`: two runs side by side (verdicts, heap-floor slope per
  * process, top types or suspects) and what changed between them (app version, git commit, lock
- * file, dependencies). Reads a running collector's API: --collector, or the one owning --data.
+ * file, dependencies).
  */
 export function compareCommand(): Command {
-  return new Command('compare')
+  const command = new Command('compare')
     .description('put two runs side by side: verdicts, slopes per process, top types, and what changed (commit, dependencies)')
     .argument('<runA>', 'the reference run (the healthy one, or before the fix)')
     .argument('<runB>', 'the run compared with it')
-    .option('--collector <url>', 'the collector to ask (http://host:port); default: the one that owns --data')
-    .option('--data <dir>', 'data directory whose running collector to ask', DEFAULT_DATA_DIR)
+    .option('--collector <url>', 'ask a running collector (http://host:port) instead of opening the data directory')
     .option('--json', 'print the comparison as JSON')
     .option('--max-slope <rate>', `growth tolerated before it counts as a leak (default ${DEFAULT_MAX_SLOPE})`)
     .option('--min-duration <duration>', `shorter runs (after warm-up) are inconclusive; a bare number is seconds (default ${DEFAULT_MIN_DURATION})`)
-    .option('--warmup <duration>', `start of each process left out; a bare number is seconds (default ${DEFAULT_WARMUP})`)
-    .action(async (runA: string, runB: string, flags: CompareFlags) => {
-      const thresholds = resolveCheckThresholds({ ...flags, format: 'text' });
-      const url = collectorToAsk(flags, (owner) => process.stderr.write(`leakwatch: asking the collector at ${owner.url} (pid ${owner.pid}) that owns ${flags.data}\n`));
-      if (!url) throw new LeakwatchError('LW_ERR_COLLECTOR_UNREACHABLE', `no collector is running for ${flags.data}: start \`leakwatch collect\` or pass --collector <url>`);
-      const get: ApiGet = (path) => callCollector(url, path);
-      const query = `maxSlope=${encodeURIComponent(thresholds.maxSlope)}&minDuration=${encodeURIComponent(thresholds.minDuration)}&warmup=${encodeURIComponent(thresholds.warmup)}`;
-      const comparison = await compareRuns(get, runA, runB, query);
-      process.stdout.write(flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison));
-    });
+    .option('--warmup <duration>', `start of each process left out; a bare number is seconds (default ${DEFAULT_WARMUP})`);
+  addStoreFlags(command);
+  return command.action(async (runA: string, runB: string, flags: CompareFlags) => {
+    if (runA === runB) throw new LeakwatchError('LW_ERR_USAGE', 'name two different runs');
+    const thresholds = resolveCheckThresholds({ ...flags, format: 'text' });
+    const query = `maxSlope=${encodeURIComponent(thresholds.maxSlope)}&minDuration=${encodeURIComponent(thresholds.minDuration)}&warmup=${encodeURIComponent(thresholds.warmup)}`;
+    const comparison = await compareThroughApi(flags, (get) => compareRuns(get, runA, runB, query));
+    process.stdout.write(flags.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison));
+  });
 }
