@@ -184,3 +184,21 @@ test('under a launcher whose script is inside node_modules (npm start, npx), the
     fs.rmSync(bare, { recursive: true, force: true });
   }
 });
+
+test('reading a large lock file lets the app\'s timers run throughout (chunked, with event-loop turns between)', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmp.dir, 'busy');
+  const transitive: Record<string, string> = {};
+  for (let i = 0; i < 40_000; i++) transitive[`pkg-${i}/node_modules/nested-${i}`] = `1.${i}.0`;
+  writeProject(dir, { name: 'busy', version: '1.0.0', direct: {}, transitive });
+  assert.ok(fs.statSync(path.join(dir, 'package-lock.json')).size > 4 * 1024 * 1024);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  try {
+    const facts = await collectLineage({ script: path.join(dir, 'src', 'app.js'), cwd: dir, probeVersion: '0.1.0' });
+    assert.equal(facts.dependencies.length + facts.omitted, 40_000);
+  } finally {
+    clearInterval(timer);
+  }
+  // Over a hundred 32 KiB chunks, each followed by a turn of the loop: the app's 1 ms timer keeps firing.
+  assert.ok(ticks >= 20, `the app's timer fired ${ticks} times while the lock file was read`);
+});
