@@ -218,7 +218,6 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (run_id, boot, seq)`,
     ],
   },
-  // Migration 6 is another change's; lineage is 7 and is applied after it (order by version).
   {
     version: 7,
     name: 'lineage: what each process was running',
