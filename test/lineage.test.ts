@@ -171,6 +171,12 @@ test('under a launcher whose script is inside node_modules (npm start, npx), the
   fs.writeFileSync(path.join(npmBin, 'npm-cli.js'), '');
   const launcher = await collectLineage({ script: path.join(npmBin, 'npm-cli.js'), cwd: dir, probeVersion: '0.1.0' });
   assert.deepEqual([launcher.appName, launcher.appVersion, launcher.lockKind], ['launched-app', '0.3.0', 'package-lock']);
+  // Reached through a link outside node_modules, as /usr/bin/npm is: the same.
+  const usrBin = path.join(tmp.dir, 'usr-bin');
+  fs.mkdirSync(usrBin, { recursive: true });
+  fs.symlinkSync(path.join(npmBin, 'npm-cli.js'), path.join(usrBin, 'npm'));
+  const linked = await collectLineage({ script: path.join(usrBin, 'npm'), cwd: dir, probeVersion: '0.1.0' });
+  assert.deepEqual([linked.appName, linked.appVersion], ['launched-app', '0.3.0']);
   // The app's own entry script finds the same package.json one level up (src/app.js).
   const app = await collectLineage({ script: 'src/app.js', cwd: dir, probeVersion: '0.1.0' });
   assert.deepEqual([app.appName, app.dependencies], ['launched-app', [{ name: 'ms', version: '2.1.3', direct: true, range: '^2.1.0' }]]);

@@ -1,3 +1,5 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { setImmediate as yieldToApp } from 'node:timers/promises';
 import { encodeMessage } from '../protocol/encode';
 import { MAX_DEPENDENCY_NAME, MAX_DEPENDENCY_VERSION, MAX_LINEAGE_DEPENDENCIES, MAX_LINEAGE_NOTES, type LineageDependency, type LineageMessage } from '../protocol/lineage-messages';
@@ -53,7 +55,9 @@ function mergeDependencies(direct: Map<string, string>, resolved: Array<{ name: 
  */
 export async function collectLineage(source: LineageSource): Promise<LineageFacts> {
   const notes: string[] = [];
-  const start = appSearchStart(source.script, source.cwd);
+  // Launchers are reached through links (/usr/bin/npm -> …/node_modules/npm/bin/npm-cli.js): the real path says where the script lives.
+  const script = source.script ? await realpath(path.resolve(source.cwd, source.script)).catch(() => source.script) : undefined;
+  const start = appSearchStart(script, source.cwd);
   const manifest = await readNearestManifest(start).catch((err: Error) => {
     notes.push(`package.json not read: ${err.message}`);
     return null;
