@@ -134,8 +134,10 @@ test('when the store fails nothing is acked, the probe resends, and no sample is
     const series = await getJson<{ t: number[] }>(`${collector.url}/api/runs/${probe.runId}/series?metrics=heapUsed&points=5000`);
     assert.ok(run);
     assert.equal(run.sampleCount, series.body.t.length, 'one bucket per sample at this resolution');
-    // Every batch carried one sample; the other messages were the allocation profiles and the bye.
-    assert.equal(run.sampleCount, stats.lastSeq - 1 - stats.alloc.profiles, 'every sample stored exactly once');
+    // Every batch carried one sample; the other messages were the allocation profiles, the lineage and the bye.
+    const lineage = await getJson<{ boots: unknown[] }>(`${collector.url}/api/runs/${probe.runId}/lineage`);
+    assert.equal(lineage.body.boots.length, 1, 'the lineage stored once');
+    assert.equal(run.sampleCount, stats.lastSeq - 1 - stats.alloc.profiles - lineage.body.boots.length, 'every sample stored exactly once');
   } finally {
     failInserts = false;
     await probe.stop(100);

@@ -11,7 +11,8 @@ import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/sna
 import type { RunGap, RunSummary } from '../shared/run-data';
 import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
-import type { TrendResult } from '../trend/trend-model';
+import type { TrendResult, Verdict } from '../trend/trend-model';
+import type { BootLineage } from '../shared/lineage-data';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
 export interface HealthBody {
@@ -108,6 +109,31 @@ export interface WatchesBody {
   watches: SuspectWatch[];
 }
 
+/** `GET /api/runs/:id/lineage`: what each process of the run was running, oldest first; `[]` when no probe sent it. */
+export interface LineageBody {
+  boots: BootLineage[];
+}
+
+/** One process (probe boot) of a run judged alone: the run's trend rules on its own series. */
+export interface BootTrend {
+  boot: string;
+  verdict: Verdict;
+  confidence: number;
+  /** The heap floor's Theil-Sen slope (bytes per hour); null when the window was too short to fit one. */
+  floorSlopeBytesPerHour: number | null;
+  floorVerdict: Verdict | null;
+  /** Buckets of this process's series, and their time span. */
+  samples: number;
+  fromTs: number;
+  toTs: number;
+  reasons: string[];
+}
+
+/** `GET /api/runs/:id/boot-trends` (same `maxSlope`/`minDuration`/`warmup` as the verdict): per process, in boot order. */
+export interface BootTrendsBody {
+  boots: BootTrend[];
+}
+
 /** Every 4xx/5xx answer, with a stable code from the one error table. */
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string };
@@ -136,6 +162,8 @@ export interface ApiRoutes {
   'GET /api/runs/:id/suspects': SuspectsBody;
   'GET /api/runs/:id/alloc-sites': AllocSitesBody;
   'GET /api/runs/:id/watches': WatchesBody;
+  'GET /api/runs/:id/lineage': LineageBody;
+  'GET /api/runs/:id/boot-trends': BootTrendsBody;
 }
 
 export type ApiRoute = keyof ApiRoutes;

@@ -12,3 +12,6 @@ export type { SnapshotSuspects, SuspectPathGroup, SuspectSummary } from '../shar
 export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller } from '../shared/alloc-data';
 export type { GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';
+export * from './run-comparison';
+export type { BootLineage } from '../shared/lineage-data';
+export type { DependencyChange, DependencyDiff, RunIdentity } from '../shared/dependency-diff';

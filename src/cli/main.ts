@@ -3,6 +3,7 @@ import { formatErrorLine, isLeakwatchError } from '../shared/errors';
 import { analyzeCommand } from './analyze-command';
 import { checkCommand } from './check-command';
 import { collectCommand } from './collect-command';
+import { compareCommand } from './compare-command';
 import { diffCommand } from './diff-command';
 import { runCommand } from './run-command';
 import { runsCommand } from './runs-command';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), diffCommand(), analyzeCommand(), checkCommand()]) {
+  for (const sub of [runCommand(), collectCommand(), runsCommand(), snapshotCommand(), diffCommand(), analyzeCommand(), checkCommand(), compareCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { LeakwatchError } from '../shared/errors';
 import type { MetricName, RangeQuery, Store } from '../store/store-interface';
+import { bootTrends } from './boot-trends';
 import { endRun } from './end-run';
 import { sendJson } from './http-errors';
 import type { LiveHub } from './live-hub';
@@ -127,6 +128,10 @@ export async function handleApi(
     sendJson<'GET /api/runs/:id/gc'>(res, 200, await store.queryGc(runId, rangeOf(url.searchParams)));
   } else if (sub === 'gaps' && method === 'GET') {
     sendJson<'GET /api/runs/:id/gaps'>(res, 200, { gaps: await store.queryGaps(runId) });
+  } else if (sub === 'lineage' && method === 'GET') {
+    sendJson<'GET /api/runs/:id/lineage'>(res, 200, { boots: await store.queryLineage(runId) });
+  } else if (sub === 'boot-trends' && method === 'GET') {
+    sendJson<'GET /api/runs/:id/boot-trends'>(res, 200, { boots: await bootTrends(store, runId, trendOptionsOf(url.searchParams)) });
   } else if (sub === 'verdict' && method === 'GET') {
     const trend = trendOptionsOf(url.searchParams);
     const result = await runVerdict(store, runId, trend);

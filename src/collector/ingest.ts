@@ -214,6 +214,12 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
+    if (msg.type === 'lineage') {
+      // Stored through the writer like a batch (spooled while the store is down), acked in seq order.
+      const { v: _v, type: _t, ...lineage } = msg;
+      chain = chain.then(() => void ackAfterPrevious(msg, { samples: [], spaces: [], gcs: [], lineage: [lineage] }));
+      return;
+    }
     if (msg.type === 'watch-report') {
       // Stored (callers source-mapped) in connection order, then acked like a snapshot status.
       chain = chain

@@ -15,7 +15,7 @@ export function rowCount(rows: RowBatch): number {
  * spool and the replay without a change here.
  */
 export function mergeRows(batches: readonly RowBatch[]): Required<RowBatch> {
-  const merged: RowLists = { samples: [], spaces: [], gcs: [], allocSites: [], gaps: [] };
+  const merged: RowLists = { samples: [], spaces: [], gcs: [], allocSites: [], gaps: [], lineage: [] };
   for (const rows of batches) {
     for (const [table, list] of Object.entries(rows as unknown as RowLists)) {
       if (!Array.isArray(list)) continue;

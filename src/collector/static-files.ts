@@ -12,11 +12,11 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built UI. Page routes (`/`, `/runs/:id`) all get index.html: the browser app reads
+ * Serves the built UI. Page routes (`/`, `/runs/:id`, `/compare`) all get index.html: the browser app reads
  * the path itself. Only files directly inside the UI directory are served (no traversal).
  */
 export function serveStatic(res: http.ServerResponse, url: URL, uiDir: string): void {
-  const name = url.pathname === '/' || url.pathname.startsWith('/runs/') ? 'index.html' : url.pathname.slice(1);
+  const name = url.pathname === '/' || url.pathname === '/compare' || url.pathname.startsWith('/runs/') ? 'index.html' : url.pathname.slice(1);
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || !(path.extname(name) in TYPES)) {
     throw new LeakwatchError('LW_ERR_NOT_FOUND', `no page ${url.pathname.slice(0, 80)}`);
   }

@@ -12,6 +12,7 @@ import type { CollectorTrust } from './connect-options';
 import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
 import { createFloorMeter, type FloorMeterOptions, type FloorMeterStats } from './floor-meter';
 import { createGcObserver } from './gc-observer';
+import { startLineageReporter } from './lineage';
 import { createSampler } from './sampler';
 import { createSendQueue, type SendQueueStats } from './send-queue';
 import { createSourceMapUploader, type SourceMapUploader } from './source-map-uploader';
@@ -171,6 +172,19 @@ export function createProbe(
       notice(`leakwatch probe: sampling failed: ${(err as Error).message}`);
     }
   }
+
+  // What was running (lineage.ts): read off the start-up path, sent once like a source map part.
+  startLineageReporter({
+    script: process.argv[1],
+    cwd: process.cwd(),
+    probeVersion: PROBE_VERSION,
+    notice,
+    push: (facts) => {
+      if (stopping) return;
+      queue.push((seq) => ({ text: encodeMessage({ v: PROTOCOL_VERSION, type: 'lineage', run: runId, boot: bootId, seq, ...facts }), samples: 0, ts: facts.at }), { carriesGap: false });
+      transport.flush();
+    },
+  });
 
   const timer = setInterval(tick, config.intervalMs);
   timer.unref();

@@ -4,6 +4,7 @@ import { MAX_ROWS_PER_BATCH, MAX_STRING, MAX_UINT32, ProtocolError, duration, id
 export { ProtocolError };
 import { decodeAllocProfile, decodeSourceMap, decodeWatchReport, decodeWatchRequest } from './decode-alloc';
 import { decodeSnapshotRequest, decodeSnapshotStatus } from './decode-snapshot';
+import { decodeLineage } from './decode-lineage';
 import {
   PROTOCOL_VERSION,
   type BatchMessage,
@@ -29,7 +30,7 @@ export interface DecodeOptions {
   /** The collector's clock: times further than the windows above from it are refused (LW_ERR_PROTOCOL_RANGE). */
   now?: number;
 }
-const PROBE_TYPES: ReadonlySet<string> = new Set<ProbeMessage['type']>(['hello', 'batch', 'bye', 'snapshot-status', 'alloc-profile', 'source-map', 'watch-report']);
+const PROBE_TYPES: ReadonlySet<string> = new Set<ProbeMessage['type']>(['hello', 'batch', 'bye', 'snapshot-status', 'alloc-profile', 'source-map', 'watch-report', 'lineage']);
 const GC_KINDS: ReadonlySet<string> = new Set<GcKind>(['minor', 'major', 'incremental', 'weakcb', 'unknown']);
 function arr(obj: Record<string, unknown>, key: string, where: string): unknown[] {
   const value = obj[key];
@@ -136,6 +137,7 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false, opti
   if (type === 'alloc-profile') return decodeAllocProfile(raw, base, clock);
   if (type === 'source-map') return decodeSourceMap(raw, base);
   if (type === 'watch-report') return decodeWatchReport(raw, base);
+  if (type === 'lineage') return decodeLineage(raw, base, clock);
   if (type === 'batch') {
     const batch: BatchMessage = {
       ...base,

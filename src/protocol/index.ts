@@ -7,3 +7,4 @@ export * from './snapshot-messages';
 export * from './decode-snapshot';
 
 export * from './alloc-messages';
+export * from './lineage-messages';

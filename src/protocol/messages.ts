@@ -2,6 +2,7 @@ import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/run-data';
 import type { Envelope } from './envelope';
 import type { AllocProfileMessage, SourceMapMessage, WatchReportMessage, WatchRequestMessage } from './alloc-messages';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
+import type { LineageMessage } from './lineage-messages';
 
 /**
  * Wire protocol, version 1. Every message is one JSON text frame. Every probe message carries
@@ -50,7 +51,7 @@ export interface ByeMessage extends Envelope {
   endsRun: boolean;
 }
 
-export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage | SnapshotStatusMessage | AllocProfileMessage | SourceMapMessage | WatchReportMessage;
+export type ProbeMessage = HelloMessage | BatchMessage | ByeMessage | SnapshotStatusMessage | AllocProfileMessage | SourceMapMessage | WatchReportMessage | LineageMessage;
 
 /** Collector -> probe: every message of this boot with seq <= `seq` is stored. */
 export interface AckMessage {

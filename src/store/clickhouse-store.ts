@@ -4,7 +4,9 @@ import { insertBatch } from './insert-rows';
 import { createKeyedSerializer } from '../shared/keyed-serializer';
 import { queryAllocSites } from './query-alloc-sites';
 import { queryGaps } from './query-gaps';
+import { queryBootSeries } from './query-boot-series';
 import { queryGc } from './query-gc';
+import { queryLineage } from './query-lineage';
 import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';
 import { querySeries } from './query-series';
@@ -71,6 +73,10 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
     queryAllocSites: (runId) => queryAllocSites(ctx, runId),
 
     queryGaps: (runId) => queryGaps(ctx, runId),
+
+    queryLineage: (runId) => queryLineage(ctx, runId),
+
+    queryBootSeries: (runId) => queryBootSeries(ctx, runId),
 
     close: () => {
       // Idempotent: a shutdown path may close twice; the engine must be released once.

@@ -1,4 +1,5 @@
 import { allocSiteInsertRow } from './insert-alloc-profiles';
+import { lineageInsertRow } from './insert-lineage';
 import { METRIC_COLUMNS, METRIC_NAMES, storedMetricValue } from './metric-columns';
 import { insertValues, type RawRow, type StoreContext } from './store-context';
 import type { GapRow, GcRow, RowBatch, SampleRow, SpaceRow } from './store-interface';
@@ -80,6 +81,7 @@ export async function insertBatch(ctx: StoreContext, batch: RowBatch): Promise<v
     insertValues(ctx, 'cannot store GC events', tables.gcs, batch.gcs.map(gcInsertRow)),
     insertValues(ctx, 'cannot store allocation sites', tables.allocSites, (batch.allocSites ?? []).map(allocSiteInsertRow)),
     insertValues(ctx, 'cannot store gaps', tables.gaps, (batch.gaps ?? []).map(gapInsertRow)),
+    insertValues(ctx, 'cannot store lineage', tables.lineage, (batch.lineage ?? []).map(lineageInsertRow)),
   ]);
   for (const result of results) if (result.status === 'rejected') throw result.reason;
 }

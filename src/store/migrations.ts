@@ -219,6 +219,42 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 7,
+    name: 'lineage: what each process was running',
+    /*
+     * lineage: one row per (run, boot), written once per probe start. The dependencies are parallel
+     * arrays (name, version, direct, range), direct ones first: a row is read whole and compared
+     * with another run's, never filtered per dependency in SQL. `seq` is the message's, so a
+     * delivery audit finds it like a batch's. A resent message writes the same key again;
+     * ReplacingMergeTree(at) keeps the newest. Expires by `at` with the retention.
+     */
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.lineage} (
+        run_id LowCardinality(String),
+        boot LowCardinality(String),
+        seq UInt64,
+        at DateTime64(3, 'UTC'),
+        app_name String,
+        app_version String,
+        git_commit String,
+        git_branch String,
+        lock_kind LowCardinality(String),
+        lock_sha256 String,
+        node_version LowCardinality(String),
+        v8_version LowCardinality(String),
+        probe_version LowCardinality(String),
+        dep_name Array(String) CODEC(ZSTD(3)),
+        dep_version Array(String) CODEC(ZSTD(3)),
+        dep_direct Array(UInt8),
+        dep_range Array(String) CODEC(ZSTD(3)),
+        deps_omitted UInt32,
+        notes Array(String)
+      ) ENGINE = ReplacingMergeTree(at)
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (run_id, boot)`,
+    ],
+  },
+  {
     version: 8,
     name: 'measured heap floor points',
     // 1 for a full GC the probe asked for to measure the floor (probe floor-meter.ts); 0 for V8's own.

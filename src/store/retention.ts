@@ -6,7 +6,7 @@ import { TABLE } from './table-names';
 const MAX_RETENTION_DAYS = 36_500;
 
 /** Tables whose rows expire, with the time column their TTL counts from; runs are kept (see migrations.ts). */
-const TTL_COLUMNS = { samples: 'ts', spaces: 'ts', gcs: 'ts', snapshots: 'taken_at', snapshotTypes: 'taken_at', allocSites: 'at', gaps: 'from_ts' } as const;
+const TTL_COLUMNS = { samples: 'ts', spaces: 'ts', gcs: 'ts', snapshots: 'taken_at', snapshotTypes: 'taken_at', allocSites: 'at', gaps: 'from_ts', lineage: 'at' } as const;
 const TTL_TABLES = Object.keys(TTL_COLUMNS) as (keyof typeof TTL_COLUMNS)[];
 
 export function validateRetentionDays(value: unknown): number {

@@ -4,10 +4,13 @@ import type { HelloMessage } from '../protocol/messages';
 import type { SnapshotTypeRow } from '../shared/snapshot-data';
 import type { GcResult, MetricName, SeriesResult, SpacesResult } from '../shared/series-results';
 import type { Gap, GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
+import type { BootLineage } from '../shared/lineage-data';
+import type { LineageRow } from './insert-lineage';
+import type { BootSeries } from './query-boot-series';
 import type { StoredSnapshot } from './snapshot-record';
 import type { SnapshotKey } from './snapshot-type-rows';
 
-export type { StoredSnapshot, SnapshotKey };
+export type { StoredSnapshot, SnapshotKey, LineageRow, BootSeries };
 /** The series shapes live in shared: the API sends them as the store returns them. */
 export type { GcResult, MetricName, SeriesResult, SpacesResult };
 
@@ -65,6 +68,8 @@ export interface RowBatch {
   allocSites?: AllocSiteRow[];
   /** Absent or [] when the batch reports no loss. */
   gaps?: GapRow[];
+  /** Absent or [] when the batch carries no `lineage` message. */
+  lineage?: LineageRow[];
 }
 
 /** One site of one boot as stored: its stack and its level in each profile it was reported in (oldest first). */
@@ -128,5 +133,9 @@ export interface Store {
   queryAllocSites(runId: string): Promise<StoredAllocBoot[]>;
   /** Every gap a run's probes reported, oldest first; [] when nothing was lost. */
   queryGaps(runId: string): Promise<RunGap[]>;
+  /** What each process of a run was running (its `lineage` message), oldest first; [] when none sent one. */
+  queryLineage(runId: string): Promise<BootLineage[]>;
+  /** A run's trend input split by probe boot (one series per process), for per-process slopes. */
+  queryBootSeries(runId: string): Promise<BootSeries[]>;
   close(): Promise<void>;
 }

@@ -32,15 +32,15 @@ export interface AuditTarget {
 
 /**
  * The delivery audit of a fault test: for one boot, the seqs the probe sent against the seqs
- * stored, through a connection of its own (the store under test may be the faulty one). Samples
- * and allocation profiles carry rows; each batch holds one sample, so a seq stored twice in the
+ * stored, through a connection of its own (the store under test may be the faulty one). Samples,
+ * allocation profiles and the lineage carry rows; each batch holds one sample, so a seq stored twice in the
  * samples table is a duplicate a query would count.
  */
 export async function auditDelivery(ctx: StoreContext, target: AuditTarget): Promise<DeliveryAudit> {
   const params = { run: target.run, boot: target.boot };
   const seen = async (final: boolean) => {
     const counts = new Map<number, number>();
-    for (const table of [ctx.tables.samples, ctx.tables.allocSites]) {
+    for (const table of [ctx.tables.samples, ctx.tables.allocSites, ctx.tables.lineage]) {
       const rows = await selectRows(ctx, 'audit', `SELECT seq, count() AS n FROM ${table} ${final ? 'FINAL' : ''} WHERE run_id = {run:String} AND boot = {boot:String} GROUP BY seq`, params);
       for (const row of rows) counts.set(Number(row.seq), (counts.get(Number(row.seq)) ?? 0) + Number(row.n));
     }

@@ -1,4 +1,4 @@
-import type { AllocSitesBody, ApiBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunGap, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
+import type { AllocSitesBody, ApiBody, ApiGet, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunGap, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
 import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or the UI's own for network trouble). */
@@ -65,6 +65,9 @@ function rangeQuery(range: RangeParams): URLSearchParams {
 function runPath(runId: string): string {
   return `/api/runs/${encodeURIComponent(runId)}`;
 }
+
+/** A typed GET of an API path (`api/runs/…`, no leading slash), for code shared with the CLI (src/api/run-comparison.ts). */
+export const apiGet: ApiGet = (path) => getJson(`/${path}`);
 
 export async function fetchRuns(signal?: AbortSignal): Promise<RunSummary[]> {
   return (await getJson<'GET /api/runs'>('/api/runs', signal)).runs;

@@ -7,6 +7,7 @@ import { createLiveSocket } from '../common/live-socket';
 import { formatRunDuration, labelChips, statusBadge } from '../common/status-badge';
 import { thresholdsFromQuery, withThresholds, type VerdictThresholds } from '../common/verdict-query';
 import { resultBadge, verdictBadge } from '../verdict/verdict-badge';
+import { createComparePicker } from '../compare/compare-picker';
 import { createRunsVerdicts, MAX_VERDICT_ROWS, type RowVerdict } from './runs-verdicts';
 
 /** The list refreshes this often (latest heap and durations change with every sample). */
@@ -25,10 +26,11 @@ function verdictCell(verdict: RowVerdict | null, fetched: boolean): Node {
   return resultBadge(verdict.result);
 }
 
-function runRow(run: RunSummary, thresholds: VerdictThresholds, verdict: Node): HTMLTableRowElement {
+function runRow(run: RunSummary, thresholds: VerdictThresholds, verdict: Node, pick: HTMLTableCellElement): HTMLTableRowElement {
   const row = el(
     'tr',
     { 'data-run-id': run.id },
+    pick,
     el('td', { class: 'name' }, el('a', { href: runHref(run, thresholds) }, run.name || run.id), el('div', { class: 'sub' }, run.id)),
     el('td', {}, labelChips(run.labels)),
     el('td', {}, run.host, el('div', { class: 'sub' }, `pid ${run.pid}`)),
@@ -59,15 +61,16 @@ export function startRunsPage(root: HTMLElement): void {
   const table = el(
     'table',
     { class: 'runs' },
-    el('thead', {}, el('tr', {}, ...['name', 'labels', 'host / pid', 'started', 'duration', 'latest heap used', 'status', 'verdict'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ...['', 'name', 'labels', 'host / pid', 'started', 'duration', 'latest heap used', 'status', 'verdict'].map((h) => el('th', {}, h)))),
     tbody,
   );
   const empty = el('p', { class: 'empty', hidden: '' }, 'No runs yet. Start one with ', el('code', {}, 'leakwatch run -- node app.js'), '.');
-  root.append(el('div', { class: 'page-title' }, el('h1', {}, 'Runs')), bannerHost, el('div', { class: 'table-wrap' }, table), empty);
-  const banner = createBanner(bannerHost);
-
   const thresholds = thresholdsFromQuery(new URLSearchParams(location.search));
   const runs = new Map<string, RunSummary>();
+  const picker = createComparePicker(thresholds, (runId) => runs.get(runId)?.startedAt);
+  root.append(el('div', { class: 'page-title' }, el('h1', {}, 'Runs')), bannerHost, picker.bar, el('div', { class: 'table-wrap' }, table), empty);
+  const banner = createBanner(bannerHost);
+
   let loadedOnce = false;
   const verdicts = createRunsVerdicts(thresholds, (runId) => {
     // Swap the one cell rather than re-render the whole table for each arriving verdict.
@@ -80,7 +83,7 @@ export function startRunsPage(root: HTMLElement): void {
     verdicts.sync(sorted);
     // Only the newest MAX_VERDICT_ROWS rows get a verdict; older ones show a dash.
     const judged = new Set(sorted.slice(0, MAX_VERDICT_ROWS).map((run) => run.id));
-    tbody.replaceChildren(...sorted.map((run) => runRow(run, thresholds, verdictCell(verdicts.get(run.id), judged.has(run.id)))));
+    tbody.replaceChildren(...sorted.map((run) => runRow(run, thresholds, verdictCell(verdicts.get(run.id), judged.has(run.id)), picker.cell(run.id))));
     empty.hidden = sorted.length > 0;
     table.hidden = sorted.length === 0;
   }
