@@ -18,6 +18,15 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Path of the probe endpoint on the collector. */
 export const INGEST_PATH = '/ingest';
 
+/**
+ * What a process (or worker thread) is within the command that `leakwatch run` started:
+ * `launcher` only spawns the app (npm, npx, yarn, pnpm, corepack, tsx's launcher) and is kept out
+ * of the verdict; `primary` is a cluster primary, `worker` a cluster worker (roleIndex: its
+ * cluster id), `thread` a worker thread (roleIndex: its threadId); `process` is anything else.
+ */
+export type ProcessRole = 'launcher' | 'primary' | 'worker' | 'thread' | 'process';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['launcher', 'primary', 'worker', 'thread', 'process'];
+
 export interface HelloMessage extends Envelope {
   type: 'hello';
   name: string;
@@ -29,6 +38,17 @@ export interface HelloMessage extends Envelope {
   startedAt: number;
   intervalMs: number;
   probeVersion: string;
+  /*
+   * Process identity (added in the same protocol version; a probe that predates them sends none,
+   * and the collector reads ppid 0, threadId 0, role 'process', roleIndex 0).
+   */
+  /** The parent process's pid (process.ppid; in a worker thread, the process's parent). */
+  ppid?: number;
+  /** worker_threads.threadId: 0 for the main thread. */
+  threadId?: number;
+  role?: ProcessRole;
+  /** Cluster worker id for a `worker`, threadId for a `thread`, 0 otherwise. */
+  roleIndex?: number;
 }
 
 export interface BatchMessage extends Envelope {
