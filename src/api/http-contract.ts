@@ -11,7 +11,8 @@ import type { SnapshotRecord, SnapshotTypeRow, TypeDiffRow } from '../shared/sna
 import type { RunGap, RunSummary } from '../shared/run-data';
 import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
-import type { TrendResult } from '../trend/trend-model';
+import type { TrendResult, Verdict } from '../trend/trend-model';
+import type { RunProcess } from '../shared/process-data';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
 export interface HealthBody {
@@ -92,7 +93,35 @@ export type VerdictBody = TrendResult & {
   sites: AllocSite[];
   /** Under `leak`, what watching the top suspects found (who adds to them); `[]` otherwise. */
   watches: SuspectWatch[];
+  /**
+   * The process the verdict is about: the worst of the run's non-launcher processes (its heap
+   * alone was judged, and the suspects and sites are its own), or the one asked for with
+   * `?boot=`. Null for a run stored before processes were (its series are judged together).
+   */
+  process?: ProcessRef | null;
 };
+
+/** A process as verdicts name it: its row, and "worker 2 (pid 1234, node server.js)". */
+export type ProcessRef = RunProcess & { label: string };
+
+/** One process of a run as `GET /api/runs/:id/processes` lists it. */
+export interface ProcessEntry extends ProcessRef {
+  sampleCount: number;
+  latestHeapUsed: number | null;
+  /** Its own verdict and heap floor slope; a launcher is not judged (verdict null). */
+  verdict: Verdict | null;
+  confidence: number;
+  floorSlopeBytesPerHour: number | null;
+}
+
+/**
+ * `GET /api/runs/:id/processes`: every process (probe boot: a process or a worker thread) of the
+ * run, oldest start first; `worst` is the boot the run's verdict names (null without one).
+ */
+export interface ProcessesBody {
+  processes: ProcessEntry[];
+  worst: string | null;
+}
 
 /**
  * `GET /api/runs/:id/alloc-sites`: per process (boot) of the run, the allocation sites the
@@ -126,6 +155,7 @@ export interface ApiRoutes {
   'GET /api/runs/:id/gc': GcResult;
   'GET /api/runs/:id/gaps': GapsBody;
   'GET /api/runs/:id/verdict': VerdictBody;
+  'GET /api/runs/:id/processes': ProcessesBody;
   'POST /api/runs/:id/end': RunEndBody;
   'GET /api/runs/:id/snapshots': SnapshotsBody;
   'POST /api/runs/:id/snapshots': SnapshotBody;

@@ -219,9 +219,13 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    // bye: ends the run after everything before it is stored; later messages wait for that write.
+    // bye: ends the process (and the run, unless a launcher owns it) after everything before it
+    // is stored; later messages wait for that write.
     chain = chain.then(() =>
-      ackAfterPrevious(msg, NO_ROWS, () => (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run))),
+      ackAfterPrevious(msg, NO_ROWS, async () => {
+        await store.endProcess(msg.run, msg.boot, msg.endedAt);
+        await (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run));
+      }),
     );
   });
   ws.on('error', (err) => log.debug(`probe ${remote} socket error: ${err.message}`));

@@ -1,4 +1,5 @@
 import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/run-data';
+import type { ProcessRole } from '../shared/process-data';
 import type { Envelope } from './envelope';
 import type { AllocProfileMessage, SourceMapMessage, WatchReportMessage, WatchRequestMessage } from './alloc-messages';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
@@ -18,14 +19,8 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Path of the probe endpoint on the collector. */
 export const INGEST_PATH = '/ingest';
 
-/**
- * What a process (or worker thread) is within the command that `leakwatch run` started:
- * `launcher` only spawns the app (npm, npx, yarn, pnpm, corepack, tsx's launcher) and is kept out
- * of the verdict; `primary` is a cluster primary, `worker` a cluster worker (roleIndex: its
- * cluster id), `thread` a worker thread (roleIndex: its threadId); `process` is anything else.
- */
-export type ProcessRole = 'launcher' | 'primary' | 'worker' | 'thread' | 'process';
-export const PROCESS_ROLES: readonly ProcessRole[] = ['launcher', 'primary', 'worker', 'thread', 'process'];
+export type { ProcessRole } from '../shared/process-data';
+export { PROCESS_ROLES } from '../shared/process-data';
 
 export interface HelloMessage extends Envelope {
   type: 'hello';

@@ -18,6 +18,7 @@ export interface TableNames {
   snapshotTypes: string;
   allocSites: string;
   gaps: string;
+  processes: string;
 }
 
 /** Bare table names (as `system.tables.name` knows them), fixed in code. */
@@ -31,6 +32,7 @@ export const TABLE = {
   snapshotTypes: 'snapshot_types',
   allocSites: 'alloc_sites',
   gaps: 'gaps',
+  processes: 'processes',
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -59,5 +61,6 @@ export function tableNames(database: string): TableNames {
     snapshotTypes: `${db}.${TABLE.snapshotTypes}`,
     allocSites: `${db}.${TABLE.allocSites}`,
     gaps: `${db}.${TABLE.gaps}`,
+    processes: `${db}.${TABLE.processes}`,
   };
 }

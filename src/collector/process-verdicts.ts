@@ -1,0 +1,104 @@
+import type { ProcessEntry, ProcessRef } from '../api/http-contract';
+import { LeakwatchError } from '../shared/errors';
+import { processLabel, type RunProcess } from '../shared/process-data';
+import type { BootSampleStats, Store } from '../store/store-interface';
+import { detectLeak } from '../trend/detect-leak';
+import type { TrendOptions, TrendResult, Verdict } from '../trend/trend-model';
+import { TREND_METRICS, TREND_POINTS, trendInputFrom } from './run-verdict-input';
+
+/** A process of a run and its own verdict (null for a launcher, which is not judged). */
+export interface JudgedProcess {
+  process: ProcessRef;
+  stats: BootSampleStats | undefined;
+  result: TrendResult | null;
+}
+
+/** Worse first: a leak anywhere fails the run; not knowing is worse than a clean heap. */
+const SEVERITY: Record<Verdict, number> = { leak: 2, inconclusive: 1, 'no-leak': 0 };
+
+export function refOf(p: RunProcess, all: readonly RunProcess[] = []): ProcessRef {
+  // A worker thread's argv is the bare executable: it runs inside its process's command.
+  const argv = p.threadId !== 0 && p.argv.length === 0 ? (all.find((o) => o.pid === p.pid && o.host === p.host && o.threadId === 0)?.argv ?? []) : p.argv;
+  return { ...p, label: processLabel({ ...p, argv }) };
+}
+
+/** The verdict on one boot's own series (heap, external, RSS, major GCs). */
+export async function bootVerdict(store: Store, runId: string, boot: string | undefined, options: Partial<TrendOptions>): Promise<TrendResult> {
+  const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS, boot });
+  const gc = await store.queryGc(runId, { points: TREND_POINTS, boot });
+  return detectLeak(trendInputFrom(series, gc), options);
+}
+
+function floorSlope(result: TrendResult | null): number | null {
+  return result?.signals.find((s) => s.signal === 'heap floor')?.slopeBytesPerHour ?? null;
+}
+
+/** The steepest growing signal of a leak ranks a leak; the least sure no-leak ranks the clean ones; else the busiest. */
+function worse(a: JudgedProcess, b: JudgedProcess): JudgedProcess {
+  const ra = a.result;
+  const rb = b.result;
+  if (!ra || !rb) return ra ? a : b;
+  if (SEVERITY[ra.verdict] !== SEVERITY[rb.verdict]) return SEVERITY[ra.verdict] > SEVERITY[rb.verdict] ? a : b;
+  if (ra.verdict === 'leak') {
+    const steepest = (r: TrendResult) => Math.max(...r.signals.filter((s) => s.verdict === 'leak').map((s) => s.slopeBytesPerHour));
+    return steepest(rb) > steepest(ra) ? b : a;
+  }
+  if (ra.verdict === 'no-leak' && ra.confidence !== rb.confidence) return rb.confidence < ra.confidence ? b : a;
+  return (b.stats?.sampleCount ?? 0) > (a.stats?.sampleCount ?? 0) ? b : a;
+}
+
+/**
+ * Every process of a run with its own verdict, and the worst of the judged ones. Launchers are
+ * not judged, nor is a process without a sample while another has some (a helper that came and
+ * went before its first sample has nothing to say).
+ */
+export async function judgeProcesses(store: Store, runId: string, options: Partial<TrendOptions>): Promise<{ judged: JudgedProcess[]; worst: JudgedProcess | null }> {
+  const [processes, stats] = await Promise.all([store.listProcesses(runId), store.bootSamples(runId)]);
+  const candidates = processes.filter((p) => p.role !== 'launcher');
+  const sampled = candidates.filter((p) => (stats.get(p.boot)?.sampleCount ?? 0) > 0);
+  const judgedBoots = new Set((sampled.length > 0 ? sampled : candidates).map((p) => p.boot));
+  const judged: JudgedProcess[] = [];
+  // One after another: each verdict scans a process's series, and the store is shared with ingest.
+  for (const p of processes) {
+    const result = judgedBoots.has(p.boot) ? await bootVerdict(store, runId, p.boot, options) : null;
+    judged.push({ process: refOf(p, processes), stats: stats.get(p.boot), result });
+  }
+  const worst = judged.filter((j) => j.result !== null).reduce<JudgedProcess | null>((w, j) => (w === null ? j : worse(w, j)), null);
+  return { judged, worst };
+}
+
+export function processEntry(j: JudgedProcess): ProcessEntry {
+  return {
+    ...j.process,
+    sampleCount: j.stats?.sampleCount ?? 0,
+    latestHeapUsed: j.stats?.latestHeapUsed ?? null,
+    verdict: j.result?.verdict ?? null,
+    confidence: j.result?.confidence ?? 0,
+    floorSlopeBytesPerHour: floorSlope(j.result),
+  };
+}
+
+/** The verdict's first reason when a run has more than one process: which one it is about. */
+export function namingReason(result: TrendResult, p: ProcessRef, processCount: number): string {
+  if (result.verdict === 'leak') return `leak in ${p.label}`;
+  if (result.verdict === 'inconclusive') return `inconclusive for ${p.label}`;
+  return `no leak in any of the ${processCount} processes; the least sure is ${p.label}`;
+}
+
+/**
+ * The run's verdict: the worst non-launcher process's, naming it; or one process's (`boot`).
+ * A run stored before processes were has no process rows: its series are judged together, as before.
+ */
+export async function runProcessVerdict(store: Store, runId: string, options: Partial<TrendOptions>, boot?: string): Promise<TrendResult & { process: ProcessRef | null }> {
+  if (boot !== undefined) {
+    const processes = await store.listProcesses(runId);
+    const p = processes.find((q) => q.boot === boot);
+    if (!p) throw new LeakwatchError('LW_ERR_NOT_FOUND', `run ${runId.slice(0, 80)} has no process (boot) "${boot.slice(0, 80)}"`);
+    return { ...(await bootVerdict(store, runId, boot, options)), process: refOf(p, processes) };
+  }
+  const { judged, worst } = await judgeProcesses(store, runId, options);
+  if (!worst || !worst.result) return { ...(await bootVerdict(store, runId, undefined, options)), process: null };
+  const result = worst.result;
+  const reasons = judged.length > 1 ? [namingReason(result, worst.process, judged.filter((j) => j.result).length), ...result.reasons] : result.reasons;
+  return { ...result, reasons, process: worst.process };
+}
