@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import path from 'node:path';
-import { isMainThread, parentPort, threadId } from 'node:worker_threads';
+import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import type { HelloMessage, ProcessRole } from '../protocol/messages';
 
 /** What the hello says about the process (or worker thread) the probe runs in. */
@@ -38,12 +38,18 @@ export function isLauncher(argv: readonly string[], title: string): boolean {
 }
 
 /**
- * A thread Node starts for itself, not the app: in Node 20 the ESM loader hooks of `--import`
- * (tsx, ts-node/esm) run in an internal worker, and a `-r` preload runs there as well. Unlike every
- * `new Worker()`, it has no parentPort. The probe stays out of it: its heap is the loader's.
+ * A thread that serves the tooling, not the app, where the probe stays out (its heap is the
+ * tool's, and its verdict would only blur the app's):
+ * - Node's own: in Node 20 the ESM loader hooks of `--import` (tsx, ts-node/esm) run in an
+ *   internal worker, and a `-r` preload runs there as well. Unlike every `new Worker()`, it has
+ *   no parentPort.
+ * - esbuild's synchronous-API service thread (started by tsx, esbuild-register and the like for
+ *   each process that transforms code), known by the `esbuildVersion` it is given as workerData.
  */
 export function isInternalThread(): boolean {
-  return !isMainThread && parentPort === null;
+  if (isMainThread) return false;
+  if (parentPort === null) return true;
+  return typeof workerData === 'object' && workerData !== null && 'esbuildVersion' in workerData && 'workerPort' in workerData;
 }
 
 /**

@@ -12,8 +12,8 @@ import { isInternalThread } from './process-identity';
 /*
  * Node 20 runs a `-r` preload (on the command line or in NODE_OPTIONS, which is how `leakwatch
  * run` attaches) in every worker thread as well, so each `new Worker()` gets its own probe and its
- * own boot, sampling its own isolate. Node's internal loader-hooks thread gets the preload too and
- * is skipped. `--import` preloads run in the main thread only in Node 20: a worker of an app
+ * own boot, sampling its own isolate. The tooling's threads (Node's loader hooks, esbuild's
+ * service thread under tsx) get the preload too and are skipped (process-identity.ts). `--import` preloads run in the main thread only in Node 20: a worker of an app
  * attached that way calls startProbe() itself (README, "Workers and clusters").
  */
 function attach(): void {
