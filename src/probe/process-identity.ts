@@ -60,7 +60,9 @@ export function isInternalThread(): boolean {
 export function processIdentity(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv, title: string = process.title): ProcessIdentity {
   const base = { ppid: process.ppid, threadId };
   if (!isMainThread) return { ...base, role: 'thread', roleIndex: threadId };
-  // NODE_UNIQUE_ID is how Node's cluster tells a forked worker its id; `cluster.isWorker` reads it too.
+  // Node's cluster tells a forked worker its id in NODE_UNIQUE_ID and deletes the variable while
+  // it sets the worker up, before any preload runs: `cluster.worker` is what is left of it.
+  if (cluster.isWorker && cluster.worker) return { ...base, role: 'worker', roleIndex: cluster.worker.id };
   const unique = Number(env.NODE_UNIQUE_ID);
   if (env.NODE_UNIQUE_ID !== undefined && Number.isSafeInteger(unique) && unique >= 0) return { ...base, role: 'worker', roleIndex: unique };
   let role: ProcessRole = 'process';
