@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import type { ApiErrorBody, VerdictBody } from '../src/api/http-contract';
+import type { SeriesResult } from '../src/store/store-interface';
 import { runChecked, writeClusterApp, writePoolApp } from './helpers/process-apps';
+import { getJson } from './helpers/wait-for';
 import { makeTempDir } from './helpers/temp-dir';
 
 /*
@@ -44,9 +47,30 @@ test('cluster with two workers: a primary and two worker series; the leaking wor
 
 test('worker_threads pool where one worker leaks: each thread is a series, the verdict names that thread', { timeout: 100_000 }, async () => {
   const file = writePoolApp(tmp.dir, APP_S * 1000);
+  let liveLeader = -1;
   const run = await runChecked(tmp.dir, 'pool', [process.execPath, '--expose-gc', file], {
     appS: APP_S,
     ready: (p) => p.processes.filter((q) => q.role === 'thread' && q.sampleCount > 0).length === 3,
+    live: async (api, body) => {
+      // The series and verdict routes take one process: the leaking thread's heap is its own.
+      const threads = body.processes.filter((p) => p.role === 'thread');
+      const heaps = await Promise.all(threads.map(async (t) => {
+        const { status, body: series } = await getJson<SeriesResult>(`${api}/series?metrics=heapUsed&points=50&boot=${t.boot}`);
+        assert.equal(status, 200);
+        return { t, max: Math.max(...series.series.heapUsed!.max) };
+      }));
+      heaps.sort((a, b) => b.max - a.max);
+      liveLeader = heaps[0].t.threadId;
+      const one = await getJson<VerdictBody>(`${api}/verdict?boot=${heaps[1].t.boot}&warmup=5s&minDuration=15s&maxSlope=1MB/h`);
+      assert.equal(one.status, 200);
+      assert.equal(one.body.process?.boot, heaps[1].t.boot);
+      assert.equal(one.body.process?.label, heaps[1].t.label);
+      const bad = await getJson<ApiErrorBody>(`${api}/series?metrics=heapUsed&boot=${encodeURIComponent('no such boot!')}`);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.code, 'LW_ERR_BAD_REQUEST');
+      const unknown = await getJson<ApiErrorBody>(`${api}/verdict?boot=nobody`);
+      assert.equal(unknown.status, 404);
+    },
   });
   const leaking = Number(/leaking thread (\d+)/.exec(run.stdout)?.[1]);
   assert.ok(leaking > 0, run.stdout);
@@ -62,6 +86,7 @@ test('worker_threads pool where one worker leaks: each thread is a series, the v
     assert.equal(t.label, `thread ${t.threadId} (pid ${main.pid}, node pool.js)`);
   }
   const culprit = threads.find((t) => t.threadId === leaking)!;
+  assert.equal(liveLeader, leaking, 'the series of the leaking thread alone has the largest heap');
   for (const t of threads.filter((q) => q !== culprit)) {
     assert.notEqual(t.verdict, 'leak', JSON.stringify(t));
     // v8 heap statistics are the thread's own isolate's: the leaking thread's heap is the largest.

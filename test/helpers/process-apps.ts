@@ -123,7 +123,13 @@ export async function runChecked(
   dir: string,
   name: string,
   command: string[],
-  options: { appS: number; env?: NodeJS.ProcessEnv; ready: (p: ProcessesBody) => boolean },
+  options: {
+    appS: number;
+    env?: NodeJS.ProcessEnv;
+    ready: (p: ProcessesBody) => boolean;
+    /** Called with the collector's API base and the run while the app still runs, after the late read. */
+    live?: (api: string, processes: ProcessesBody) => Promise<void>;
+  },
 ): Promise<CheckedRun> {
   const report = path.join(dir, `${name}.json`);
   const startedAt = Date.now();
@@ -152,6 +158,7 @@ export async function runChecked(
     const lateAt = startedAt + options.appS * 1000 - 5000;
     while (Date.now() < lateAt && cli.child.exitCode === null) await new Promise((r) => setTimeout(r, 250));
     if (cli.child.exitCode === null) processes = (await getJson<ProcessesBody>(url).catch(() => ({ status: 0, body: processes }))).body;
+    if (options.live) await options.live(`${base}/api/runs/${runId}`, processes);
     const { code } = await cli.exited;
     const verdict = JSON.parse(fs.readFileSync(report, 'utf8')) as CheckedRun['verdict'];
     return { code, stdout: cli.stdout(), stderr: cli.stderr(), processes, verdict };
