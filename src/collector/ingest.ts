@@ -120,7 +120,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     if (msg.gap) {
       log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while its buffer was full; recorded as a gap`);
     }
-    void ackAfterPrevious(msg, rowsOfBatch(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
+    void ackAfterPrevious(msg, rowsOfBatch(msg), () => live.publishBatch(msg.run, { boot: msg.boot, samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
   }
 
   async function publishRun(runId: string): Promise<void> {

@@ -14,7 +14,8 @@ import { getJson, waitFor } from './wait-for';
 /**
  * Each app's work: a leaking one keeps 4 KB of strings every 20 ms, a healthy one makes and drops
  * the same. `stop()` clears every timer, so the app ends when its work is done (its probe says
- * bye on the way out) and nothing outlives the test whatever the run does.
+ * bye on the way out) and nothing outlives the test whatever the run does; the timer that calls
+ * it is unref'd, so a SIGTERM's stop ends the app at once.
  */
 const WORK = `
 const kept = [];
@@ -35,7 +36,7 @@ export function writeNpmApp(dir: string, stopAfterMs: number): string {
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'npm-app', version: '1.0.0', private: true, scripts: { start: 'node --expose-gc server.js' } }));
   fs.writeFileSync(
     path.join(app, 'server.js'),
-    `${WORK}\nevery(20, () => work(true));\nsetTimeout(stop, ${stopAfterMs});\nprocess.on('SIGTERM', stop);\n`,
+    `${WORK}\nevery(20, () => work(true));\nsetTimeout(stop, ${stopAfterMs}).unref();\nprocess.on('SIGTERM', stop);\n`,
   );
   return app;
 }
@@ -52,7 +53,7 @@ const timers: NodeJS.Timeout[] = [setInterval(() => {
 }, 20)];
 if (collect) timers.push(setInterval(() => collect(), 1000));
 const stop = (): void => timers.forEach((t) => clearInterval(t));
-setTimeout(stop, ${stopAfterMs});
+setTimeout(stop, ${stopAfterMs}).unref();
 process.on('SIGTERM', stop);
 `,
   );
@@ -69,7 +70,7 @@ ${WORK}
 if (cluster.isPrimary) {
   for (let i = 0; i < 2; i++) cluster.fork();
   const end = () => { stop(); cluster.disconnect(); };
-  setTimeout(end, ${stopAfterMs});
+  setTimeout(end, ${stopAfterMs}).unref();
   process.on('SIGTERM', end);
 } else {
   every(20, () => work(cluster.worker.id === 2));
@@ -93,7 +94,7 @@ if (isMainThread) {
   console.log('leaking thread ' + workers[1].threadId);
   every(100, () => work(false));
   const end = () => { stop(); for (const w of workers) w.postMessage('stop'); };
-  setTimeout(end, ${stopAfterMs});
+  setTimeout(end, ${stopAfterMs}).unref();
   process.on('SIGTERM', end);
 } else {
   every(20, () => work(workerData.leak));
