@@ -86,6 +86,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
     chosenBoot = boot;
     picker.render(processes, chosenBoot, worstBoot);
     document.body.dataset.process = boot;
+    suspects.setProcess(chosenBoot);
     history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     void verdict.refresh();
     void load();
@@ -121,7 +122,8 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   }
   await refreshProcesses();
   const knownBoots = (): Set<string> => new Set(processes.map((p) => p.boot));
-  const refreshProcessesSoon = debounce(() => void refreshProcesses(), 1000);
+  // Later reads may change the choice (the chosen process gone from the list): the panels follow.
+  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.setProcess(chosenBoot)), 1000);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -145,6 +147,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
+  suspects.setProcess(chosenBoot);
   const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
@@ -345,7 +348,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   window.setInterval(() => header.tick(), 5000);
   window.setInterval(() => {
-    if (run.status === 'live') void refreshProcesses();
+    if (run.status === 'live') void refreshProcesses().then(() => suspects.setProcess(chosenBoot));
   }, PROCESS_REFRESH_MS);
   // A wider plot deserves more points; height-only changes need no refetch.
   let fetchedWidth = runCharts.plotWidth();

@@ -50,7 +50,14 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
   /** Snapshots already seen ready: a push repeating one must not refetch. */
   const seenReady = new Set<string>();
 
-  function render(boots: SnapshotSuspects[]): void {
+  /** The last answer, and the process the page shows (undefined: every process of the run). */
+  let lastBoots: SnapshotSuspects[] = [];
+  let only: string | undefined;
+
+  function render(all: SnapshotSuspects[]): void {
+    lastBoots = all;
+    const boots = only === undefined ? all : all.filter((b) => b.boot === only);
+    root.dataset.process = only ?? '';
     const withSuspects = boots.filter((b) => b.suspects.length > 0);
     root.dataset.snapshot = boots[0]?.snapshotId ?? '';
     root.dataset.count = String(withSuspects.reduce((n, b) => n + b.suspects.length, 0));
@@ -90,6 +97,12 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
       seenReady.add(snapshot.id);
       void refresh();
       return true;
+    },
+    /** Shows the suspects of one process (its boot) only, as the run page's charts do; undefined: all. */
+    setProcess(boot: string | undefined): void {
+      if (boot === only) return;
+      only = boot;
+      render(lastBoots);
     },
     /** On a (re)connect, catch up on snapshots that became ready while away. */
     setLive(connected: boolean): void {
