@@ -127,7 +127,7 @@ export async function handleApi(
       sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, []));
     } else {
       const suspects = await snapshots.suspects(runId);
-      const sites = await verdictSites({ store, resolver, suspects }, runId, trend, result.process?.boot);
+      const sites = await verdictSites({ store, resolver, suspects }, runId, trend, result.culpritBoots);
       sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, suspects, sites, watches ? await watches.list(runId) : []));
     }
   } else if (sub === 'processes' && method === 'GET') {

@@ -79,26 +79,43 @@ export function processEntry(j: JudgedProcess): ProcessEntry {
 }
 
 /** The verdict's first reason when a run has more than one process: which one it is about. */
-export function namingReason(result: TrendResult, p: ProcessRef, processCount: number): string {
+/** `judgedCount`: how many processes were judged (launchers are not). */
+export function namingReason(result: TrendResult, p: ProcessRef, judgedCount: number): string {
   if (result.verdict === 'leak') return `leak in ${p.label}`;
   if (result.verdict === 'inconclusive') return `inconclusive for ${p.label}`;
-  return `no leak in any of the ${processCount} processes; the least sure is ${p.label}`;
+  if (judgedCount === 1) return `no leak in ${p.label}`;
+  return `no leak in any of the ${judgedCount} processes; the least sure is ${p.label}`;
 }
 
 /**
  * The run's verdict: the worst non-launcher process's, naming it; or one process's (`boot`).
  * A run stored before processes were has no process rows: its series are judged together, as before.
  */
-export async function runProcessVerdict(store: Store, runId: string, options: Partial<TrendOptions>, boot?: string): Promise<TrendResult & { process: ProcessRef | null }> {
+export async function runProcessVerdict(store: Store, runId: string, options: Partial<TrendOptions>, boot?: string): Promise<ProcessVerdict> {
   if (boot !== undefined) {
-    const processes = await store.listProcesses(runId);
+    const [processes, stats] = await Promise.all([store.listProcesses(runId), store.bootSamples(runId)]);
     const p = processes.find((q) => q.boot === boot);
     if (!p) throw new LeakwatchError('LW_ERR_NOT_FOUND', `run ${runId.slice(0, 80)} has no process (boot) "${boot.slice(0, 80)}"`);
-    return { ...(await bootVerdict(store, runId, boot, options)), process: refOf(p, processes) };
+    return { ...(await bootVerdict(store, runId, boot, options)), process: refOf(p, processes), culpritBoots: culpritBoots(boot, processes, stats) };
   }
-  const { judged, worst } = await judgeProcesses(store, runId, options);
+  const [{ judged, worst }, stats] = await Promise.all([judgeProcesses(store, runId, options), store.bootSamples(runId)]);
   if (!worst || !worst.result) return { ...(await bootVerdict(store, runId, undefined, options)), process: null };
   const result = worst.result;
-  const reasons = judged.length > 1 ? [namingReason(result, worst.process, judged.filter((j) => j.result).length), ...result.reasons] : result.reasons;
-  return { ...result, reasons, process: worst.process };
+  // Named when the run has more than one process with a series (npm beside the app counts: the
+  // command the user typed is not the process judged); a hello-only sender does not.
+  const sampled = judged.filter((j) => (j.stats?.sampleCount ?? 0) > 0).length;
+  const reasons = sampled > 1 ? [namingReason(result, worst.process, judged.filter((j) => j.result).length), ...result.reasons] : result.reasons;
+  return { ...result, reasons, process: worst.process, culpritBoots: culpritBoots(worst.process.boot, judged.map((j) => j.process), stats) };
+}
+
+/** A verdict about one process, and the boots whose suspects and sites are that process's. */
+export type ProcessVerdict = TrendResult & { process: ProcessRef | null; culpritBoots?: string[] };
+
+/**
+ * The boots whose snapshots, suspects and allocation sites a verdict on `boot` may name: its own,
+ * and those of boots without a sample of their own (no series to tell them apart by; a real probe
+ * samples from its first second, so this is a hello-only sender), never another judged process's.
+ */
+function culpritBoots(boot: string, processes: readonly RunProcess[], stats: Map<string, BootSampleStats>): string[] {
+  return [boot, ...processes.filter((p) => p.boot !== boot && (stats.get(p.boot)?.sampleCount ?? 0) === 0).map((p) => p.boot)];
 }

@@ -3,7 +3,7 @@ import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects } from '../shared/suspect-data';
 import type { Store } from '../store/store-interface';
 import type { TrendOptions, TrendResult } from '../trend/trend-model';
-import { runProcessVerdict } from './process-verdicts';
+import { runProcessVerdict, type ProcessVerdict } from './process-verdicts';
 
 export { TREND_METRICS, TREND_POINTS, trendInputFrom } from './run-verdict-input';
 
@@ -12,7 +12,7 @@ export { TREND_METRICS, TREND_POINTS, trendInputFrom } from './run-verdict-input
  * the worst non-launcher process's, naming it (process-verdicts.ts), or that of one process
  * (`boot`). A run with a single process reads as it always did.
  */
-export async function runVerdict(store: Store, runId: string, options: Partial<TrendOptions>, boot?: string): Promise<TrendResult & { process: ProcessRef | null }> {
+export async function runVerdict(store: Store, runId: string, options: Partial<TrendOptions>, boot?: string): Promise<ProcessVerdict> {
   return runProcessVerdict(store, runId, options, boot);
 }
 
@@ -28,14 +28,16 @@ export const VERDICT_SUSPECTS = 3;
  * The trend stays pure; the culprit is added beside its result.
  */
 export function verdictWithSuspects(
-  result: TrendResult & { process?: ProcessRef | null },
+  verdict: TrendResult & { process?: ProcessRef | null; culpritBoots?: readonly string[] },
   perBoot: readonly SnapshotSuspects[],
   sites: readonly AllocSite[] = [],
   watches: readonly SuspectWatch[] = [],
 ): VerdictBody {
+  const { culpritBoots, ...result } = verdict;
   const process = result.process ?? null;
   if (result.verdict !== 'leak') return { ...result, process, suspects: [], survivingTypes: [], sites: [], watches: [] };
-  const own = process ? perBoot.filter((b) => b.boot === process.boot) : perBoot;
+  const boots = culpritBoots ? new Set(culpritBoots) : process ? new Set([process.boot]) : null;
+  const own = boots ? perBoot.filter((b) => boots.has(b.boot)) : perBoot;
   // The surviving types of the process whose suspects are named, else of the newest that has any.
   const named = own.find((b) => b.suspects.length > 0) ?? own.find((b) => b.survivingTypes.length > 0);
   return {
@@ -43,7 +45,7 @@ export function verdictWithSuspects(
     process,
     suspects: (named?.suspects ?? []).slice(0, VERDICT_SUSPECTS),
     survivingTypes: (named?.survivingTypes ?? []).slice(0, VERDICT_SUSPECTS),
-    sites: (process ? sites.filter((s) => s.boot === process.boot) : sites).slice(0, VERDICT_SUSPECTS),
+    sites: (boots ? sites.filter((s) => boots.has(s.boot)) : sites).slice(0, VERDICT_SUSPECTS),
     watches: watchesOf(named?.boot, watches),
   };
 }
