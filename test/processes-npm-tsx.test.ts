@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { REPO_ROOT } from './helpers/cli';
+import { REPO_ROOT, runCli } from './helpers/cli';
 import { runChecked, writeNpmApp, writeTsApp } from './helpers/process-apps';
 import { makeTempDir } from './helpers/temp-dir';
 
@@ -35,6 +35,11 @@ test('npm start: npm is a launcher, the app (node server.js) is judged and named
   assert.equal(run.verdict.verdict, 'leak');
   assert.equal(run.verdict.process?.boot, server.boot);
   assert.equal(run.verdict.reasons[0], `leak in process (pid ${server.pid}, node server.js)`);
+
+  // `leakwatch check` on the stored run names the same process.
+  const check = await runCli(['check', '--latest', '--data', path.join(tmp.dir, 'npm-start-data'), '--warmup', '5s', '--min-duration', '15s', '--max-slope', '1MB/h']);
+  assert.equal(check.code, 1, check.stdout + check.stderr);
+  assert.match(check.stdout, new RegExp(`^leak: run [\\w-]+, confidence .*\\n  leak in process \\(pid ${server.pid}, node server\\.js\\)\\n`));
 });
 
 test('tsx app.ts: tsx\'s launcher is a launcher, the .ts app is judged; the loader thread has no probe', { timeout: 100_000 }, async () => {

@@ -21,8 +21,11 @@ function noise(seed: number): () => number {
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 31) - 1;
 }
 
-/** 50 minutes of one boot sampled every 10 s, a major GC each sample; its floor grows by `mbPerHour`. */
-function series(run: string, boot: string, base: number, mbPerHour: number, seed: number): { samples: SampleRow[]; gcs: GcRow[] } {
+/**
+ * 50 minutes of one boot sampled every 10 s, a major GC each sample; its floor grows by
+ * `mbPerHour`, and its RSS by `rssMbPerHour` more (default: none beyond the heap).
+ */
+function series(run: string, boot: string, base: number, mbPerHour: number, seed: number, rssMbPerHour = 0): { samples: SampleRow[]; gcs: GcRow[] } {
   const rand = noise(seed);
   const samples: SampleRow[] = [];
   const gcs: GcRow[] = [];
@@ -31,7 +34,7 @@ function series(run: string, boot: string, base: number, mbPerHour: number, seed
     const floor = Math.round(40 * MB + (mbPerHour * MB * (i * 10)) / 3600 + 0.2 * MB * rand());
     const sample = makeSample(run, ts, floor + 5 * MB, { boot, seq: i + 1 });
     // Off-heap and RSS follow the heap floor: the leaking process leaks on the heap only.
-    samples.push({ ...sample, external: 2 * MB, rss: floor + 100 * MB });
+    samples.push({ ...sample, external: 2 * MB, rss: floor + 100 * MB + Math.round((rssMbPerHour * MB * (i * 10)) / 3600) });
     gcs.push({ run, boot, seq: i + 1, idx: 0, ts, kind: 'major', durationMs: 3, heapUsedAfter: floor, weight: 1 });
   }
   return { samples, gcs };
@@ -104,9 +107,10 @@ describe('processes (embedded ClickHouse): one series per process', () => {
     await db.store.upsertRun(hello(run, 'main', { pid: 11, ppid: 10, role: 'process', argv, startedAt: base }));
     await db.store.upsertRun(hello(run, 't1', { pid: 11, ppid: 10, threadId: 1, role: 'thread', roleIndex: 1, argv: [], startedAt: base }));
     await db.store.upsertRun(hello(run, 't2', { pid: 11, ppid: 10, threadId: 2, role: 'thread', roleIndex: 2, argv: [], startedAt: base }));
-    // npm's own heap "grows" steeply: if it were judged, it would be the leak.
-    for (const [boot, slope, seed] of [['npm', 200, 3], ['main', 0, 4], ['t1', 0, 5], ['t2', 30, 6]] as const) {
-      const s = series(run, boot, base, slope, seed);
+    // npm's own heap "grows" steeply: if it were judged, it would be the leak. RSS is the
+    // process's, so every thread of pid 11 sees t2's growth in it: not a leak of theirs.
+    for (const [boot, slope, seed, rss] of [['npm', 200, 3, 0], ['main', 0, 4, 120], ['t1', 0, 5, 120], ['t2', 30, 6, 0]] as const) {
+      const s = series(run, boot, base, slope, seed, rss);
       await db.store.insertRows({ samples: s.samples, spaces: [], gcs: s.gcs });
     }
 
@@ -132,14 +136,15 @@ describe('processes (embedded ClickHouse): one series per process', () => {
     await assert.rejects(runProcessVerdict(db.store, run, {}, 'nope'), hasCode('LW_ERR_NOT_FOUND'));
   });
 
-  test('a run with one process reads as it always did: no naming reason', async () => {
+  test('a run with one process reads as it always did: no naming reason, RSS beyond the heap judged', async () => {
     const run = 'single';
     await db.store.upsertRun(hello(run, 'only', { pid: 5, argv: ['/srv/app/server.js'], startedAt: base }));
-    const s = series(run, 'only', base, 30, 7);
+    const s = series(run, 'only', base, 0, 7, 120);
     await db.store.insertRows({ samples: s.samples, spaces: [], gcs: s.gcs });
     const verdict = await runProcessVerdict(db.store, run, {});
     assert.equal(verdict.verdict, 'leak');
     assert.equal(verdict.process?.boot, 'only');
+    assert.deepEqual(verdict.signals.filter((x) => x.verdict === 'leak').map((x) => x.signal), ['RSS beyond the heap']);
     assert.ok(!verdict.reasons.some((r) => r.startsWith('leak in ')), verdict.reasons.join('; '));
   });
 });

@@ -22,11 +22,24 @@ export function refOf(p: RunProcess, all: readonly RunProcess[] = []): ProcessRe
   return { ...p, label: processLabel({ ...p, argv }) };
 }
 
-/** The verdict on one boot's own series (heap, external, RSS, major GCs). */
-export async function bootVerdict(store: Store, runId: string, boot: string | undefined, options: Partial<TrendOptions>): Promise<TrendResult> {
+/**
+ * The verdict on one boot's own series (heap, external, RSS, major GCs). Heap and external memory
+ * are per isolate, but RSS is the whole process's: in a process with worker threads, RSS beyond
+ * one isolate's heap holds the other isolates' heaps, so one leaking thread would make every
+ * thread of its process (and its main thread) look like a native leak. There (`sharedRss`) the
+ * RSS signal is held flat at the heap, and the heap floor and external memory decide.
+ */
+export async function bootVerdict(store: Store, runId: string, boot: string | undefined, options: Partial<TrendOptions>, sharedRss = false): Promise<TrendResult> {
   const series = await store.querySeries(runId, TREND_METRICS, { points: TREND_POINTS, boot });
   const gc = await store.queryGc(runId, { points: TREND_POINTS, boot });
-  return detectLeak(trendInputFrom(series, gc), options);
+  const input = trendInputFrom(series, gc);
+  if (!sharedRss) return detectLeak(input, options);
+  return detectLeak({ ...input, samples: input.samples.map((s) => ({ ...s, rss: s.heapTotal })) }, options);
+}
+
+/** True for a thread, and for a main thread that has threads: its RSS is shared with other isolates. */
+function sharesRss(p: RunProcess, all: readonly RunProcess[]): boolean {
+  return p.threadId !== 0 || all.some((o) => o.threadId !== 0 && o.pid === p.pid && o.host === p.host);
 }
 
 function floorSlope(result: TrendResult | null): number | null {
@@ -60,7 +73,7 @@ export async function judgeProcesses(store: Store, runId: string, options: Parti
   const judged: JudgedProcess[] = [];
   // One after another: each verdict scans a process's series, and the store is shared with ingest.
   for (const p of processes) {
-    const result = judgedBoots.has(p.boot) ? await bootVerdict(store, runId, p.boot, options) : null;
+    const result = judgedBoots.has(p.boot) ? await bootVerdict(store, runId, p.boot, options, sharesRss(p, processes)) : null;
     judged.push({ process: refOf(p, processes), stats: stats.get(p.boot), result });
   }
   const worst = judged.filter((j) => j.result !== null).reduce<JudgedProcess | null>((w, j) => (w === null ? j : worse(w, j)), null);
@@ -96,7 +109,7 @@ export async function runProcessVerdict(store: Store, runId: string, options: Pa
     const [processes, stats] = await Promise.all([store.listProcesses(runId), store.bootSamples(runId)]);
     const p = processes.find((q) => q.boot === boot);
     if (!p) throw new LeakwatchError('LW_ERR_NOT_FOUND', `run ${runId.slice(0, 80)} has no process (boot) "${boot.slice(0, 80)}"`);
-    return { ...(await bootVerdict(store, runId, boot, options)), process: refOf(p, processes), culpritBoots: culpritBoots(boot, processes, stats) };
+    return { ...(await bootVerdict(store, runId, boot, options, sharesRss(p, processes))), process: refOf(p, processes), culpritBoots: culpritBoots(boot, processes, stats) };
   }
   const [{ judged, worst }, stats] = await Promise.all([judgeProcesses(store, runId, options), store.bootSamples(runId)]);
   if (!worst || !worst.result) return { ...(await bootVerdict(store, runId, undefined, options)), process: null };
