@@ -69,7 +69,10 @@ export async function judgeProcesses(store: Store, runId: string, options: Parti
   const [processes, stats] = await Promise.all([store.listProcesses(runId), store.bootSamples(runId)]);
   const candidates = processes.filter((p) => p.role !== 'launcher');
   const sampled = candidates.filter((p) => (stats.get(p.boot)?.sampleCount ?? 0) > 0);
-  const judgedBoots = new Set((sampled.length > 0 ? sampled : candidates).map((p) => p.boot));
+  // Samples of boots the processes table does not know (sent by a probe whose hello predates it)
+  // and none of the known ones: nothing to tell apart, the run's series are judged together.
+  const unknownSamples = [...stats.keys()].some((boot) => !processes.some((p) => p.boot === boot));
+  const judgedBoots = new Set((sampled.length > 0 ? sampled : unknownSamples ? [] : candidates).map((p) => p.boot));
   const judged: JudgedProcess[] = [];
   // One after another: each verdict scans a process's series, and the store is shared with ingest.
   for (const p of processes) {

@@ -81,12 +81,15 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
    */
   let chosenBoot: string | undefined = query.get('boot') || undefined;
   let processes: ProcessEntry[] = [];
+  let quietBoots: string[] = [];
+  /** The boots whose suspects the panel shows: the chosen process's (undefined: the whole run's). */
+  const suspectBoots = (): string[] | undefined => (chosenBoot === undefined ? undefined : [chosenBoot, ...quietBoots]);
   const picker = createProcessPicker(processesHost, (boot) => {
     if (boot === chosenBoot) return;
     chosenBoot = boot;
     picker.render(processes, chosenBoot, worstBoot);
     document.body.dataset.process = boot;
-    suspects.setProcess(chosenBoot);
+    suspects.setProcess(suspectBoots());
     history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     void verdict.refresh();
     void load();
@@ -103,7 +106,10 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   async function refreshProcesses(): Promise<void> {
     try {
       const body = await fetchProcesses(runId, thresholds);
-      processes = body.processes;
+      // A process without a sample yet has no series to show (it joins once it has one); what it
+      // sent (snapshots of a hello-only sender) counts for the process shown, as the verdict does.
+      processes = body.processes.filter((p) => p.sampleCount > 0);
+      quietBoots = body.processes.filter((p) => p.sampleCount === 0).map((p) => p.boot);
       worstBoot = body.worst;
       if (chosenBoot === undefined || !processes.some((p) => p.boot === chosenBoot)) chosenBoot = busiestProcess(processes);
       document.body.dataset.process = chosenBoot ?? '';
@@ -123,7 +129,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   await refreshProcesses();
   const knownBoots = (): Set<string> => new Set(processes.map((p) => p.boot));
   // Later reads may change the choice (the chosen process gone from the list): the panels follow.
-  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.setProcess(chosenBoot)), 1000);
+  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.setProcess(suspectBoots())), 1000);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -147,7 +153,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
-  suspects.setProcess(chosenBoot);
+  suspects.setProcess(suspectBoots());
   const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
@@ -348,7 +354,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   window.setInterval(() => header.tick(), 5000);
   window.setInterval(() => {
-    if (run.status === 'live') void refreshProcesses().then(() => suspects.setProcess(chosenBoot));
+    if (run.status === 'live') void refreshProcesses().then(() => suspects.setProcess(suspectBoots()));
   }, PROCESS_REFRESH_MS);
   // A wider plot deserves more points; height-only changes need no refetch.
   let fetchedWidth = runCharts.plotWidth();

@@ -50,14 +50,16 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
   /** Snapshots already seen ready: a push repeating one must not refetch. */
   const seenReady = new Set<string>();
 
-  /** The last answer, and the process the page shows (undefined: every process of the run). */
+  /** The last answer, and the boots of the process the page shows (undefined: every process of the run). */
   let lastBoots: SnapshotSuspects[] = [];
-  let only: string | undefined;
+  let only: ReadonlySet<string> | undefined;
+  let answered = false;
 
   function render(all: SnapshotSuspects[]): void {
     lastBoots = all;
-    const boots = only === undefined ? all : all.filter((b) => b.boot === only);
-    root.dataset.process = only ?? '';
+    answered = true;
+    const boots = only === undefined ? all : all.filter((b) => only?.has(b.boot));
+    root.dataset.process = only === undefined ? '' : [...only][0] ?? '';
     const withSuspects = boots.filter((b) => b.suspects.length > 0);
     root.dataset.snapshot = boots[0]?.snapshotId ?? '';
     root.dataset.count = String(withSuspects.reduce((n, b) => n + b.suspects.length, 0));
@@ -98,11 +100,14 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
       void refresh();
       return true;
     },
-    /** Shows the suspects of one process (its boot) only, as the run page's charts do; undefined: all. */
-    setProcess(boot: string | undefined): void {
-      if (boot === only) return;
-      only = boot;
-      render(lastBoots);
+    /** Shows the suspects of one process (its boots) only, as the run page's charts do; undefined: all. */
+    setProcess(boots: readonly string[] | undefined): void {
+      const next = boots === undefined ? undefined : new Set(boots);
+      if (next === undefined && only === undefined) return;
+      if (next && only && next.size === only.size && [...next].every((b) => only?.has(b))) return;
+      only = next;
+      // Before the first answer there is nothing to filter: the panel stays "loading".
+      if (answered) render(lastBoots);
     },
     /** On a (re)connect, catch up on snapshots that became ready while away. */
     setLive(connected: boolean): void {
