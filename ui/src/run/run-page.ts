@@ -81,15 +81,14 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
    */
   let chosenBoot: string | undefined = query.get('boot') || undefined;
   let processes: ProcessEntry[] = [];
-  let quietBoots: string[] = [];
-  /** The boots whose suspects the panel shows: the chosen process's (undefined: the whole run's). */
-  const suspectBoots = (): string[] | undefined => (chosenBoot === undefined ? undefined : [chosenBoot, ...quietBoots]);
+  /** The processes not shown, whose suspects the panel leaves out (none while the whole run is shown). */
+  const otherBoots = (): string[] => (chosenBoot === undefined ? [] : processes.filter((p) => p.boot !== chosenBoot).map((p) => p.boot));
   const picker = createProcessPicker(processesHost, (boot) => {
     if (boot === chosenBoot) return;
     chosenBoot = boot;
     picker.render(processes, chosenBoot, worstBoot);
     document.body.dataset.process = boot;
-    suspects.setProcess(suspectBoots());
+    suspects.hideProcesses(otherBoots());
     history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     void verdict.refresh();
     void load();
@@ -109,7 +108,6 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       // A process without a sample yet has no series to show (it joins once it has one); what it
       // sent (snapshots of a hello-only sender) counts for the process shown, as the verdict does.
       processes = body.processes.filter((p) => p.sampleCount > 0);
-      quietBoots = body.processes.filter((p) => p.sampleCount === 0).map((p) => p.boot);
       worstBoot = body.worst;
       if (chosenBoot === undefined || !processes.some((p) => p.boot === chosenBoot)) chosenBoot = busiestProcess(processes);
       document.body.dataset.process = chosenBoot ?? '';
@@ -129,7 +127,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   await refreshProcesses();
   const knownBoots = (): Set<string> => new Set(processes.map((p) => p.boot));
   // Later reads may change the choice (the chosen process gone from the list): the panels follow.
-  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.setProcess(suspectBoots())), 1000);
+  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.hideProcesses(otherBoots())), 1000);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -153,7 +151,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
-  suspects.setProcess(suspectBoots());
+  suspects.hideProcesses(otherBoots());
   const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
@@ -354,7 +352,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   window.setInterval(() => header.tick(), 5000);
   window.setInterval(() => {
-    if (run.status === 'live') void refreshProcesses().then(() => suspects.setProcess(suspectBoots()));
+    if (run.status === 'live') void refreshProcesses().then(() => suspects.hideProcesses(otherBoots()));
   }, PROCESS_REFRESH_MS);
   // A wider plot deserves more points; height-only changes need no refetch.
   let fetchedWidth = runCharts.plotWidth();

@@ -50,16 +50,19 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
   /** Snapshots already seen ready: a push repeating one must not refetch. */
   const seenReady = new Set<string>();
 
-  /** The last answer, and the boots of the process the page shows (undefined: every process of the run). */
+  /**
+   * The last answer, and the boots of the run's other processes while the page shows one: their
+   * suspects are not this process's. A boot the page does not know as a process (a sender without
+   * samples) stays in.
+   */
   let lastBoots: SnapshotSuspects[] = [];
-  let only: ReadonlySet<string> | undefined;
+  let others: ReadonlySet<string> = new Set();
   let answered = false;
 
   function render(all: SnapshotSuspects[]): void {
     lastBoots = all;
     answered = true;
-    const boots = only === undefined ? all : all.filter((b) => only?.has(b.boot));
-    root.dataset.process = only === undefined ? '' : [...only][0] ?? '';
+    const boots = all.filter((b) => !others.has(b.boot));
     const withSuspects = boots.filter((b) => b.suspects.length > 0);
     root.dataset.snapshot = boots[0]?.snapshotId ?? '';
     root.dataset.count = String(withSuspects.reduce((n, b) => n + b.suspects.length, 0));
@@ -100,12 +103,10 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
       void refresh();
       return true;
     },
-    /** Shows the suspects of one process (its boots) only, as the run page's charts do; undefined: all. */
-    setProcess(boots: readonly string[] | undefined): void {
-      const next = boots === undefined ? undefined : new Set(boots);
-      if (next === undefined && only === undefined) return;
-      if (next && only && next.size === only.size && [...next].every((b) => only?.has(b))) return;
-      only = next;
+    /** Leaves out the suspects of these boots (the processes the page does not show, as its charts do). */
+    hideProcesses(boots: readonly string[]): void {
+      if (boots.length === others.size && boots.every((b) => others.has(b))) return;
+      others = new Set(boots);
       // Before the first answer there is nothing to filter: the panel stays "loading".
       if (answered) render(lastBoots);
     },
