@@ -13,6 +13,7 @@ import type { AllocSite, SuspectWatch } from '../shared/alloc-data';
 import type { SnapshotSuspects, SurvivingType, SuspectSummary } from '../shared/suspect-data';
 import type { TrendResult, Verdict } from '../trend/trend-model';
 import type { BootLineage } from '../shared/lineage-data';
+import type { RunProcess } from '../shared/process-data';
 
 /** `GET /api/health`: the collector is up, and which store it writes to. */
 export interface HealthBody {
@@ -93,7 +94,35 @@ export type VerdictBody = TrendResult & {
   sites: AllocSite[];
   /** Under `leak`, what watching the top suspects found (who adds to them); `[]` otherwise. */
   watches: SuspectWatch[];
+  /**
+   * The process the verdict is about: the worst of the run's non-launcher processes (its heap
+   * alone was judged, and the suspects and sites are its own), or the one asked for with
+   * `?boot=`. Null for a run stored before processes were (its series are judged together).
+   */
+  process?: ProcessRef | null;
 };
+
+/** A process as verdicts name it: its row, and "worker 2 (pid 1234, node server.js)". */
+export type ProcessRef = RunProcess & { label: string };
+
+/** One process of a run as `GET /api/runs/:id/processes` lists it. */
+export interface ProcessEntry extends ProcessRef {
+  sampleCount: number;
+  latestHeapUsed: number | null;
+  /** Its own verdict and heap floor slope; a launcher is not judged (verdict null). */
+  verdict: Verdict | null;
+  confidence: number;
+  floorSlopeBytesPerHour: number | null;
+}
+
+/**
+ * `GET /api/runs/:id/processes`: every process (probe boot: a process or a worker thread) of the
+ * run, oldest start first; `worst` is the boot the run's verdict names (null without one).
+ */
+export interface ProcessesBody {
+  processes: ProcessEntry[];
+  worst: string | null;
+}
 
 /**
  * `GET /api/runs/:id/alloc-sites`: per process (boot) of the run, the allocation sites the
@@ -152,6 +181,7 @@ export interface ApiRoutes {
   'GET /api/runs/:id/gc': GcResult;
   'GET /api/runs/:id/gaps': GapsBody;
   'GET /api/runs/:id/verdict': VerdictBody;
+  'GET /api/runs/:id/processes': ProcessesBody;
   'POST /api/runs/:id/end': RunEndBody;
   /** A probe token for this run alone (collector/run-tokens.ts): `leakwatch run --collector` hands it to its command. */
   'POST /api/runs/:id/run-token': { token: string };

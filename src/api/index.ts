@@ -11,6 +11,7 @@ export type { SnapshotProgress, SnapshotRecord, SnapshotStatus, SnapshotTrigger,
 export type { SnapshotSuspects, SuspectPathGroup, SuspectSummary } from '../shared/suspect-data';
 export type { AllocSite, SiteFrame, SourceLocation, SuspectWatch, WatchedCaller } from '../shared/alloc-data';
 export type { GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../shared/run-data';
+export type { ProcessRole, RunProcess } from '../shared/process-data';
 export type { SeriesPoint, SignalName, SignalResult, TrendResult, Verdict } from '../trend/trend-model';
 export * from './run-comparison';
 export type { BootLineage } from '../shared/lineage-data';

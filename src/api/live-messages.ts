@@ -30,6 +30,8 @@ export type LiveRequest = LiveSubscribe | LiveUnsubscribe;
 export interface LiveBatchMessage {
   type: 'batch';
   runId: string;
+  /** The process (probe boot) the batch came from: a page showing one process skips the others'. */
+  boot?: string;
   samples: Sample[];
   spaces: SpaceSample[];
   gcs: GcEvent[];

@@ -10,6 +10,7 @@ import { parseRatePerHour } from '../shared/units';
 import { MIN_DURATION_RULE, WARMUP_RULE } from '../shared/verdict-spans';
 import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict, verdictWithSuspects } from './run-verdict';
+import { judgeProcesses, processEntry } from './process-verdicts';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
 import { allocSitesQueryOf, readAllocSites, verdictSites } from './alloc';
 import { createUnmappedResolver, type LocationResolver } from './source-maps/location-resolver';
@@ -49,7 +50,17 @@ function rangeOf(params: URLSearchParams): RangeQuery {
   if (from !== undefined) range.from = from;
   if (to !== undefined) range.to = to;
   if (from !== undefined && to !== undefined && from > to) throw badRequest('from must not be after to');
+  const boot = bootOf(params);
+  if (boot !== undefined) range.boot = boot;
   return range;
+}
+
+/** `?boot=`: one process of the run (its probe boot id, as /processes lists them); absent: all of them. */
+function bootOf(params: URLSearchParams): string | undefined {
+  const raw = params.get('boot');
+  if (raw === null || raw === '') return undefined;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw badRequest(`boot must be a process id of the run, got "${raw.slice(0, 40)}"`);
+  return raw;
 }
 
 async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
@@ -134,14 +145,17 @@ export async function handleApi(
     sendJson<'GET /api/runs/:id/boot-trends'>(res, 200, { boots: await bootTrends(store, runId, trendOptionsOf(url.searchParams)) });
   } else if (sub === 'verdict' && method === 'GET') {
     const trend = trendOptionsOf(url.searchParams);
-    const result = await runVerdict(store, runId, trend);
+    const result = await runVerdict(store, runId, trend, bootOf(url.searchParams));
     if (result.verdict !== 'leak') {
       sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, []));
     } else {
       const suspects = await snapshots.suspects(runId);
-      const sites = await verdictSites({ store, resolver, suspects }, runId, trend);
+      const sites = await verdictSites({ store, resolver, suspects }, runId, trend, result.culpritBoots);
       sendJson<'GET /api/runs/:id/verdict'>(res, 200, verdictWithSuspects(result, suspects, sites, watches ? await watches.list(runId) : []));
     }
+  } else if (sub === 'processes' && method === 'GET') {
+    const { judged, worst } = await judgeProcesses(store, runId, trendOptionsOf(url.searchParams));
+    sendJson<'GET /api/runs/:id/processes'>(res, 200, { processes: judged.map(processEntry), worst: worst?.process.boot ?? null });
   } else if (sub === 'alloc-sites' && method === 'GET') {
     const query = allocSitesQueryOf(url.searchParams, trendOptionsOf(url.searchParams));
     sendJson<'GET /api/runs/:id/alloc-sites'>(res, 200, await readAllocSites({ store, resolver, suspects: await snapshots.suspects(runId) }, runId, query));

@@ -122,7 +122,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
     if (msg.gap) {
       log.warn(`run ${msg.run}: probe dropped ${msg.gap.droppedSamples} samples (${msg.gap.droppedMessages} messages) while its buffer was full; recorded as a gap`);
     }
-    void ackAfterPrevious(msg, rowsOfBatch(msg), () => live.publishBatch(msg.run, { samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
+    void ackAfterPrevious(msg, rowsOfBatch(msg), () => live.publishBatch(msg.run, { boot: msg.boot, samples: msg.samples, spaces: msg.spaces, gcs: msg.gcs }));
   }
 
   async function publishRun(runId: string): Promise<void> {
@@ -231,9 +231,13 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
         .catch((err: Error) => storeFailed(err));
       return;
     }
-    // bye: ends the run after everything before it is stored; later messages wait for that write.
+    // bye: ends the process (and the run, unless a launcher owns it) after everything before it
+    // is stored; later messages wait for that write.
     chain = chain.then(() =>
-      ackAfterPrevious(msg, NO_ROWS, () => (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run))),
+      ackAfterPrevious(msg, NO_ROWS, async () => {
+        await store.endProcess(msg.run, msg.boot, msg.endedAt);
+        await (msg.endsRun ? endRun({ store, snapshots, live }, msg.run, msg.endedAt, null) : publishRun(msg.run));
+      }),
     );
   });
   ws.on('error', (err) => log.debug(`probe ${remote} socket error: ${err.message}`));

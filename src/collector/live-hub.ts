@@ -49,7 +49,7 @@ export function createLiveHub() {
   return {
     wss,
     publishBatch(runId: string, batch: LiveBatch): void {
-      send((subs) => subs.has(runId), { type: 'batch', runId, samples: batch.samples, spaces: batch.spaces, gcs: batch.gcs });
+      send((subs) => subs.has(runId), { type: 'batch', runId, ...(batch.boot === undefined ? {} : { boot: batch.boot }), samples: batch.samples, spaces: batch.spaces, gcs: batch.gcs });
     },
     publishRun(run: RunSummary): void {
       send((subs) => subs.has(ALL_RUNS) || subs.has(run.id), { type: 'run', run });

@@ -8,6 +8,7 @@ import type { SnapshotStatusMessage } from '../protocol/snapshot-messages';
 import type { WatchReportMessage } from '../protocol/alloc-messages';
 import type { ProbeConfig } from '../shared/probe-config';
 import { redactArgv } from './argv-redaction';
+import { processIdentity } from './process-identity';
 import type { CollectorTrust } from './connect-options';
 import { createAllocSampler, type AllocSamplerOptions, type AllocSamplerStats } from './alloc-sampler';
 import { createFloorMeter, type FloorMeterOptions, type FloorMeterStats } from './floor-meter';
@@ -74,7 +75,10 @@ export function createProbe(
     intervalMs: config.intervalMs,
     probeVersion: PROBE_VERSION,
   };
-  const helloText = encodeMessage(hello);
+  // Identity is read at the first send, once the app's main module has run (process-identity.ts),
+  // and then kept: every hello of a boot must say the same.
+  let helloText: string | undefined;
+  const helloFrame = (): string => (helloText ??= encodeMessage({ ...hello, ...processIdentity() }));
   const snapshotter = createSnapshotter({
     runId,
     bootId,
@@ -141,7 +145,7 @@ export function createProbe(
     url: config.collectorUrl,
     trust,
     queue,
-    hello: () => helloText,
+    hello: helloFrame,
     notice,
     heartbeatMs: config.heartbeatMs,
     onSnapshotRequest: (request) => snapshotter.request(request.requestId),

@@ -26,6 +26,8 @@ export function createSampler() {
 
   return {
     read(now: number): { sample: Sample; spaces: SpaceSample[] } {
+      // In a worker thread these are its own isolate's (heap, external, array buffers, every v8
+      // statistic), except rss, which is the whole process's (the collector knows: process-verdicts.ts).
       const mem = process.memoryUsage();
       const heap = v8.getHeapStatistics();
       // An empty histogram reports NaN/huge values; count === 0 means no delay was measured yet.

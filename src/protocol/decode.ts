@@ -12,6 +12,8 @@ import {
   type CollectorMessage,
   type HelloMessage,
   type ProbeMessage,
+  type ProcessRole,
+  PROCESS_ROLES,
 } from './messages';
 
 const SAMPLE_FIELDS = [
@@ -48,6 +50,21 @@ function labels(value: unknown): Record<string, string> {
     out[k] = v;
   }
   return out;
+}
+
+const ROLES: ReadonlySet<string> = new Set<string>(PROCESS_ROLES);
+
+/** The hello's process identity; each field is optional (older probes send none) and range-checked for its UInt32 column. */
+function identity(raw: Record<string, unknown>): Pick<HelloMessage, 'ppid' | 'threadId' | 'role' | 'roleIndex'> {
+  const role = raw.role ?? 'process';
+  if (typeof role !== 'string' || !ROLES.has(role)) invalid(`hello.role must be one of ${PROCESS_ROLES.join(', ')}`);
+  const whole = (key: string): number => {
+    if (raw[key] === undefined) return 0;
+    const value = num(raw, key, 'hello', MAX_UINT32);
+    if (!Number.isInteger(value)) invalid(`hello.${key} must be a whole number`);
+    return value;
+  };
+  return { ppid: whole('ppid'), threadId: whole('threadId'), role: role as ProcessRole, roleIndex: whole('roleIndex') };
 }
 
 function sampleField(raw: Record<string, unknown>, key: (typeof SAMPLE_FIELDS)[number], where: string, clock?: TimeWindow): number {
@@ -129,6 +146,7 @@ export function decodeProbeMessage(data: Buffer | string, isBinary = false, opti
       startedAt: ts(raw, 'startedAt', 'hello', clock),
       intervalMs: num(raw, 'intervalMs', 'hello', MAX_UINT32),
       probeVersion: str(raw, 'probeVersion', 'hello', 64),
+      ...identity(raw),
     };
     return hello;
   }

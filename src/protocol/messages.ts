@@ -1,4 +1,5 @@
 import type { Gap, GcEvent, Sample, SpaceSample } from '../shared/run-data';
+import type { ProcessRole } from '../shared/process-data';
 import type { Envelope } from './envelope';
 import type { AllocProfileMessage, SourceMapMessage, WatchReportMessage, WatchRequestMessage } from './alloc-messages';
 import type { SnapshotRequestMessage, SnapshotStatusMessage } from './snapshot-messages';
@@ -19,6 +20,9 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Path of the probe endpoint on the collector. */
 export const INGEST_PATH = '/ingest';
 
+export type { ProcessRole } from '../shared/process-data';
+export { PROCESS_ROLES } from '../shared/process-data';
+
 export interface HelloMessage extends Envelope {
   type: 'hello';
   name: string;
@@ -30,6 +34,17 @@ export interface HelloMessage extends Envelope {
   startedAt: number;
   intervalMs: number;
   probeVersion: string;
+  /*
+   * Process identity (added in the same protocol version; a probe that predates them sends none,
+   * and the collector reads ppid 0, threadId 0, role 'process', roleIndex 0).
+   */
+  /** The parent process's pid (process.ppid; in a worker thread, the process's parent). */
+  ppid?: number;
+  /** worker_threads.threadId: 0 for the main thread. */
+  threadId?: number;
+  role?: ProcessRole;
+  /** Cluster worker id for a `worker`, threadId for a `thread`, 0 otherwise. */
+  roleIndex?: number;
 }
 
 export interface BatchMessage extends Envelope {

@@ -10,6 +10,8 @@ import { queryLineage } from './query-lineage';
 import { lastSampleOfBoot } from './query-last-sample';
 import { checkEpochMs } from './query-range';
 import { querySeries } from './query-series';
+import { queryBootSamples } from './query-boot-samples';
+import { readProcesses, writeProcessEnd, writeProcessHello } from './query-processes';
 import { querySpaces } from './query-spaces';
 import { readRunRecords, recordForEnd, recordFromHello, writeRunRecord } from './run-record';
 import { getRunSummary, listRunSummaries } from './run-summaries';
@@ -31,7 +33,17 @@ export function createClickhouseStore(ctx: StoreContext, description: string): S
       serialByRun(hello.run, async () => {
         const [previous] = await readRunRecords(ctx, hello.run);
         await writeRunRecord(ctx, recordFromHello(hello, previous));
+        await writeProcessHello(ctx, hello);
       }),
+
+    endProcess: async (runId, boot, endedAt) => {
+      checkEpochMs(endedAt, 'endedAt');
+      return serialByRun(runId, () => writeProcessEnd(ctx, runId, boot, endedAt));
+    },
+
+    listProcesses: (runId) => readProcesses(ctx, runId),
+
+    bootSamples: (runId) => queryBootSamples(ctx, runId),
 
     endRun: async (runId: string, endedAt: number, exitCode: number | null) => {
       checkEpochMs(endedAt, 'endedAt');

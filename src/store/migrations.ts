@@ -219,6 +219,33 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    version: 6,
+    name: 'processes: one row per probe boot (process or worker thread) of a run',
+    /*
+     * processes: who each boot of a run is: its pid, parent, thread, role within the command
+     * (launcher, primary, worker n, thread n, process) and command line. Written at hello and at
+     * bye; every write is a new version (updated_at) and FINAL returns the latest, as for runs.
+     * No TTL, like runs: a row per process is tiny and names the series that outlive it.
+     */
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.processes} (
+        run_id String,
+        boot String,
+        pid UInt32,
+        ppid UInt32,
+        thread_id UInt32,
+        role LowCardinality(String),
+        role_index UInt32,
+        argv Array(String),
+        host LowCardinality(String),
+        started_at DateTime64(3, 'UTC'),
+        ended_at Nullable(DateTime64(3, 'UTC')),
+        updated_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(updated_at)
+      ORDER BY (run_id, boot)`,
+    ],
+  },
+  {
     version: 7,
     name: 'lineage: what each process was running',
     /*

@@ -7,10 +7,12 @@ import type { Gap, GcEvent, RunGap, RunSummary, Sample, SpaceSample } from '../s
 import type { BootLineage } from '../shared/lineage-data';
 import type { LineageRow } from './insert-lineage';
 import type { BootSeries } from './query-boot-series';
+import type { RunProcess } from '../shared/process-data';
 import type { StoredSnapshot } from './snapshot-record';
+import type { BootSampleStats } from './query-boot-samples';
 import type { SnapshotKey } from './snapshot-type-rows';
 
-export type { StoredSnapshot, SnapshotKey, LineageRow, BootSeries };
+export type { StoredSnapshot, SnapshotKey, LineageRow, BootSeries, BootSampleStats };
 /** The series shapes live in shared: the API sends them as the store returns them. */
 export type { GcResult, MetricName, SeriesResult, SpacesResult };
 
@@ -101,12 +103,23 @@ export interface RangeQuery {
   to?: number;
   /** At most this many buckets come back (1..5000). */
   points: number;
+  /** One process (probe boot) of the run only; default: every process's rows together. */
+  boot?: string;
 }
 
 export interface Store {
   readonly description: string;
-  /** Creates or refreshes a run from a probe hello (idempotent: a reconnecting probe says hello again). */
+  /**
+   * Creates or refreshes a run from a probe hello, and the hello's process row (idempotent: a
+   * reconnecting probe says hello again).
+   */
   upsertRun(hello: HelloMessage): Promise<void>;
+  /** A probe's bye: the end of that process (boot) of the run. */
+  endProcess(runId: string, boot: string, endedAt: number): Promise<void>;
+  /** The processes (probe boots) of a run, oldest start first; [] for a run without any. */
+  listProcesses(runId: string): Promise<RunProcess[]>;
+  /** Per boot of a run: how many samples it stored and its latest heap used. */
+  bootSamples(runId: string): Promise<Map<string, BootSampleStats>>;
   /** Marks a run ended; `exitCode` is the child's when `leakwatch run` knows it. */
   endRun(runId: string, endedAt: number, exitCode: number | null): Promise<void>;
   /** One insert per non-empty table; resolves when ClickHouse has the rows. */

@@ -19,6 +19,7 @@ export interface TableNames {
   allocSites: string;
   gaps: string;
   lineage: string;
+  processes: string;
 }
 
 /** Bare table names (as `system.tables.name` knows them), fixed in code. */
@@ -33,6 +34,7 @@ export const TABLE = {
   allocSites: 'alloc_sites',
   gaps: 'gaps',
   lineage: 'lineage',
+  processes: 'processes',
 } as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -62,5 +64,6 @@ export function tableNames(database: string): TableNames {
     allocSites: `${db}.${TABLE.allocSites}`,
     gaps: `${db}.${TABLE.gaps}`,
     lineage: `${db}.${TABLE.lineage}`,
+    processes: `${db}.${TABLE.processes}`,
   };
 }

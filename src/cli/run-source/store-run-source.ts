@@ -24,7 +24,7 @@ function storeReads(store: Store, snapshotDir: string, resolver: LocationResolve
       const suspects = await latestSuspectsIn(snapshotDir, await store.listSnapshots(runId), createLogger('warn'));
       const { readWatchesIn } = await import('../../collector/watches/index.js');
       const watches = await readWatchesIn(snapshotDir, runId).catch(() => []);
-      return verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, thresholds.options), watches);
+      return verdictWithSuspects(result, suspects, await verdictSites({ store, resolver, suspects }, runId, thresholds.options, result.culpritBoots), watches);
     },
   };
 }

@@ -87,10 +87,11 @@ export async function readAllocSites(deps: AllocSitesDeps, runId: string, query:
   };
 }
 
-/** The verdict's sites: the steepest growing sites of the run, whichever process they are in. */
-export async function verdictSites(deps: AllocSitesDeps, runId: string, trend: Partial<TrendOptions>): Promise<AllocSite[]> {
+/** The verdict's sites: the steepest growing sites of the run, whichever process they are in (or of the processes `boots`). */
+export async function verdictSites(deps: AllocSitesDeps, runId: string, trend: Partial<TrendOptions>, boots?: readonly string[]): Promise<AllocSite[]> {
   const body = await readAllocSites(deps, runId, { limit: VERDICT_SITES, growingOnly: true, trend });
   return body.boots
+    .filter((b) => boots === undefined || boots.includes(b.boot))
     .flatMap((b) => b.sites)
     .sort((a, b) => b.slopeBytesPerHour - a.slopeBytesPerHour)
     .slice(0, VERDICT_SITES);

@@ -1,4 +1,4 @@
-import type { AllocSitesBody, ApiBody, ApiGet, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunGap, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
+import type { AllocSitesBody, ApiBody, ApiGet, ProcessesBody, ApiErrorBody, ApiRoute, ErrorCode, GcResult, MetricName, RunGap, RunSummary, SeriesResult, SnapshotDetail, SnapshotDiff, SnapshotRecord, SnapshotSuspects, SpacesResult, VerdictBody } from '../../../src/api';
 import { thresholdsToParams, type VerdictThresholds } from './verdict-query';
 
 /** An API failure, with the collector's `LW_ERR_*` code (or the UI's own for network trouble). */
@@ -18,6 +18,8 @@ export interface RangeParams {
   from?: number;
   to?: number;
   points: number;
+  /** One process of the run (its boot); absent: every process's rows together. */
+  boot?: string;
 }
 
 /** The code is taken as one of the table's: the page is served by the collector it talks to. */
@@ -59,6 +61,7 @@ function rangeQuery(range: RangeParams): URLSearchParams {
   if (range.from !== undefined) q.set('from', String(Math.floor(range.from)));
   if (range.to !== undefined) q.set('to', String(Math.ceil(range.to)));
   q.set('points', String(Math.max(1, Math.round(range.points))));
+  if (range.boot !== undefined) q.set('boot', range.boot);
   return q;
 }
 
@@ -95,9 +98,17 @@ export function fetchGc(runId: string, range: RangeParams, signal?: AbortSignal)
  * `GET /api/runs/:id/verdict`: the leak verdict on the run as stored now (unset thresholds: the
  * API's defaults), with the top growth suspects when it is `leak`.
  */
-export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<VerdictBody> {
-  const q = thresholdsToParams(thresholds).toString();
+export function fetchVerdict(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal, boot?: string): Promise<VerdictBody> {
+  const params = thresholdsToParams(thresholds);
+  if (boot !== undefined) params.set('boot', boot);
+  const q = params.toString();
   return getJson<'GET /api/runs/:id/verdict'>(`${runPath(runId)}/verdict${q ? `?${q}` : ''}`, signal);
+}
+
+/** `GET /api/runs/:id/processes`: every process of the run with its own verdict, and the worst. */
+export function fetchProcesses(runId: string, thresholds: VerdictThresholds, signal?: AbortSignal): Promise<ProcessesBody> {
+  const q = thresholdsToParams(thresholds).toString();
+  return getJson<'GET /api/runs/:id/processes'>(`${runPath(runId)}/processes${q ? `?${q}` : ''}`, signal);
 }
 
 /** `GET /api/runs/:id/gaps`: what the run's probes dropped while their buffer was full, oldest first. */

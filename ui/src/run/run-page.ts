@@ -1,9 +1,9 @@
-import type { LiveBatchMessage, LiveMessage, RunSummary } from '../../../src/api';
+import type { LiveBatchMessage, LiveMessage, ProcessEntry, RunSummary } from '../../../src/api';
 import { createChartFeeder } from '../charts/chart-feeder';
 import { registerChartParts } from '../charts/chart-setup';
 import { createGapBands, type GapPosition } from '../charts/gap-bands';
 import { createRunCharts, SERIES_METRICS, type RunChartSet } from '../charts/run-charts';
-import { fetchGaps, fetchGc, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/collector-api';
+import { fetchGaps, fetchGc, fetchProcesses, fetchRun, fetchSeries, fetchSpaces, type RangeParams } from '../common/collector-api';
 import { createBanner } from '../common/banner';
 import { el, setPageState } from '../common/dom';
 import { createLiveSocket, type LiveSocket } from '../common/live-socket';
@@ -14,6 +14,7 @@ import { createSitesPanel } from '../alloc/sites-panel';
 import { createSuspectsPanel } from '../suspects/suspects-panel';
 import { createRunVerdict } from '../verdict/verdict-view';
 import { showVerdictLines } from '../verdict/verdict-lines';
+import { busiestProcess, createProcessPicker } from './process-picker';
 import { createRangeControls } from './range-controls';
 import { createRunHeader } from './run-header';
 import { viewFromQuery, viewToQuery, type ViewRange } from './view-range';
@@ -35,7 +36,15 @@ const MIN_FOLLOW_SPAN_MS = 60_000;
 const MAX_POINTS_PER_PIXEL = 1.5;
 const MIN_REFETCH_GAP_MS = 10_000;
 
-/** The run page: header, range toolbar, five synced charts, live updates while following, growth suspects, snapshots. */
+/** Points of each process's small heap chart. */
+const PROCESS_CHART_POINTS = 60;
+/** While live, the processes (new workers, their verdicts, their small charts) are read again this often. */
+const PROCESS_REFRESH_MS = 15_000;
+
+/**
+ * The run page: header, range toolbar, the run's processes (a small multiple to pick from), five
+ * synced charts of the chosen process, live updates while following, growth suspects, snapshots.
+ */
 export async function startRunPage(root: HTMLElement, runId: string): Promise<void> {
   setPageState('loading');
   registerChartParts();
@@ -43,11 +52,12 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   const toolbarHost = el('div', {});
   const bannerHost = el('div', {});
   const verdictHost = el('div', {});
+  const processesHost = el('div', {});
   const grid = el('div', { class: 'chart-grid' });
   const suspectsHost = el('div', {});
   const sitesHost = el('div', {});
   const snapshotsHost = el('div', {});
-  root.append(headerHost, bannerHost, toolbarHost, verdictHost, grid, suspectsHost, sitesHost, snapshotsHost);
+  root.append(headerHost, bannerHost, toolbarHost, verdictHost, processesHost, grid, suspectsHost, sitesHost, snapshotsHost);
   const banner = createBanner(bannerHost);
 
   let run: RunSummary;
@@ -65,6 +75,59 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   // ?maxSlope=…&minDuration=… (see verdict-query.ts) go to the verdict API; none: its defaults.
   const thresholds = thresholdsFromQuery(query);
   let view: ViewRange = viewFromQuery(query);
+  /*
+   * The process the charts and the verdict follow (its boot): `?boot=`, else the busiest once the
+   * processes are known. Undefined for a run with one process (its rows are the run's).
+   */
+  let chosenBoot: string | undefined = query.get('boot') || undefined;
+  let processes: ProcessEntry[] = [];
+  /** The processes not shown, whose suspects the panel leaves out (none while the whole run is shown). */
+  const otherBoots = (): string[] => (chosenBoot === undefined ? [] : processes.filter((p) => p.boot !== chosenBoot).map((p) => p.boot));
+  const picker = createProcessPicker(processesHost, (boot) => {
+    if (boot === chosenBoot) return;
+    chosenBoot = boot;
+    picker.render(processes, chosenBoot, worstBoot);
+    document.body.dataset.process = boot;
+    suspects.hideProcesses(otherBoots());
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
+    void verdict.refresh();
+    void load();
+  });
+  let worstBoot: string | null = null;
+  /** The page's own query: the view, the verdict thresholds and the chosen process. */
+  function pageQuery(): string {
+    const params = new URLSearchParams(withThresholds(viewToQuery(view), thresholds));
+    if (chosenBoot !== undefined) params.set('boot', chosenBoot);
+    const text = params.toString();
+    return text ? `?${text}` : '';
+  }
+  /** Reads the processes and redraws the small multiple; a failure leaves the last ones shown. */
+  async function refreshProcesses(): Promise<void> {
+    try {
+      const body = await fetchProcesses(runId, thresholds);
+      // A process without a sample yet has no series to show (it joins once it has one); what it
+      // sent (snapshots of a hello-only sender) counts for the process shown, as the verdict does.
+      processes = body.processes.filter((p) => p.sampleCount > 0);
+      worstBoot = body.worst;
+      if (chosenBoot === undefined || !processes.some((p) => p.boot === chosenBoot)) chosenBoot = busiestProcess(processes);
+      document.body.dataset.process = chosenBoot ?? '';
+      document.body.dataset.processes = String(processes.length);
+      picker.render(processes, chosenBoot, worstBoot);
+      if (processes.length <= 1) return;
+      await Promise.all(
+        processes.map(async (p) => {
+          const series = await fetchSeries(runId, ['heapUsed'], { points: PROCESS_CHART_POINTS, boot: p.boot });
+          picker.setHeap(p.boot, series.t, series.series.heapUsed?.avg ?? []);
+        }),
+      );
+    } catch (err) {
+      banner.show(err);
+    }
+  }
+  await refreshProcesses();
+  const knownBoots = (): Set<string> => new Set(processes.map((p) => p.boot));
+  // Later reads may change the choice (the chosen process gone from the list): the panels follow.
+  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.hideProcesses(otherBoots())), 1000);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -88,6 +151,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
+  suspects.hideProcesses(otherBoots());
   const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
@@ -97,6 +161,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       showVerdictLines(runCharts.charts.heap, result);
       runCharts.update();
     },
+    boot: () => chosenBoot,
   });
   window.addEventListener('pagehide', () => verdict.dispose());
 
@@ -115,9 +180,10 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function rangeParams(): RangeParams {
     const points = runCharts.plotWidth();
-    if (view.kind === 'fixed') return { from: view.from, to: view.to, points };
-    if (view.windowMs === null) return { points };
-    return { from: (run.lastSampleAt ?? Date.now()) - view.windowMs, points };
+    const boot = chosenBoot === undefined ? {} : { boot: chosenBoot };
+    if (view.kind === 'fixed') return { from: view.from, to: view.to, points, ...boot };
+    if (view.windowMs === null) return { points, ...boot };
+    return { from: (run.lastSampleAt ?? Date.now()) - view.windowMs, points, ...boot };
   }
 
   /** Puts the x range implied by the view on every chart, so they stay in sync. */
@@ -149,7 +215,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function setView(next: ViewRange): void {
     view = next;
-    history.replaceState(null, '', `${location.pathname}${withThresholds(viewToQuery(view), thresholds)}`);
+    history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     showControls();
     // Sync every chart to the dragged range at once; the refetch then fills in detail.
     if (view.kind === 'fixed') applyXRange();
@@ -182,6 +248,8 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
       ]);
       if (generation !== loadGeneration) return;
       feeder.load(series, spaces, gc);
+      // Which process the charts now show (for tests; '' for the whole run).
+      document.body.dataset.chartsProcess = range.boot ?? '';
       gapBands.set(gaps, run.intervalMs);
       document.body.dataset.gaps = String(gaps.length);
       loading = false;
@@ -208,6 +276,10 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   function onBatch(batch: LiveBatchMessage): void {
     header.noteSamples(batch.samples ?? []);
+    // A process not seen yet (a worker just started): the small multiple gets it.
+    if (batch.boot !== undefined && !knownBoots().has(batch.boot)) refreshProcessesSoon();
+    // The charts show one process: another one's rows are not theirs.
+    if (chosenBoot !== undefined && batch.boot !== undefined && batch.boot !== chosenBoot) return;
     if (view.kind !== 'follow') return;
     if (loading) {
       pending.push(batch);
@@ -279,6 +351,9 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   }
 
   window.setInterval(() => header.tick(), 5000);
+  window.setInterval(() => {
+    if (run.status === 'live') void refreshProcesses().then(() => suspects.hideProcesses(otherBoots()));
+  }, PROCESS_REFRESH_MS);
   // A wider plot deserves more points; height-only changes need no refetch.
   let fetchedWidth = runCharts.plotWidth();
   window.addEventListener(

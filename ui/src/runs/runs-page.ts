@@ -23,7 +23,13 @@ function verdictCell(verdict: RowVerdict | null, fetched: boolean): Node {
   if (!fetched) return el('span', { class: 'muted' }, '–');
   if (verdict === null) return verdictBadge('pending', 'asking the collector');
   if (verdict.state === 'error') return verdictBadge('error', verdict.message);
-  return resultBadge(verdict.result);
+  const result = verdict.result;
+  // A run of several processes is judged by its worst one, which the verdict's first reason names.
+  const named = result.process && result.reasons[0]?.includes(result.process.label) ? result.reasons[0] : null;
+  if (!named || !result.process) return resultBadge(result);
+  const cell = document.createDocumentFragment();
+  cell.append(resultBadge(result), el('div', { class: 'hint verdict-process', 'data-boot': result.process.boot }, named));
+  return cell;
 }
 
 function runRow(run: RunSummary, thresholds: VerdictThresholds, verdict: Node, pick: HTMLTableCellElement): HTMLTableRowElement {

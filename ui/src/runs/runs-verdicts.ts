@@ -1,4 +1,4 @@
-import type { RunSummary, TrendResult } from '../../../src/api';
+import type { RunSummary, VerdictBody } from '../../../src/api';
 import { ApiError, fetchVerdict } from '../common/collector-api';
 import { createTaskPool } from '../common/task-pool';
 import type { VerdictThresholds } from '../common/verdict-query';
@@ -9,7 +9,7 @@ export const MAX_VERDICT_ROWS = 50;
 /** Verdict requests in flight at once. */
 const CONCURRENCY = 4;
 
-export type RowVerdict = { state: 'ok'; result: TrendResult } | { state: 'error'; message: string };
+export type RowVerdict = { state: 'ok'; result: VerdictBody } | { state: 'error'; message: string };
 
 interface Entry {
   verdict: RowVerdict | null;

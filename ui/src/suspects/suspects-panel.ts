@@ -50,7 +50,19 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
   /** Snapshots already seen ready: a push repeating one must not refetch. */
   const seenReady = new Set<string>();
 
-  function render(boots: SnapshotSuspects[]): void {
+  /**
+   * The last answer, and the boots of the run's other processes while the page shows one: their
+   * suspects are not this process's. A boot the page does not know as a process (a sender without
+   * samples) stays in.
+   */
+  let lastBoots: SnapshotSuspects[] = [];
+  let others: ReadonlySet<string> = new Set();
+  let answered = false;
+
+  function render(all: SnapshotSuspects[]): void {
+    lastBoots = all;
+    answered = true;
+    const boots = all.filter((b) => !others.has(b.boot));
     const withSuspects = boots.filter((b) => b.suspects.length > 0);
     root.dataset.snapshot = boots[0]?.snapshotId ?? '';
     root.dataset.count = String(withSuspects.reduce((n, b) => n + b.suspects.length, 0));
@@ -90,6 +102,13 @@ export function createSuspectsPanel(host: HTMLElement, runId: string) {
       seenReady.add(snapshot.id);
       void refresh();
       return true;
+    },
+    /** Leaves out the suspects of these boots (the processes the page does not show, as its charts do). */
+    hideProcesses(boots: readonly string[]): void {
+      if (boots.length === others.size && boots.every((b) => others.has(b))) return;
+      others = new Set(boots);
+      // Before the first answer there is nothing to filter: the panel stays "loading".
+      if (answered) render(lastBoots);
     },
     /** On a (re)connect, catch up on snapshots that became ready while away. */
     setLive(connected: boolean): void {

@@ -18,6 +18,8 @@ export interface RunVerdictOptions {
   thresholds: VerdictThresholds;
   /** A new result arrived (to draw its floor and trend on the heap chart). */
   onResult(result: TrendResult): void;
+  /** The process the page shows (its boot), whose own verdict is asked for; undefined: the run's (its worst process). */
+  boot?: () => string | undefined;
 }
 
 /** "suspect 1: responseCache (Map) +1,200 entries (+2,400/h), +1.1 MB/h, LeakShare … — its path". */
@@ -107,7 +109,7 @@ export function createRunVerdict(host: HTMLElement, options: RunVerdictOptions) 
     const mine = new AbortController();
     abort = mine;
     try {
-      const result = await fetchVerdict(options.runId, options.thresholds, mine.signal);
+      const result = await fetchVerdict(options.runId, options.thresholds, mine.signal, options.boot?.());
       if (mine.signal.aborted || disposed) return;
       show(result);
       options.onResult(result);
