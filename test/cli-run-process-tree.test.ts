@@ -157,6 +157,18 @@ test('a command that exits leaving a background node child: the child is stopped
   assert.doesNotMatch(run.stderr(), /sending SIGKILL/);
 });
 
+test('--duration over a wrapper that passes SIGTERM on and exits 143 (as tsx does) is the run ending as asked: exit 0', { timeout: 120_000 }, async () => {
+  const dir = freshDir();
+  const a = path.join(dir, 'a.pid');
+  const script = `trap 'kill -TERM $child 2>/dev/null; wait $child; exit 143' TERM; '${NODE}' '${KEEPER}' '${a}' & child=$!; wait $child`;
+  const run = cli(['run', '--port', '0', '--data', path.join(dir, 'data'), '--duration', '3s', '--', 'bash', '-c', script]);
+  const exit = await run.exited;
+  assert.equal(exit.code, 0, `stopped by --duration, not failed; stderr: ${run.stderr()}`);
+  const pid = readPid(a);
+  assert.ok(pid);
+  assertAllStopped([pid], run.stderr());
+});
+
 test('descendants that left the group: a double-forked daemon (re-parented, own session) and a setsid one are stopped', { timeout: 120_000 }, async () => {
   const dir = freshDir();
   const [c, d, a] = ['c.pid', 'd.pid', 'a.pid'].map((f) => path.join(dir, f));

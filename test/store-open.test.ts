@@ -48,7 +48,7 @@ describe('store (embedded ClickHouse): opening', () => {
     const tables = await selectRows(db.ctx, 'read tables', 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: db.ctx.tables.database });
     assert.deepEqual(
       tables.map((row) => row.name),
-      ['alloc_sites', 'gaps', 'gc_events', 'heap_spaces', 'lineage', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
+      ['alloc_sites', 'gaps', 'gc_events', 'heap_spaces', 'lineage', 'processes', 'runs', 'samples', 'schema_migrations', 'snapshot_types', 'snapshots'],
     );
   });
 

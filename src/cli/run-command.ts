@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 // The policy alone, not the access layer: it is all this command needs of it.
@@ -188,7 +189,11 @@ export function runCommand(): Command {
     lifetime.dispose();
     handoff?.remove();
     const exitCode = exitCodeOf(result);
-    const reported = stoppedByUs && result.signal !== null ? 0 : exitCode;
+    // Stopped by our SIGTERM (or the SIGKILL after it): dying by the signal, or exiting with the
+    // shell's 128 + signal as wrappers do that pass it on to their child and then exit (tsx, a
+    // shell's `trap`), is the end --duration asked for.
+    const endedByOurSignal = result.signal !== null || result.code === 128 + os.constants.signals.SIGTERM || result.code === 128 + os.constants.signals.SIGKILL;
+    const reported = stoppedByUs && endedByOurSignal ? 0 : exitCode;
     let verdict: VerdictBody | undefined;
     try {
       // Before the run is ended: ending it closes an embedded collector, which would cancel the
