@@ -85,6 +85,7 @@ test('eval:trend --replay: the measured floor answers on quiet series where V8s 
     assert.match(summary, /detector\s+correct\s+median t\s+worst t\s+FP\s+FN\s+no answer\s+errors/);
     assert.match(summary, /\nours\s+2\/2\s+\d+ s\s+\d+ s\s+0\s+0\s+0\s+0\n/, summary);
     assert.match(summary, /\nours, V8 GCs only\s+\d\/2 /, summary);
+    assert.match(stdout, /the errors, per detector: .*\n  ours: none\n  ours, V8 GCs only: /, stdout);
     assert.match(summary, /\nleast squares\s+\d\/2 /);
     assert.match(summary, /\nmemwatch\s+\d\/2 /);
     // The healthy workload's floor p-value from the measured points; without them (one V8 GC) the

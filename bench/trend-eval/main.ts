@@ -191,6 +191,7 @@ function evaluate(name: string, input: TrendInput, checkpointMs: number): Evalua
     final: perDetector((d) => timelines[d][timelines[d].length - 1].verdict),
     timeToCorrect: perDetector((d) => timeToCorrect(label, timelines[d])),
     scores: perDetector((d) => scoreAnswers(label, timelines[d])),
+    timelines,
     ours: final.ours,
     oursV8: final.oursV8,
     leastSquaresDetail: final.lsq.detail,

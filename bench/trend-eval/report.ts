@@ -27,6 +27,8 @@ export interface Evaluation {
   final: Record<Detector, Verdict>;
   timeToCorrect: Record<Detector, number | null>;
   scores: Record<Detector, AnswerScore>;
+  /** Each detector's verdict at every checkpoint (run time in ms). */
+  timelines: Record<Detector, { atMs: number; verdict: Verdict }[]>;
   ours: TrendResult;
   oursV8: TrendResult;
   leastSquaresDetail: string;
@@ -116,6 +118,18 @@ export function report(results: Evaluation[], checkpointMs: number): boolean {
       }),
     ),
   );
+  out.push('');
+  out.push('the errors, per detector: workload, then the wrong verdict at each checkpoint from the first answer on:');
+  for (const d of DETECTORS) {
+    const wrong = results
+      .map((r) => {
+        const first = r.scores[d].firstAnswerMs;
+        const bad = r.timelines[d].filter((p) => first !== null && p.atMs >= first && (r.label === 'healthy' ? p.verdict === 'leak' : p.verdict === 'no-leak'));
+        return bad.length ? `${r.name} ${bad.map((p) => `${p.verdict} at ${seconds(p.atMs)}`).join(', ')}` : '';
+      })
+      .filter(Boolean);
+    out.push(`  ${d}: ${wrong.length ? wrong.join('; ') : 'none'}`);
+  }
   out.push('');
   const healthy = results.filter((r) => r.label === 'healthy');
   out.push(`healthy workloads: heap floor at the end (p of Mann-Kendall for growth, alpha ${ALPHA}; floor points and their source):`);
