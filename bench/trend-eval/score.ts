@@ -62,11 +62,6 @@ export function confusion(results: readonly { label: WorkloadLabel; verdict: Ver
   return c;
 }
 
-/** Wrong answers and missing ones. */
-export function errorCount(c: Confusion): number {
-  return c.fn + c.fp + c.open;
-}
-
 /** One detector's answers on one workload, scored from the checkpoint it first answered on. */
 export interface AnswerScore {
   /** Run time of the first checkpoint with leak or no-leak, or null when it never answered. */
