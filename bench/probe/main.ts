@@ -9,6 +9,7 @@ import { formatReport, type RoundResult } from './report';
 import { startScraper } from './scraper';
 import { formatCostReport, runCostBench } from './cost';
 import { formatAllocCostReport, runAllocCostBench } from './alloc-cost';
+import { formatFloorCostReport, runFloorCostBench, type FloorCostOptions } from './floor-cost';
 import { median } from '../common/stats';
 import { parseDuration } from '../../src/shared/duration';
 import { createStandInCollector, type StandInCollector } from '../../support/stand-in-collector';
@@ -41,6 +42,9 @@ import { createStandInCollector, type StandInCollector } from '../../support/sta
  *          --concurrency <connections per server> (16)
  *          --control (adds a second bare server: an A/A comparison that shows the noise floor)
  *          --skip-cost (skip the cost accounting of cost.ts that follows the rounds)
+ *          --floor-seconds <per repeat> (60)  --floor-repeats <n> (2)  --floor-every <least gap> (10s,
+ *          the default schedule)  --skip-floor: the measured heap floor's cost (floor-cost.ts), bare
+ *          vs the probe vs the probe with the measured floor, side by side
  * Exits 0 whatever the verdict: this is a measurement, not a test. Non-zero only if it could not run.
  */
 
@@ -54,13 +58,26 @@ interface BenchOptions {
   control: boolean;
   /** Skips the cost accounting that follows the end-to-end rounds. */
   skipCost: boolean;
+  floor: FloorCostOptions | null;
 }
 
 function parseOptions(argv: readonly string[]): BenchOptions {
   const values = new Map<string, number>();
   let control = false;
   let skipCost = false;
+  let skipFloor = false;
+  let floorEvery = '10s';
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--skip-floor') {
+      skipFloor = true;
+      continue;
+    }
+    if (argv[i] === '--floor-every') {
+      floorEvery = argv[++i] ?? '';
+      // The probe's own rule (at least 1 s); refused here rather than by every worker.
+      parseDuration(floorEvery, '--floor-every', { min: 1000 });
+      continue;
+    }
     if (argv[i] === '--control') {
       control = true;
       continue;
@@ -69,10 +86,10 @@ function parseOptions(argv: readonly string[]): BenchOptions {
       skipCost = true;
       continue;
     }
-    const match = /^--(rounds|seconds|slice|warmup|concurrency)(?:=(.*))?$/.exec(argv[i]!);
-    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --rounds, --seconds, --slice, --warmup, --concurrency, --control)`);
+    const match = /^--(rounds|seconds|slice|warmup|concurrency|floor-seconds|floor-repeats)(?:=(.*))?$/.exec(argv[i]!);
+    if (!match) throw new Error(`unknown argument "${argv[i]}" (expected --rounds, --seconds, --slice, --warmup, --concurrency, --control, --skip-cost, --floor-seconds, --floor-repeats, --floor-every, --skip-floor)`);
     const raw = match[2] ?? argv[++i] ?? '';
-    if (match[1] === 'seconds' || match[1] === 'slice' || match[1] === 'warmup') {
+    if (match[1] === 'seconds' || match[1] === 'slice' || match[1] === 'warmup' || match[1] === 'floor-seconds') {
       values.set(match[1], parseDuration(raw, `--${match[1]}`));
       continue;
     }
@@ -88,6 +105,7 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     concurrency: Math.round(values.get('concurrency') ?? 16),
     control,
     skipCost,
+    floor: skipFloor ? null : { seconds: (values.get('floor-seconds') ?? 60_000) / 1000, repeats: Math.round(values.get('floor-repeats') ?? 2), every: floorEvery },
   };
 }
 
@@ -263,6 +281,12 @@ async function main(): Promise<void> {
   console.log('medians over rounds; "vs bare" = median of per-round ratios; memory after the load stopped and two full GCs');
   console.log(formatReport(results, modes));
 
+  if (sink && options.floor) {
+    console.log('');
+    const floorCost = await runFloorCostBench(options.floor, (line) => console.log(line));
+    const bareCpuUsPerSecond = median(results.filter((r) => r.mode === 'bare').map((r) => r.cpuUsPerReq * r.reqPerSec));
+    for (const line of formatFloorCostReport(floorCost, options.floor, bareCpuUsPerSecond)) console.log(line);
+  }
   if (!sink || options.skipCost) return;
   // The end-to-end table above cannot resolve 1 % on a machine whose speed drifts by several
   // percent between seconds; the cost accounting below measures the probe's work directly.

@@ -2,9 +2,14 @@
  * Evaluation of the leak-trend detector (`npm run eval:trend`): labelled workloads (leaky and
  * healthy) run under the real probe, streaming to one embedded collector; then, on each recorded
  * series, the detector and two baselines (least squares on raw heap used, memwatch's rule) give
- * verdicts at checkpoints using only the data up to that time. Prints per workload the verdicts
- * and the time to a correct verdict, a confusion matrix per detector, and PASS/FAIL against the
- * target: every leak found, no false positive, both baselines worse.
+ * verdicts at checkpoints using only the data up to that time. The workloads run as
+ * `leakwatch run --check` runs them, with the measured heap floor on at its default schedule; our
+ * detector is also judged on the same series with the measured points dropped (V8's own full GCs
+ * only, as before the measured floor), so the difference is visible. Prints per workload the
+ * verdicts and the time to a correct verdict; per detector the median and worst time to a correct
+ * verdict, the errors (false positives and negatives at any checkpoint after the first answer),
+ * and the healthy workloads' heap floor p-values; and PASS/FAIL against the target: no error,
+ * median time to a correct verdict at or below both baselines', both baselines worse.
  *
  *   node dist/bench/trend-eval/main.js [--minutes 4] [--concurrency 6] [--checkpoint 30] [--only a,b]
  *                                      [--save DIR] [--replay DIR]
@@ -28,8 +33,8 @@ import { detectLeak } from '../../src/trend/detect-leak';
 import type { TrendInput, TrendResult, Verdict } from '../../src/trend/trend-model';
 import { leastSquaresVerdict, memwatchVerdict } from './baselines';
 import { EVAL_TREND_OPTIONS as OPTIONS } from '../../support/trend-eval-options';
-import { report, type Detector, type Evaluation } from './report';
-import { checkpoints, timeToCorrect, truncateInput } from './score';
+import { DETECTORS, report, type Detector, type Evaluation } from './report';
+import { checkpoints, scoreAnswers, timeToCorrect, truncateInput } from './score';
 import { WORKLOADS } from './workload-child';
 
 
@@ -103,6 +108,8 @@ async function runWorkload(name: string, runId: string, ingestUrl: string, ms: n
       [PROBE_ENV.runId]: runId,
       [PROBE_ENV.runName]: `eval-${name}`,
       [PROBE_ENV.interval]: '1s',
+      // As `leakwatch run --check` does: the probe measures the heap floor on its default schedule.
+      [PROBE_ENV.measureFloor]: '1',
       EVAL_RUN_MS: String(ms),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -126,8 +133,29 @@ async function pool<T>(items: readonly T[], limit: number, job: (item: T) => Pro
   await Promise.all(lanes);
 }
 
-function verdicts(input: TrendInput): { ours: TrendResult; lsq: ReturnType<typeof leastSquaresVerdict>; mw: ReturnType<typeof memwatchVerdict> } {
-  return { ours: detectLeak(input, OPTIONS), lsq: leastSquaresVerdict(input, OPTIONS), mw: memwatchVerdict(input, OPTIONS) };
+/**
+ * The same series without the probe's measured points: what our detector reads from V8's own
+ * full GCs alone, as before the measured floor (the raw samples still carry the probe's GCs).
+ */
+function withoutMeasured(input: TrendInput): TrendInput {
+  return { samples: input.samples, majorGcs: input.majorGcs.filter((g) => !g.measured) };
+}
+
+interface Verdicts {
+  ours: TrendResult;
+  oursV8: TrendResult;
+  lsq: ReturnType<typeof leastSquaresVerdict>;
+  mw: ReturnType<typeof memwatchVerdict>;
+}
+
+/** The baselines read the series as recorded: every full GC alike, measured or not. */
+function verdicts(input: TrendInput): Verdicts {
+  return {
+    ours: detectLeak(input, OPTIONS),
+    oursV8: detectLeak(withoutMeasured(input), OPTIONS),
+    lsq: leastSquaresVerdict(input, OPTIONS),
+    mw: memwatchVerdict(input, OPTIONS),
+  };
 }
 
 /** The series the collector's verdict would read for this run. */
@@ -141,29 +169,31 @@ async function recordedInput(store: Store, name: string, runId: string): Promise
 
 function evaluate(name: string, input: TrendInput, checkpointMs: number): Evaluation {
   const durationMs = input.samples[input.samples.length - 1].ts - input.samples[0].ts;
-  const timelines: Record<Detector, { atMs: number; verdict: Verdict }[]> = { ours: [], 'least squares': [], memwatch: [] };
-  let last: ReturnType<typeof verdicts> | undefined;
+  const timelines = Object.fromEntries(DETECTORS.map((d) => [d, [] as { atMs: number; verdict: Verdict }[]])) as Record<Detector, { atMs: number; verdict: Verdict }[]>;
+  let last: Verdicts | undefined;
   for (const atMs of checkpoints(durationMs, checkpointMs)) {
     last = verdicts(truncateInput(input, atMs));
     timelines.ours.push({ atMs, verdict: last.ours.verdict });
+    timelines['ours, V8 GCs only'].push({ atMs, verdict: last.oursV8.verdict });
     timelines['least squares'].push({ atMs, verdict: last.lsq.verdict });
     timelines.memwatch.push({ atMs, verdict: last.mw.verdict });
   }
   const label = WORKLOADS[name].label;
   const final = last!;
+  const perDetector = <T>(f: (d: Detector) => T): Record<Detector, T> => Object.fromEntries(DETECTORS.map((d) => [d, f(d)])) as Record<Detector, T>;
   return {
     name,
     label,
     durationMs,
     samples: input.samples.length,
-    majorGcs: input.majorGcs.length,
-    final: { ours: final.ours.verdict, 'least squares': final.lsq.verdict, memwatch: final.mw.verdict },
-    timeToCorrect: {
-      ours: timeToCorrect(label, timelines.ours),
-      'least squares': timeToCorrect(label, timelines['least squares']),
-      memwatch: timeToCorrect(label, timelines.memwatch),
-    },
+    majorGcs: input.majorGcs.filter((g) => !g.measured).length,
+    measuredGcs: input.majorGcs.filter((g) => g.measured).length,
+    final: perDetector((d) => timelines[d][timelines[d].length - 1].verdict),
+    timeToCorrect: perDetector((d) => timeToCorrect(label, timelines[d])),
+    scores: perDetector((d) => scoreAnswers(label, timelines[d])),
+    timelines,
     ours: final.ours,
+    oursV8: final.oursV8,
     leastSquaresDetail: final.lsq.detail,
     memwatchDetail: final.mw.detail,
   };

@@ -62,7 +62,38 @@ export function confusion(results: readonly { label: WorkloadLabel; verdict: Ver
   return c;
 }
 
-/** Wrong answers and missing ones. */
-export function errorCount(c: Confusion): number {
-  return c.fn + c.fp + c.open;
+/** One detector's answers on one workload, scored from the checkpoint it first answered on. */
+export interface AnswerScore {
+  /** Run time of the first checkpoint with leak or no-leak, or null when it never answered. */
+  firstAnswerMs: number | null;
+  /** Healthy workload said `leak` at some checkpoint from the first answer on. */
+  falsePositive: boolean;
+  /** Leaky workload said `no-leak` at some checkpoint from the first answer on, or not `leak` at the end. */
+  falseNegative: boolean;
+  /** Healthy workload still inconclusive at the end: no false alarm, but CI gets no pass either. */
+  unanswered: boolean;
+}
+
+/**
+ * A detector that answers early and then changes its mind is wrong in between, and CI would have
+ * acted on whichever checkpoint it stopped at: so every checkpoint from the first answer on counts,
+ * not only the last one. Inconclusive after an answer is not counted as wrong (it is no answer).
+ */
+export function scoreAnswers(label: WorkloadLabel, timeline: readonly { atMs: number; verdict: Verdict }[]): AnswerScore {
+  const first = timeline.findIndex((p) => p.verdict !== 'inconclusive');
+  const answered = first < 0 ? [] : timeline.slice(first);
+  const final = timeline.length > 0 ? timeline[timeline.length - 1].verdict : 'inconclusive';
+  return {
+    firstAnswerMs: first < 0 ? null : timeline[first].atMs,
+    falsePositive: label === 'healthy' && answered.some((p) => p.verdict === 'leak'),
+    falseNegative: label === 'leaky' && (answered.some((p) => p.verdict === 'no-leak') || final !== 'leak'),
+    unanswered: label === 'healthy' && final === 'inconclusive',
+  };
+}
+
+/** Median (upper of the two middle ones) and worst of the times, null when there are none. */
+export function medianAndWorst(times: readonly (number | null)[]): { n: number; median: number | null; worst: number | null } {
+  const sorted = times.filter((t): t is number => t !== null).sort((a, b) => a - b);
+  if (sorted.length === 0) return { n: 0, median: null, worst: null };
+  return { n: sorted.length, median: sorted[sorted.length >> 1], worst: sorted[sorted.length - 1] };
 }

@@ -20,6 +20,11 @@ export interface WorkloadSpec {
   label: WorkloadLabel;
   /** What it does, for the printed table. */
   description: string;
+  /**
+   * A quiet service (a few requests a second, few full GCs from V8): it does its own low-rate
+   * serving in start() instead of the busy background of serveRequests().
+   */
+  quiet?: boolean;
   start(): void;
 }
 
@@ -53,6 +58,26 @@ function serveRequests(): void {
     inFlight.set(id, blob(8 * KB, id));
     setTimeout(() => inFlight.delete(id), 2000 + (seed % 18_000));
   }, 20);
+}
+
+/**
+ * A quiet service's requests: `perSecond` of them, each with 8 KB of state in flight for 1 to 5 s
+ * and a little instant garbage. So little reaches the old generation that V8 runs a full GC only
+ * every few minutes on its own (the case where a floor read from V8's GCs alone has no answer).
+ */
+function serveQuietly(perSecond: number, onRequest: (id: number) => void): void {
+  let request = 0;
+  let seed = 11;
+  const inFlight = new Map<number, unknown>();
+  setInterval(() => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const id = request++;
+    inFlight.set(id, blob(8 * KB, id));
+    const rows = Array.from({ length: 50 }, (_, i) => ({ id: id + i, name: `row-${id + i}` }));
+    if (JSON.stringify(rows).length === 0) inFlight.delete(id);
+    setTimeout(() => inFlight.delete(id), 1000 + (seed % 4000));
+    onRequest(id);
+  }, Math.round(1000 / perSecond));
 }
 
 /** Keeps references the process never lets go of (the leak itself). */
@@ -194,6 +219,26 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
       }, 20);
     },
   },
+  'quiet-cache': {
+    label: 'healthy',
+    quiet: true,
+    description: 'quiet: 3 req/s, an LRU cache of 200 entries of 4 KB (full after ~70 s), evicting after',
+    start() {
+      const cache = new Map<number, unknown>();
+      serveQuietly(3, (id) => {
+        cache.set(id, blob(4 * KB, id));
+        if (cache.size > 200) cache.delete(cache.keys().next().value as number);
+      });
+    },
+  },
+  'quiet-leak': {
+    label: 'leaky',
+    quiet: true,
+    description: 'quiet: 3 req/s, 2 KB retained per request (~20 MB/h)',
+    start() {
+      serveQuietly(3, (id) => leaked.push(blob(2 * KB, id)));
+    },
+  },
   'heavy-churn': {
     label: 'healthy',
     description: 'heavy churn: ~2 MB of short-lived objects every 20 ms, nothing kept',
@@ -215,7 +260,7 @@ if (require.main === module) {
     process.stderr.write(`unknown workload "${name}"; one of: ${Object.keys(WORKLOADS).join(', ')}\n`);
     process.exit(2);
   }
-  serveRequests();
+  if (!spec.quiet) serveRequests();
   spec.start();
   // A parent that dies without killing us must not leave the workload running.
   process.on('disconnect', () => process.exit(0));
