@@ -47,8 +47,22 @@ test("a healthy service's warm-up (+0.5 MB over the window, then noise) is not a
   assert.equal(floorSignal(warm).floorSource, 'measured');
 });
 
-test('fewer than seven measured points after the warm-up leave the floor to V8 (here: the rolling minimum)', () => {
+test('fewer than seven measured points after the warm-up: too few to judge yet, not the rolling minimum', () => {
   const sparse = soak((s) => 10 * MB + (s * 5 * MB) / 60, 15);
   sparse.majorGcs = sparse.majorGcs.filter((g) => g.ts - T0 > 60_000);
+  const floor = floorSignal(sparse);
+  assert.equal(floor.floorSource, 'measured');
+  assert.equal(floor.verdict, 'inconclusive');
+  assert.match(floor.reason, /too few points \(4, need 7\)/);
+  // No measured point at all: V8's rules as before.
+  sparse.majorGcs = [];
   assert.equal(floorSignal(sparse).floorSource, 'rolling minimum');
+});
+
+test('a steep, material rise not yet significant on few exact points is too early to tell, not no-leak', () => {
+  // Rises 3 MB over the window with one point far off the line: Mann-Kendall cannot call it yet.
+  const noisy = soak((s) => 10 * MB + (s * 2 * MB) / 60 + ((s / 10) % 2 === 1 ? 4 * MB : 0));
+  const floor = floorSignal(noisy);
+  assert.equal(floor.verdict, 'inconclusive', floor.reason);
+  assert.match(floor.reason, /not yet a significant trend .*: too early to tell/);
 });

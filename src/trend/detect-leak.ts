@@ -50,6 +50,19 @@ export const OFF_HEAP_MATERIALITY: Record<Exclude<SignalName, 'heap floor'>, Mat
 export const MEASURED_FLOOR_MATERIALITY: Materiality = { bytes: 1024 * 1024, share: 0.02 };
 
 /**
+ * On measured points, "no significant upward trend" is not yet "no leak" when the floor did rise
+ * steeply and materially: a leak seen over a minute or two has too few exact points for
+ * Mann-Kendall (steady leaks at +80 to +200 MB/h measured p = 0.02 to 0.14 at their first
+ * checkpoint in `npm run eval:trend`). Such a floor is inconclusive until the test can tell.
+ */
+export function tooEarlyToTell(result: SignalResult, options: TrendOptions): SignalResult {
+  const rise = result.endLevel - result.startLevel;
+  const material = rise >= Math.max(MEASURED_FLOOR_MATERIALITY.bytes, MEASURED_FLOOR_MATERIALITY.share * result.startLevel);
+  if (result.verdict !== 'no-leak' || result.p < options.alpha || result.slopeBytesPerHour <= options.maxSlopeBytesPerHour || !material) return result;
+  return { ...result, verdict: 'inconclusive', confidence: 0, reason: `${result.signal} rose ${mb(rise)} (${mb(result.slopeBytesPerHour)}/h), not yet a significant trend (${pText(result.p)}): too early to tell` };
+}
+
+/**
  * Judges one signal's floor series:
  * - leak: an increasing trend (Mann-Kendall, one-sided, p < alpha), a robust slope (Theil-Sen)
  *   above the threshold, growth that did not flatten in the last third (saturation: a cache
@@ -199,7 +212,7 @@ export function detectLeak(input: TrendInput, options: Partial<TrendOptions> = {
   const native = windowMinima(samples.map((s) => ({ t: s.ts, v: Math.max(0, s.rss - s.heapTotal) })), fromTs, toTs, windowMs);
   const measured = floor.source === 'measured';
   const floorJudged = judgeSignal('heap floor', floor.points, opts, measured ? MEASURED_FLOOR_MATERIALITY : undefined, 'heap floor', measured ? MIN_MEASURED_POINTS : MIN_POINTS);
-  const floorSignal = confirmAcrossFullGcs(floorJudged, floor.source, input, fromTs, toTs, opts);
+  const floorSignal = confirmAcrossFullGcs(measured ? tooEarlyToTell(floorJudged, opts) : floorJudged, floor.source, input, fromTs, toTs, opts);
   const signals = [
     { ...floorSignal, floorSource: floor.source, reason: floor.source === 'measured' ? `${floorSignal.reason} (floor measured at ${floor.points.length} full GCs of the probe's)` : floorSignal.reason },
     judgeSignal('external memory', external, opts, OFF_HEAP_MATERIALITY['external memory']),

@@ -60,16 +60,19 @@ function medianGap(times: readonly number[]): number {
  * known time, so no window minimum is needed to find it (beyond MAX_WINDOWS of them, minima per
  * window bound the statistics' work). Else from V8's own major GCs; when those are too rare to put
  * one in most windows (or in at least MIN_WINDOWS of them: a short run cut into few windows), the
- * floor falls back to the minimum of the sampled heap used per window.
+ * floor is the few measured points when the probe is measuring (too few to judge yet), else falls
+ * back to the minimum of the sampled heap used per window.
  */
 export function heapFloor(input: TrendInput, from: number, to: number, windowMs: number): { points: SeriesPoint[]; source: FloorSource } {
   const measured = input.majorGcs.filter((g) => g.measured && g.ts >= from && g.ts <= to).map((g) => ({ t: g.ts, v: g.heapUsedAfter }));
-  if (measured.length >= MIN_MEASURED_POINTS) {
-    measured.sort((a, b) => a.t - b.t);
-    return { points: measured.length > MAX_WINDOWS ? windowMinima(measured, from, to, (to - from) / MAX_WINDOWS) : measured, source: 'measured' };
-  }
+  measured.sort((a, b) => a.t - b.t);
+  const measuredFloor = { points: measured.length > MAX_WINDOWS ? windowMinima(measured, from, to, (to - from) / MAX_WINDOWS) : measured, source: 'measured' as const };
+  if (measured.length >= MIN_MEASURED_POINTS) return measuredFloor;
   const windows = Math.max(1, Math.ceil((to - from) / windowMs));
   const afterGc = windowMinima(input.majorGcs.map((g) => ({ t: g.ts, v: g.heapUsedAfter })), from, to, windowMs);
   if (afterGc.length >= Math.max(MIN_WINDOWS, 0.6 * windows)) return { points: afterGc, source: 'major GCs' };
+  // The probe is measuring, but too few points are in yet: wait for them (too few points, an
+  // inconclusive floor) rather than read the rolling minimum, which holds garbage awaiting a GC.
+  if (measured.length > 0) return measuredFloor;
   return { points: windowMinima(input.samples.map((s) => ({ t: s.ts, v: s.heapUsed })), from, to, windowMs), source: 'rolling minimum' };
 }
