@@ -81,15 +81,16 @@ test("heap snapshots taken while V8's sampler runs no longer pile their strings 
     // (the epoch outlasts the test), the other begins an epoch after every snapshot.
     const kept = await childRss(3_600_000, temp.dir);
     const epochs = await childRss(0, temp.dir);
-    // From the second snapshot on: the first two grow the allocator's arenas for the snapshot
-    // writer itself (memory glibc keeps, reused by every later snapshot), whatever the sampler does.
-    const grew = (r: { rss: number[] }) => (r.rss[r.rss.length - 1]! - r.rss[1]!) / MB;
+    // From the fourth snapshot on: the first ones grow the allocator's arenas for the snapshot
+    // writer itself (memory glibc keeps and reuses for every later snapshot; measured here to
+    // settle after two or three), whatever the sampler does.
+    const grew = (r: { rss: number[] }) => (r.rss[r.rss.length - 1]! - r.rss[3]!) / MB;
     const figures = `RSS after each snapshot (MB): one epoch ${kept.rss.map((b) => (b / MB).toFixed(0)).join(' ')}; an epoch per snapshot ${epochs.rss.map((b) => (b / MB).toFixed(0)).join(' ')}`;
     assert.equal(kept.epochs, 0, figures);
     assert.equal(epochs.epochs, SNAPSHOTS, figures);
     // V8 keeps each snapshot's strings while sampling runs (several MB per snapshot here): the
     // control must show it, or this test shows nothing.
-    assert.ok(grew(kept) > 25, `the string table should grow without epochs: ${figures}`);
+    assert.ok(grew(kept) > 20, `the string table should grow without epochs: ${figures}`);
     assert.ok(grew(epochs) < grew(kept) / 3, `epochs should free it: ${figures}`);
   } finally {
     temp.remove();
