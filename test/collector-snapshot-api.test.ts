@@ -146,3 +146,36 @@ test('diff of two ready snapshots: per type deltas, largest retained growth firs
   assert.equal(failedOne.status, 400);
   assert.match(failedOne.body.error.message, /snap-x is failed/);
 });
+
+test('?boot= asks the probe of that process, not the newest; an unknown process is 409, a malformed one 400', { timeout: 60_000 }, async () => {
+  const run = 'two-processes';
+  // Two processes of one run (a cluster's workers, a worker thread): the second connected last.
+  const first = await connectRawProbe(ingestUrl(), run, 'boot-first');
+  const second = await connectRawProbe(ingestUrl(), run, 'boot-second');
+  try {
+    await first.waitForAck(first.sendBatch(1));
+    await second.waitForAck(second.sendBatch(1));
+
+    const aimed = fetch(api(`${run}/snapshots?boot=boot-first`), { method: 'POST' });
+    const requestId = await first.waitForRequest();
+    first.sendStatus({ state: 'capturing', snapshotId: 'first-1', requestId });
+    const answer = await aimed;
+    assert.equal(answer.status, 202);
+    assert.equal(((await answer.json()) as { snapshot: SnapshotRecord }).snapshot.boot, 'boot-first');
+    assert.equal(second.requests.length, 0, 'the newest probe was not asked');
+
+    // Without ?boot= the newest connection is asked, as before.
+    const plain = fetch(api(`${run}/snapshots`), { method: 'POST' });
+    second.sendStatus({ state: 'capturing', snapshotId: 'second-1', requestId: await second.waitForRequest() });
+    assert.equal((await plain).status, 202);
+
+    const unknown = await fetch(api(`${run}/snapshots?boot=boot-gone`), { method: 'POST' });
+    assert.equal(unknown.status, 409);
+    assert.match(JSON.stringify(await unknown.json()), /LW_ERR_SNAPSHOT_NO_PROBE.*no probe of process boot-gone of run two-processes/);
+    const malformed = await fetch(api(`${run}/snapshots?boot=${encodeURIComponent('../x y')}`), { method: 'POST' });
+    assert.equal(malformed.status, 400);
+  } finally {
+    await first.close();
+    await second.close();
+  }
+});

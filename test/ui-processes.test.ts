@@ -5,6 +5,7 @@ import type { Browser, Request } from 'playwright-core';
 import type { ProcessesBody } from '../src/api/http-contract';
 import { startCli, type CliProcess } from './helpers/cli';
 import { writePoolApp } from './helpers/process-apps';
+import { clickTakeSnapshot } from './helpers/snapshot-page';
 import { makeTempDir } from './helpers/temp-dir';
 import { launchChromium, openWatchedPage, screenshotPath, type ChartView } from './helpers/ui-browser';
 import { getJson, waitFor } from './helpers/wait-for';
@@ -120,6 +121,42 @@ test('the run page: a small multiple of every process, the busiest first chosen,
     assert.deepEqual(watch.errors, []);
   } catch (err) {
     await page.screenshot({ path: screenshotPath('processes'), fullPage: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await page.close();
+  }
+});
+
+test('the snapshot panel follows the chosen process: its button asks that probe, its list shows that process only', { timeout: 150_000 }, async () => {
+  const posts: string[] = [];
+  const { body } = await getJson<ProcessesBody>(`${base}/api/runs/${runId}/processes`);
+  const leaking = body.processes.find((p) => p.role === 'thread' && p.roleIndex === leakingThread);
+  const other = body.processes.find((p) => p.role === 'thread' && p.roleIndex !== leakingThread);
+  assert.ok(leaking && other, JSON.stringify(body.processes));
+  const { page, watch } = await openWatchedPage(browser, `${base}/runs/${runId}?${THRESHOLDS}&boot=${leaking.boot}`, (p) =>
+    p.on('request', (r: Request) => {
+      if (r.method() === 'POST' && r.url().includes('/snapshots')) posts.push(r.url());
+    }),
+  );
+  try {
+    await page.locator(`.process-cell[data-boot="${leaking.boot}"][aria-pressed=true]`).waitFor({ timeout: 30_000 });
+    await clickTakeSnapshot(page);
+    await waitFor('the POST naming the chosen process', async () => posts.length > 0, 15_000);
+    assert.match(posts[0], new RegExp(`/snapshots\\?boot=${leaking.boot}$`));
+    const row = page.locator('tr[data-snapshot-id]');
+    await row.first().waitFor({ timeout: 60_000 });
+    const id = (await row.first().getAttribute('data-snapshot-id')) ?? '';
+    const listed = await getJson<{ snapshots: { id: string; boot: string }[] }>(`${base}/api/runs/${runId}/snapshots`);
+    assert.equal(listed.body.snapshots.find((s) => s.id === id)?.boot, leaking.boot, "the chosen thread's probe took it");
+    // Another process: its own snapshots only (none), so node ids of one isolate are never diffed with another's.
+    await page.locator(`.process-cell[data-boot="${other.boot}"]`).click();
+    await page.locator(`.process-cell[data-boot="${other.boot}"][aria-pressed=true]`).waitFor({ timeout: 10_000 });
+    await waitFor('the other process shows none of the first one\'s snapshots', async () => (await page.locator(`tr[data-snapshot-id="${id}"]`).count()) === 0, 10_000);
+    await page.locator(`.process-cell[data-boot="${leaking.boot}"]`).click();
+    await page.locator(`tr[data-snapshot-id="${id}"]`).waitFor({ timeout: 10_000 });
+    assert.deepEqual(watch.errors, []);
+  } catch (err) {
+    await page.screenshot({ path: screenshotPath('processes-snapshots'), fullPage: true }).catch(() => undefined);
     throw err;
   } finally {
     await page.close();

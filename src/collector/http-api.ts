@@ -11,6 +11,7 @@ import { MIN_DURATION_RULE, WARMUP_RULE } from '../shared/verdict-spans';
 import type { TrendOptions } from '../trend/trend-model';
 import { runVerdict, verdictWithSuspects } from './run-verdict';
 import { judgeProcesses, processEntry } from './process-verdicts';
+import { bootOf } from './boot-param';
 import { handleSnapshotApi, type SnapshotService } from './snapshots';
 import { allocSitesQueryOf, readAllocSites, verdictSites } from './alloc';
 import { createUnmappedResolver, type LocationResolver } from './source-maps/location-resolver';
@@ -55,13 +56,6 @@ function rangeOf(params: URLSearchParams): RangeQuery {
   return range;
 }
 
-/** `?boot=`: one process of the run (its probe boot id, as /processes lists them); absent: all of them. */
-function bootOf(params: URLSearchParams): string | undefined {
-  const raw = params.get('boot');
-  if (raw === null || raw === '') return undefined;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw badRequest(`boot must be a process id of the run, got "${raw.slice(0, 40)}"`);
-  return raw;
-}
 
 async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;

@@ -166,7 +166,7 @@ export function handleProbeConnection(ws: WebSocket, remote: string, deps: Inges
       if (!claim.ok) return reject(new ProtocolError('LW_ERR_PROBE_CONFLICT', claim.reason));
       const first = !hello;
       hello = msg;
-      if (first) snapshots.addProbe(msg.run, ws);
+      if (first) snapshots.addProbe(msg.run, ws, msg.boot);
       if (first) deps.watches?.addProbe(msg.run, msg.boot, ws);
       // Later messages wait for the run row: a run never has samples but no header.
       chain = chain.then(async () => {

@@ -22,6 +22,8 @@ interface Pending {
 export function createSnapshotRequests<Answer>(options: { timeoutMs?: number } = {}) {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const probes = new Map<string, WebSocket[]>();
+  /** Which boot (process) said hello on each connection, for requests aimed at one process. */
+  const bootOfSocket = new WeakMap<WebSocket, string>();
   const pending = new Map<string, Pending>();
 
   function forget(run: string, ws: WebSocket): void {
@@ -32,7 +34,8 @@ export function createSnapshotRequests<Answer>(options: { timeoutMs?: number } =
 
   return {
     /** A probe said hello for `run` on `ws`; forgotten when the connection closes. */
-    addProbe(run: string, ws: WebSocket): void {
+    addProbe(run: string, ws: WebSocket, boot?: string): void {
+      if (boot !== undefined) bootOfSocket.set(ws, boot);
       const list = (probes.get(run) ?? []).filter((other) => other !== ws);
       list.push(ws);
       probes.set(run, list);
@@ -43,10 +46,16 @@ export function createSnapshotRequests<Answer>(options: { timeoutMs?: number } =
       return (probes.get(run) ?? []).some((ws) => ws.readyState === WebSocket.OPEN);
     },
 
-    /** Sends a request to the run's newest probe; resolves with what `answer` is given for it. */
-    request(run: string): Promise<Answer> {
-      const ws = [...(probes.get(run) ?? [])].reverse().find((candidate) => candidate.readyState === WebSocket.OPEN);
-      if (!ws) return Promise.reject(new LeakwatchError('LW_ERR_SNAPSHOT_NO_PROBE', `no probe of run ${run} is connected`));
+    /**
+     * Sends a request to the run's newest probe, or to the probe of process `boot` when given;
+     * resolves with what `answer` is given for it.
+     */
+    request(run: string, boot?: string): Promise<Answer> {
+      const ws = [...(probes.get(run) ?? [])].reverse().find((candidate) => candidate.readyState === WebSocket.OPEN && (boot === undefined || bootOfSocket.get(candidate) === boot));
+      if (!ws) {
+        const which = boot === undefined ? `of run ${run}` : `of process ${boot} of run ${run}`;
+        return Promise.reject(new LeakwatchError('LW_ERR_SNAPSHOT_NO_PROBE', `no probe ${which} is connected`));
+      }
       const requestId = randomUUID();
       return new Promise<Answer>((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -11,6 +11,8 @@ import { isSafeSegment } from './files';
 import { diffStoredNodeIndexes } from './node-index-file';
 import type { SnapshotService } from './service';
 
+import { bootOf } from '../boot-param';
+
 function badRequest(message: string): LeakwatchError {
   return new LeakwatchError('LW_ERR_BAD_REQUEST', message);
 }
@@ -106,7 +108,8 @@ export async function handleSnapshotApi(req: http.IncomingMessage, res: http.Ser
   if (parts.length === 4 && method === 'GET') {
     sendJson<'GET /api/runs/:id/snapshots'>(res, 200, { snapshots: await snapshots.list(runId) });
   } else if (parts.length === 4 && method === 'POST') {
-    const answer = await snapshots.request(runId);
+    // `?boot=`: the process whose probe is asked (the run page's chosen one); else the newest.
+    const answer = await snapshots.request(runId, bootOf(url.searchParams));
     sendJson<'POST /api/runs/:id/snapshots'>(res, answer.httpStatus, { snapshot: answer.snapshot });
   } else if (parts.length === 5 && method === 'GET') {
     const snapshot = await snapshotOf(snapshots, runId, sid);

@@ -128,8 +128,8 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
     },
 
     /** A probe of `run` is connected on `ws` (after its hello): snapshot requests go there. */
-    addProbe(run: string, ws: WebSocket): void {
-      requests.addProbe(run, ws);
+    addProbe(run: string, ws: WebSocket, boot?: string): void {
+      requests.addProbe(run, ws, boot);
     },
 
     /**
@@ -179,7 +179,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
      * within the run's request limit (LW_ERR_SNAPSHOT_RATE_LIMITED; within the gap, the snapshot
      * the last request started while it is still with the probe, as 200).
      */
-    async request(run: string): Promise<SnapshotRequestAnswer> {
+    async request(run: string, boot?: string): Promise<SnapshotRequestAnswer> {
       const refusal = options.refuseNew?.();
       if (refusal) throw refusal;
       const withProbe = async (id: string) => ['capturing', 'uploading'].includes((await records.get(run, id))?.status ?? '');
@@ -189,7 +189,7 @@ export function createSnapshotService(options: SnapshotServiceOptions) {
         if (snapshot) return { httpStatus: 200, snapshot };
       }
       try {
-        const answer = await requests.request(run);
+        const answer = await requests.request(run, boot);
         if (answer.snapshot.status === 'refused') limit.forget(run);
         else limit.answered(run, answer.snapshot.id);
         return answer;

@@ -143,8 +143,9 @@ export function fetchSnapshotDiff(runId: string, a: string, b: string, signal?: 
  * Asks the run's probe for a snapshot now. `started` is false when the collector answered with
  * the snapshot that was already in flight (HTTP 200) instead of starting one (HTTP 202).
  */
-export async function requestSnapshot(runId: string): Promise<{ snapshot: SnapshotRecord; started: boolean }> {
-  const { status, body } = await requestJson<'POST /api/runs/:id/snapshots'>('POST', `${runPath(runId)}/snapshots`);
+export async function requestSnapshot(runId: string, boot?: string): Promise<{ snapshot: SnapshotRecord; started: boolean }> {
+  const query = boot === undefined ? '' : `?boot=${encodeURIComponent(boot)}`;
+  const { status, body } = await requestJson<'POST /api/runs/:id/snapshots'>('POST', `${runPath(runId)}/snapshots${query}`);
   return { snapshot: body.snapshot, started: status === 202 };
 }
 

@@ -82,13 +82,18 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   let chosenBoot: string | undefined = query.get('boot') || undefined;
   let processes: ProcessEntry[] = [];
   /** The processes not shown, whose suspects the panel leaves out (none while the whole run is shown). */
+  /**
+   * Whose snapshots the panel lists, and whose probe its button asks: the chosen process once the
+   * run has several; with one, every boot of the run (a restarted process's earlier ones too).
+   */
+  const snapshotsBoot = (): string | undefined => (processes.length > 1 ? chosenBoot : undefined);
   const otherBoots = (): string[] => (chosenBoot === undefined ? [] : processes.filter((p) => p.boot !== chosenBoot).map((p) => p.boot));
   const picker = createProcessPicker(processesHost, (boot) => {
     if (boot === chosenBoot) return;
     chosenBoot = boot;
     picker.render(processes, chosenBoot, worstBoot);
     document.body.dataset.process = boot;
-    suspects.hideProcesses(otherBoots());
+    followProcesses();
     history.replaceState(null, '', `${location.pathname}${pageQuery()}`);
     void verdict.refresh();
     void load();
@@ -127,7 +132,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   await refreshProcesses();
   const knownBoots = (): Set<string> => new Set(processes.map((p) => p.boot));
   // Later reads may change the choice (the chosen process gone from the list): the panels follow.
-  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(() => suspects.hideProcesses(otherBoots())), 1000);
+  const refreshProcessesSoon = debounce(() => void refreshProcesses().then(followProcesses), 1000);
   let lastWindowMs = view.kind === 'follow' ? view.windowMs : null;
   const controls = createRangeControls(toolbarHost, {
     onWindow(windowMs) {
@@ -151,7 +156,12 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
   window.leakwatchSnapshotMarkers = () => markers.positions(runCharts.charts.heap);
   const snapshots = createSnapshotPanel(snapshotsHost, runId, markers);
   const suspects = createSuspectsPanel(suspectsHost, runId);
-  suspects.hideProcesses(otherBoots());
+  /** The panels show the chosen process (after a pick, or once the processes are read again). */
+  function followProcesses(): void {
+    suspects.hideProcesses(otherBoots());
+    snapshots.showProcess(snapshotsBoot());
+  }
+  followProcesses();
   const sites = createSitesPanel(sitesHost, runId);
   const feeder = createChartFeeder(runCharts.charts, run.intervalMs);
   const verdict = createRunVerdict(verdictHost, {
@@ -352,7 +362,7 @@ export async function startRunPage(root: HTMLElement, runId: string): Promise<vo
 
   window.setInterval(() => header.tick(), 5000);
   window.setInterval(() => {
-    if (run.status === 'live') void refreshProcesses().then(() => suspects.hideProcesses(otherBoots()));
+    if (run.status === 'live') void refreshProcesses().then(followProcesses);
   }, PROCESS_REFRESH_MS);
   // A wider plot deserves more points; height-only changes need no refetch.
   let fetchedWidth = runCharts.plotWidth();

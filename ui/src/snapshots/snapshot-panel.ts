@@ -38,8 +38,10 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
   let listGeneration = 0;
   let live = false;
   let pickedByUser = false;
+  /** The process the page shows (its boot): its snapshots only, and the take button asks its probe. */
+  let shownBoot: string | undefined;
 
-  const take = createTakeSnapshot(runId, (snapshot) => {
+  const take = createTakeSnapshot(runId, () => shownBoot, (snapshot) => {
     upsert(snapshot);
     render();
   });
@@ -99,7 +101,7 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
   }
 
   function ordered(): SnapshotRecord[] {
-    return [...records.values()].sort((x, y) => x.takenAt - y.takenAt || x.id.localeCompare(y.id));
+    return [...records.values()].filter((s) => shownBoot === undefined || s.boot === shownBoot).sort((x, y) => x.takenAt - y.takenAt || x.id.localeCompare(y.id));
   }
 
   /** Keeps the newer of two versions of a record (a slow list fetch must not undo a push). */
@@ -308,6 +310,19 @@ export function createSnapshotPanel(host: HTMLElement, runId: string, markers: S
 
   return {
     refresh,
+    /**
+     * Shows one process's snapshots (a boot) or all (undefined); a selection or comparison of
+     * another process's snapshot is dropped, since node ids and types belong to one process.
+     */
+    showProcess(boot: string | undefined): void {
+      if (boot === shownBoot) return;
+      shownBoot = boot;
+      const visible = new Set(ordered().map((s) => s.id));
+      const keep = (id: string | null) => (id !== null && visible.has(id) ? id : null);
+      selection = { selected: keep(selection.selected), a: keep(selection.a), b: keep(selection.b) };
+      if (selection.selected === null) pickedByUser = false;
+      render();
+    },
     /** A marker on the heap chart was clicked (shift: compare with the shown snapshot). */
     pick,
     /** A `snapshot` push from `/live`. */

@@ -11,7 +11,7 @@ export type TakeAnswer = 'capturing' | 'refused' | 'failed' | 'running' | 'error
  * The "Take snapshot" button: asks the run's probe for a snapshot now and says what happened
  * (capturing, refused with the probe's reason, one already running, or no probe connected).
  */
-export function createTakeSnapshot(runId: string, onSnapshot: (snapshot: SnapshotRecord) => void) {
+export function createTakeSnapshot(runId: string, boot: () => string | undefined, onSnapshot: (snapshot: SnapshotRecord) => void) {
   const button = el('button', { type: 'button', class: 'take-button', 'data-action': 'take-snapshot', title: 'ask the probe for a heap snapshot now (the app pauses while V8 writes it)' }, 'Take snapshot');
   const answer = el('span', { class: 'take-answer', role: 'status', hidden: '' });
   const node = el('div', { class: 'take-snapshot' }, button, answer);
@@ -33,7 +33,8 @@ export function createTakeSnapshot(runId: string, onSnapshot: (snapshot: Snapsho
     answer.hidden = true;
     tracked = null;
     try {
-      const { snapshot, started } = await requestSnapshot(runId);
+      // The process the page shows: its probe is asked, not whichever the collector would pick.
+      const { snapshot, started } = await requestSnapshot(runId, boot());
       tracked = snapshot.id;
       if (!started) show('running', '', `a snapshot is already running (${progressText(snapshot) || snapshot.status}); it was not queued twice`);
       else if (snapshot.status === 'refused' || snapshot.status === 'failed') show(snapshot.status, snapshot.errorCode, `${snapshot.status}: ${snapshot.reason || 'no reason given'}`);
