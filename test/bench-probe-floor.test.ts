@@ -21,8 +21,9 @@ test('bench:probe measured floor cost: only the floor mode collects, each collec
   assert.equal(byMode.probe!.pausesMs.length, 0, 'the probe without the measured floor collected');
   const floor = byMode.floor!;
   assert.equal(floor.failures, 0);
-  // A 1 s least gap over 6 s, stretched by the budget when a pause is over 10 ms: at least two.
-  assert.ok(floor.pausesMs.length >= 2, `floor collections: ${floor.pausesMs.length}`);
+  // A 1 s least gap over 6 s, stretched by the 1 % budget when a pause is over 10 ms (on a busy
+  // machine one pause can stretch it past the run): at least one, and none in the other modes.
+  assert.ok(floor.pausesMs.length >= 1, `floor collections: ${floor.pausesMs.length}`);
   assert.equal(floor.gcMs.length, floor.pausesMs.length);
   assert.ok(floor.pausesMs.every((ms) => ms > 0));
   // V8 reports the major GCs it ran for each request (the observer sees them a little later).
